@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { AppContext } from './context.ts';
+import { authHandlers } from './modules/auth/routes.ts';
+import { registerMetrics } from './modules/system/metrics.ts';
+import { systemHandlers } from './modules/system/routes.ts';
+import { adminUserHandlers, userHandlers } from './modules/users/routes.ts';
+import { bindOperations } from './openapi/bind.ts';
+import { loadSpec } from './openapi/spec.ts';
+import { registerAuth } from './plugins/auth.ts';
+import { registerNotFound, registerProblems } from './plugins/problems.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ctx: AppContext;
+  }
+}
+
+// Secrets that must never reach a log line, wherever they appear.
+const redact = ['req.headers.authorization', '*.password', '*.refreshToken', '*.accessToken', 'password', 'refreshToken'];
+
+/** Builds the API: nothing listens until the caller says so (tests use inject). */
+export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['logger'] = { level: ctx.config.logLevel, redact }): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger,
+    bodyLimit: ctx.config.bodyLimitBytes,
+    // A caller's own request id is kept (so partners can correlate), if it is a sane one.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    trustProxy: true,
+  });
+  app.decorate('ctx', ctx);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  // external plugins first, then our own, then routes (the fastify/demo order)
+  await app.register(rateLimit, { global: false });
+  const spec = loadSpec();
+  await app.register(swagger, { mode: 'static', specification: { document: spec.document as never } });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  registerProblems(app);
+  registerNotFound(app, ctx.config.notFoundPerMinute);
+  registerAuth(app, ctx);
+  const metrics = registerMetrics(app);
+
+  bindOperations(app, spec.operations, {
+    ...systemHandlers(app, ctx, metrics),
+    ...authHandlers(app, ctx),
+    ...userHandlers(ctx),
+    ...adminUserHandlers(ctx),
+  });
+  return app;
+}

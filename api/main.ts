@@ -1,0 +1,54 @@
+// `npm start`: migrate, create the first admin, load demo data on a first start, serve the API.
+import { sql } from 'drizzle-orm';
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { users } from './db/schema.ts';
+import { ensureFirstAdmin } from './modules/auth/service.ts';
+import { startDispatcher } from './modules/notifications/worker.ts';
+import { createContext } from './runtime.ts';
+import { demoAdminEmail, demoPassword, seedDemoData } from './seed/demo.ts';
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}
+
+const ctx = await createContext(config);
+const app = await buildApp(ctx);
+const log = app.log;
+log.info({ database: ctx.database.kind, location: ctx.database.location }, 'database migrated');
+
+const [{ n } = { n: 0 }] = await ctx.db.select({ n: sql<number>`count(*)::int` }).from(users);
+if (n === 0 && config.seedDemoData) {
+  const summary = await seedDemoData(ctx.db);
+  log.info({ summary }, `demo data loaded; demo accounts use the password "${demoPassword}" (admin: ${demoAdminEmail})`);
+}
+const admin = await ensureFirstAdmin(ctx);
+if (admin === 'created') log.info({ email: config.admin?.email }, 'first admin created from ADMIN_EMAIL');
+
+const stopDispatcher = startDispatcher(ctx, log);
+await app.listen({ port: config.port, host: config.host });
+
+let closing = false;
+async function shutdown(signal: string) {
+  if (closing) return;
+  closing = true;
+  log.info({ signal }, 'shutting down: finishing requests in flight');
+  const force = setTimeout(() => {
+    log.error('shutdown took over 10 s; exiting');
+    process.exit(1);
+  }, 10_000);
+  force.unref();
+  await app.close();
+  await stopDispatcher();
+  await ctx.database.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,102 @@
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import type { JsonObject, Operation, Parameter } from './spec.ts';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+export type Handler = (request: FastifyRequest, reply: FastifyReply) => unknown;
+/** A handler plus route options of its own (extra preHandlers such as rate limits). */
+export interface Binding {
+  handler: Handler;
+  options?: Pick<RouteShorthandOptions, 'preHandler' | 'bodyLimit'>;
+}
+export type Handlers = Record<string, Handler | Binding>;
+
+/** What the auth hook needs to know about the route it guards. */
+export interface RouteContract {
+  operationId: string;
+  secured: boolean;
+  roles: string[] | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    contract?: RouteContract;
+  }
+}
+
+// Bodies are validated strictly: "5" is not a number. Query strings, paths and headers arrive as
+// text, so those are coerced.
+function makeAjv(coerceTypes: boolean | 'array'): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes, useDefaults: true, removeAdditional: false });
+  addFormats(ajv);
+  return ajv;
+}
+
+/**
+ * Registers one Fastify route per operation in the spec. Fails (at start, and so in a test) when an
+ * operation has no handler or a handler has no operation: the spec and the server cannot drift.
+ */
+export function bindOperations(app: FastifyInstance, operations: Operation[], handlers: Handlers): void {
+  const missing = operations.filter((op) => !(op.operationId in handlers)).map((op) => op.operationId);
+  const known = new Set(operations.map((op) => op.operationId));
+  const extra = Object.keys(handlers).filter((id) => !known.has(id));
+  if (missing.length || extra.length) {
+    throw new Error(
+      [
+        missing.length ? `operations in openapi.yaml without a handler: ${missing.join(', ')}` : '',
+        extra.length ? `handlers for operations not in openapi.yaml: ${extra.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
+    );
+  }
+
+  const bodyAjv = makeAjv(false);
+  const textAjv = makeAjv('array');
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object),
+  );
+
+  for (const op of operations) {
+    const entry = handlers[op.operationId]!;
+    const binding: Binding = typeof entry === 'function' ? { handler: entry } : entry;
+    app.route({
+      method: op.method.toUpperCase() as 'GET',
+      url: op.route,
+      schema: routeSchema(op),
+      config: { contract: { operationId: op.operationId, secured: op.secured, roles: op.roles } },
+      ...binding.options,
+      handler: binding.handler as never,
+    });
+  }
+}
+
+function objectOf(params: Parameter[]): JsonObject | undefined {
+  if (params.length === 0) return undefined;
+  return {
+    type: 'object',
+    properties: Object.fromEntries(params.map((p) => [p.name, p.schema])),
+    required: params.filter((p) => p.required).map((p) => p.name),
+  };
+}
+
+function routeSchema(op: Operation) {
+  const response: Record<string, JsonObject> = {};
+  for (const [status, r] of Object.entries(op.responses)) {
+    // Success bodies are serialized from the spec (unknown fields never leak out). Error bodies
+    // come from the one error handler, already shaped as problem+json.
+    if (status.startsWith('2') && r.schema && r.contentType === 'application/json') response[status] = r.schema;
+  }
+  // Node lower-cases incoming header names.
+  const headerParams = op.parameters.filter((p) => p.in === 'header').map((p) => ({ ...p, name: p.name.toLowerCase() }));
+  const parts = {
+    params: objectOf(op.parameters.filter((p) => p.in === 'path')),
+    querystring: objectOf(op.parameters.filter((p) => p.in === 'query')),
+    headers: objectOf(headerParams),
+    body: op.requestBody?.schema,
+  };
+  // Parts the operation does not have are left out, not set to undefined.
+  return { ...Object.fromEntries(Object.entries(parts).filter(([, v]) => v !== undefined)), response };
+}

@@ -1,0 +1,58 @@
+import { eq } from 'drizzle-orm';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.ts';
+import { users } from '../db/schema.ts';
+import { forbidden, unauthorized } from '../errors.ts';
+import { verifyAccessToken } from '../modules/auth/tokens.ts';
+
+export type Role = (typeof users.role.enumValues)[number];
+
+export interface AuthUser {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user?: AuthUser;
+  }
+}
+
+/** The signed-in user of a secured route (the auth hook guarantees one). */
+export function currentUser(request: FastifyRequest): AuthUser {
+  if (!request.user) throw unauthorized();
+  return request.user;
+}
+
+/**
+ * The one place roles are enforced. Each route's contract (from openapi.yaml: `security` and
+ * `x-roles`) says whether it needs a bearer token and which roles may call it. The user is read
+ * from the database on every request, so deactivation and role changes take effect at once.
+ */
+export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
+  app.addHook('onRequest', async (request) => {
+    const contract = request.routeOptions.config.contract;
+    if (!contract?.secured) return;
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match) throw unauthorized('Send an access token in the Authorization header: Bearer <token>');
+    let sub: string;
+    try {
+      sub = (await verifyAccessToken(ctx.keys, ctx.config, match[1]!)).sub;
+    } catch {
+      throw unauthorized('The access token is invalid or expired');
+    }
+    const [row] = await ctx.db
+      .select({ id: users.id, email: users.email, name: users.name, role: users.role, active: users.active })
+      .from(users)
+      .where(eq(users.id, sub));
+    if (!row) throw unauthorized('The account no longer exists');
+    if (!row.active) throw unauthorized('The account is deactivated');
+    request.user = { id: row.id, email: row.email, name: row.name, role: row.role };
+    if (contract.roles && !contract.roles.includes(row.role)) {
+      throw forbidden(`This needs the role ${contract.roles.join(' or ')}; you are ${row.role}`);
+    }
+  });
+}

@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../api/app.ts';
+import { loadConfig } from '../../api/config.ts';
+import type { AppContext } from '../../api/context.ts';
+import { loadOrCreateKeys } from '../../api/modules/auth/keys.ts';
+import { resetDatabase, testDatabase } from './db.ts';
+
+export const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-test-'));
+
+/** A context on this worker's database with test settings; `env` overrides any variable. */
+export async function testContext(env: Record<string, string> = {}): Promise<AppContext> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    NOTIFY_INTERVAL_MS: '0',
+    SEED_DEMO_DATA: 'false',
+    ...env,
+  });
+  const database = await testDatabase();
+  const keys = await loadOrCreateKeys(config.jwt.keysFile);
+  return { config, database, db: database.db, keys };
+}
+
+/** A fresh app on an emptied database. */
+export async function freshApp(env: Record<string, string> = {}): Promise<FastifyInstance> {
+  const ctx = await testContext(env);
+  await resetDatabase(ctx.database);
+  const app = await buildApp(ctx, false);
+  await app.ready();
+  return app;
+}
+
+/** The same, listening on a loopback port for the SDK and the CLI. */
+export async function liveServer(env: Record<string, string> = {}): Promise<{ app: FastifyInstance; url: string }> {
+  const app = await freshApp(env);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (typeof address !== 'object' || !address) throw new Error('server has no address');
+  return { app, url: `http://127.0.0.1:${address.port}` };
+}
