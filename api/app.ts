@@ -16,6 +16,8 @@ import { registerNotFound, registerProblems } from './plugins/problems.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     ctx: AppContext;
+    /** "METHOD /url" of every route registered, so a test can hold them against the spec. */
+    routeList: string[];
   }
 }
 
@@ -36,6 +38,10 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     trustProxy: true,
   });
   app.decorate('ctx', ctx);
+  app.decorate('routeList', [] as string[]);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) app.routeList.push(`${method} ${route.url}`);
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -1,4 +1,4 @@
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { eq } from 'drizzle-orm';
 import { analyticsProfiles, notifications, users } from '../../api/db/schema.ts';
@@ -13,6 +13,7 @@ beforeAll(async () => {
 beforeEach(async () => {
   await resetDatabase(app.ctx.database);
 });
+afterAll(() => app.close());
 
 describe('registration', () => {
   it('creates a trader with E.164 phone, segment, analytics profile and a queued welcome', async () => {

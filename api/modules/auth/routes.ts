@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { tooManyRequests } from '../../errors.ts';
 import type { Handlers } from '../../openapi/bind.ts';
@@ -14,24 +14,26 @@ interface Credentials {
 
 export function authHandlers(app: FastifyInstance, ctx: AppContext): Handlers {
   const { perAccount, perAddress, windowSeconds } = ctx.config.loginLimits;
-  const limit = (max: number, keyGenerator: (req: { body: unknown; ip: string }) => string) =>
-    app.rateLimit({
-      max,
+  // Per address stops one client spraying many accounts; per account stops many clients (a
+  // botnet) guessing one password. Both windows count every attempt.
+  const limiters = [
+    app.createRateLimit({ max: perAddress, timeWindow: windowSeconds * 1000, keyGenerator: (req) => `login-ip:${req.ip}` }),
+    app.createRateLimit({
+      max: perAccount,
       timeWindow: windowSeconds * 1000,
-      keyGenerator: keyGenerator as never,
-      errorResponseBuilder: (_req, c) => tooManyRequests(Math.ceil(c.ttl / 1000), 'Too many sign-in attempts'),
-    });
+      keyGenerator: (req) => `login-account:${String((req.body as Credentials).email).trim().toLowerCase()}`,
+    }),
+  ];
+  const limitLogins = async (req: FastifyRequest) => {
+    for (const limiter of limiters) {
+      const outcome = await limiter(req);
+      if (!outcome.isAllowed && outcome.isExceeded) throw tooManyRequests(outcome.ttlInSeconds, 'Too many sign-in attempts');
+    }
+  };
   return {
     register: async (req, reply) => reply.code(201).send(await auth.register(ctx, req.body as auth.RegisterInput)),
     login: {
-      // Per address stops one client spraying many accounts; per account stops many clients
-      // (a botnet) guessing one password.
-      options: {
-        preHandler: [
-          limit(perAddress, (req) => `login-ip:${req.ip}`),
-          limit(perAccount, (req) => `login-account:${String((req.body as Credentials).email).toLowerCase()}`),
-        ],
-      },
+      options: { preHandler: limitLogins },
       handler: async (req) => {
         const { email, password } = req.body as Credentials;
         return auth.login(ctx, email, password);

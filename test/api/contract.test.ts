@@ -1,0 +1,33 @@
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { bindOperations } from '../../api/openapi/bind.ts';
+import { loadSpec } from '../../api/openapi/spec.ts';
+import { freshApp } from '../helpers/app.ts';
+
+describe('the server is bound to openapi.yaml', () => {
+  it('refuses to start when an operation has no handler, or a handler has no operation', () => {
+    const { operations } = loadSpec();
+    const all = Object.fromEntries(operations.map((op) => [op.operationId, async () => ({})]));
+    const { getHealth: _dropped, ...missingOne } = all;
+    expect(() => bindOperations(Fastify(), operations, missingOne)).toThrow(/without a handler: getHealth/);
+    expect(() => bindOperations(Fastify(), operations, { ...all, sneakyRoute: async () => ({}) })).toThrow(/not in openapi.yaml: sneakyRoute/);
+  });
+
+  it('serves exactly the routes in the spec (plus the /docs viewer)', async () => {
+    const app = await freshApp();
+    const { operations } = loadSpec();
+    const expected = new Set(operations.map((op) => `${op.method.toUpperCase()} ${op.route}`));
+    // Fastify adds HEAD for each GET; the docs viewer serves its own assets under /docs.
+    const unexpected = app.routeList.filter((r) => !expected.has(r) && !r.startsWith('HEAD ') && !/^\w+ \/docs/.test(r));
+    expect(unexpected).toEqual([]);
+    for (const route of expected) expect(app.routeList).toContain(route);
+    await app.close();
+  });
+
+  it('every operation has an operationId, a tag, a summary and a response', () => {
+    for (const op of loadSpec().operations) {
+      expect(op.operationId).toMatch(/^[a-z][A-Za-z]+$/);
+      expect(Object.keys(op.responses).length).toBeGreaterThan(0);
+    }
+  });
+});

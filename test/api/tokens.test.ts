@@ -1,0 +1,94 @@
+import { SignJWT, exportJWK, generateKeyPair, base64url, type CryptoKey } from 'jose';
+import type { FastifyInstance } from 'fastify';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { users } from '../../api/db/schema.ts';
+import { accessTokenAudience } from '../../api/modules/auth/tokens.ts';
+import { freshApp } from '../helpers/app.ts';
+import { bearer, registerUser, type Session } from '../helpers/users.ts';
+
+let app: FastifyInstance;
+let session: Session;
+beforeAll(async () => {
+  app = await freshApp();
+  session = await registerUser(app);
+});
+afterAll(() => app.close());
+
+const me = (token: string) => app.inject({ url: '/api/auth/me', headers: bearer(token) });
+const signWith = (key: CryptoKey, claims: Record<string, unknown>, kid = app.ctx.keys.kid, exp: string | number = '5m') =>
+  new SignJWT({ role: 'admin', ...claims })
+    .setProtectedHeader({ alg: 'EdDSA', kid })
+    .setSubject(session.user.id)
+    .setIssuer('connectsphere')
+    .setAudience(accessTokenAudience)
+    .setIssuedAt()
+    .setExpirationTime(exp)
+    .sign(key);
+
+describe('access tokens', () => {
+  it('accepts a valid token, and verifies with the published JWKS', async () => {
+    expect((await me(session.accessToken)).statusCode).toBe(200);
+    const jwks = (await app.inject({ url: '/.well-known/jwks.json' })).json();
+    expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', kid: app.ctx.keys.kid });
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+  });
+
+  it('rejects a missing or malformed Authorization header with 401 and WWW-Authenticate', async () => {
+    const none = await app.inject({ url: '/api/auth/me' });
+    expect(none.statusCode).toBe(401);
+    expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
+    expect((await app.inject({ url: '/api/auth/me', headers: { authorization: 'Basic abc' } })).statusCode).toBe(401);
+  });
+
+  it('rejects a tampered token (payload changed, signature kept)', async () => {
+    const [h, p, s] = session.accessToken.split('.');
+    const claims = JSON.parse(new TextDecoder().decode(base64url.decode(p!)));
+    claims.role = 'admin';
+    const forged = `${h}.${base64url.encode(JSON.stringify(claims))}.${s}`;
+    expect((await me(forged)).statusCode).toBe(401);
+  });
+
+  it('rejects a token signed by another key, even with our kid', async () => {
+    const { privateKey } = await generateKeyPair('EdDSA');
+    expect((await me(await signWith(privateKey, {})))).toMatchObject({ statusCode: 401 });
+  });
+
+  it('rejects an expired token', async () => {
+    const key = app.ctx.keys.privateKey;
+    const expired = await signWith(key, {}, app.ctx.keys.kid, Math.floor(Date.now() / 1000) - 60);
+    const res = await me(expired);
+    expect(res.statusCode).toBe(401);
+    expect(res.json().detail).toBe('The access token is invalid or expired');
+  });
+
+  it('rejects alg "none"', async () => {
+    const header = base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }));
+    const payload = base64url.encode(
+      JSON.stringify({ sub: session.user.id, role: 'admin', iss: 'connectsphere', aud: accessTokenAudience, exp: Math.floor(Date.now() / 1000) + 300 }),
+    );
+    expect((await me(`${header}.${payload}.`)).statusCode).toBe(401);
+  });
+
+  it('rejects an HS256 token keyed with the public key (algorithm confusion)', async () => {
+    const jwk = await exportJWK((await generateKeyPair('EdDSA')).publicKey);
+    const secret = new TextEncoder().encode(JSON.stringify(jwk));
+    const hs = await new SignJWT({ role: 'admin' })
+      .setProtectedHeader({ alg: 'HS256', kid: app.ctx.keys.kid })
+      .setSubject(session.user.id)
+      .setIssuer('connectsphere')
+      .setAudience(accessTokenAudience)
+      .setExpirationTime('5m')
+      .sign(secret);
+    expect((await me(hs)).statusCode).toBe(401);
+  });
+
+  it('stops honouring tokens of a deactivated user at once', async () => {
+    const s = await registerUser(app);
+    expect((await me(s.accessToken)).statusCode).toBe(200);
+    await app.ctx.db.update(users).set({ active: false }).where(eq(users.id, s.user.id));
+    const res = await me(s.accessToken);
+    expect(res.statusCode).toBe(401);
+    expect(res.json().detail).toBe('The account is deactivated');
+  });
+});
