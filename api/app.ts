@@ -11,6 +11,7 @@ import { adminUserHandlers, userHandlers } from './modules/users/routes.ts';
 import { bindOperations } from './openapi/bind.ts';
 import { loadSpec } from './openapi/spec.ts';
 import { registerAuth } from './plugins/auth.ts';
+import { registerInFlight } from './plugins/in-flight.ts';
 import { registerNotFound, registerProblems } from './plugins/problems.ts';
 
 declare module 'fastify' {
@@ -45,6 +46,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  registerInFlight(app);
 
   // external plugins first, then our own, then routes (the fastify/demo order)
   await app.register(rateLimit, { global: false });

@@ -46,6 +46,7 @@ async function shutdown(signal: string) {
   }, 10_000);
   force.unref();
   await app.close();
+  if (!(await app.drained(8_000))) log.warn('some requests were still running at shutdown');
   await stopDispatcher();
   await ctx.database.close();
   process.exit(0);

@@ -1,0 +1,39 @@
+// `npm run bench`: throughput and latency of the API next to a bare Fastify route measured in the
+// same run, reported as ratios (absolute numbers depend on the machine; ratios travel).
+import { measure, report, startServer, tempDataDir } from './lib.ts';
+
+const env: Record<string, string> = {
+  DATA_DIR: tempDataDir(),
+  SEED_DEMO_DATA: 'false',
+  NOTIFY_INTERVAL_MS: '0',
+  // The bench signs in thousands of times; lift the limits so it measures the work, not the limiter.
+  LOGIN_MAX_PER_ACCOUNT: '100000000',
+  LOGIN_MAX_PER_ADDRESS: '100000000',
+};
+if (process.env.DATABASE_URL) env.DATABASE_URL = process.env.DATABASE_URL;
+
+const bare = await startServer('bench/bare-server.ts', {}, 3901);
+const api = await startServer('api/main.ts', env, 3902);
+try {
+  const baseline = await measure('bare Fastify GET /health', { url: `${bare.url}/health` });
+  const credentials = { email: `bench-${Date.now()}@example.co.zw`, password: 'bench-password-2026' };
+  const registered = await fetch(`${api.url}/api/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...credentials, name: 'Bench Trader', phone: '0772000000', location: { market: 'Mbare Musika' } }),
+  });
+  const { accessToken } = (await registered.json()) as { accessToken: string };
+  const rows = [
+    await measure('API GET /health', { url: `${api.url}/health` }),
+    await measure('API GET /api/auth/me', { url: `${api.url}/api/auth/me`, headers: { authorization: `Bearer ${accessToken}` } }),
+    await measure('API POST /api/auth/login (argon2id)', {
+      url: `${api.url}/api/auth/login`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(credentials),
+    }),
+  ];
+  report(`Auth on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`, baseline, rows);
+} finally {
+  await Promise.all([bare.stop(), api.stop()]);
+}
