@@ -1,0 +1,99 @@
+// Works out which profile and API URL a command runs against and builds the SDK client for it.
+// This is the CLI's only way into the system: every call goes through @connectsphere/sdk.
+import type { Command } from 'commander';
+import { ConnectSphere } from '@connectsphere/sdk';
+import { ConfigStore, defaultApiUrl, defaultProfile, ProfileTokenStore, sameApi, type ConfigFile, type Profile } from './config-store.ts';
+import { notSignedIn, reportFailure, toFailure, usageError } from './output.ts';
+
+export type UrlSource = 'flag' | 'env' | 'profile' | 'default';
+
+export interface Context {
+  store: ConfigStore;
+  profileName: string;
+  apiUrl: string;
+  apiUrlSource: UrlSource;
+  tokens: ProfileTokenStore;
+  json: boolean;
+}
+
+interface GlobalOptions {
+  profile?: string;
+  apiUrl?: string;
+  json?: boolean;
+}
+
+// A leading letter or digit keeps names like `__proto__` out of the profiles object.
+const profileName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function checkProfileName(name: string): string {
+  if (!profileName.test(name)) throw usageError(`"${name}" is not a valid profile name (letters, digits, . _ -; up to 64)`);
+  return name;
+}
+
+export function checkApiUrl(url: string, from: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw usageError(`${from} "${url}" is not a URL (expected e.g. ${defaultApiUrl})`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw usageError(`${from} "${url}" must be an http:// or https:// URL`);
+  return url.replace(/\/+$/, '');
+}
+
+export function getProfile(config: ConfigFile, name: string): Profile | undefined {
+  return Object.hasOwn(config.profiles, name) ? config.profiles[name] : undefined;
+}
+
+/** Profile: --profile > CS_PROFILE > the file's currentProfile. URL: --api-url > CS_API_URL > profile > default. */
+export function resolveContext(command: Command): Context {
+  const opts = command.optsWithGlobals<GlobalOptions>();
+  const store = new ConfigStore();
+  const config = store.read();
+  const name = checkProfileName(opts.profile ?? (process.env.CS_PROFILE || undefined) ?? config.currentProfile ?? defaultProfile);
+  const profile = getProfile(config, name);
+
+  let apiUrl: string;
+  let apiUrlSource: UrlSource;
+  if (opts.apiUrl !== undefined) [apiUrl, apiUrlSource] = [checkApiUrl(opts.apiUrl, '--api-url'), 'flag'];
+  else if (process.env.CS_API_URL) [apiUrl, apiUrlSource] = [checkApiUrl(process.env.CS_API_URL, 'CS_API_URL'), 'env'];
+  else if (profile?.apiUrl) [apiUrl, apiUrlSource] = [profile.apiUrl, 'profile'];
+  else [apiUrl, apiUrlSource] = [defaultApiUrl, 'default'];
+
+  return { store, profileName: name, apiUrl, apiUrlSource, tokens: new ProfileTokenStore(store, name, apiUrl), json: Boolean(opts.json) };
+}
+
+export function makeClient(ctx: Pick<Context, 'apiUrl' | 'tokens'>): ConnectSphere {
+  return new ConnectSphere({ baseUrl: ctx.apiUrl, tokens: ctx.tokens });
+}
+
+/** Fails with exit code 3 before any request when there is no session to send. */
+export function requireSession(ctx: Context): void {
+  if (ctx.tokens.get()) return;
+  const profile = ctx.store.profile(ctx.profileName);
+  if (profile?.refreshToken && !sameApi(profile.apiUrl, ctx.apiUrl)) {
+    throw notSignedIn(
+      `profile "${ctx.profileName}" holds a session for ${profile.apiUrl}, not ${ctx.apiUrl}; run \`cs login\` to sign in there`,
+    );
+  }
+  throw notSignedIn(`no session stored for profile "${ctx.profileName}"; run \`cs login\``);
+}
+
+/**
+ * Runs a command's body with its context and turns any failure into one report and an exit code, so every
+ * command fails the same way. `expiredHint` is off for `login`, where a 401 means a wrong password.
+ */
+export async function run(command: Command, body: (ctx: Context) => Promise<void>, { expiredHint = true } = {}): Promise<void> {
+  const json = Boolean(command.optsWithGlobals<GlobalOptions>().json);
+  let apiUrl: string | undefined;
+  try {
+    const ctx = resolveContext(command);
+    apiUrl = ctx.apiUrl;
+    await body(ctx);
+  } catch (err) {
+    const failure = toFailure(err, apiUrl);
+    const hint = expiredHint && failure.problem.status === 401 ? 'Run `cs login` to sign in again' : undefined;
+    reportFailure(failure, json, hint);
+    process.exitCode = failure.exitCode;
+  }
+}

@@ -1,0 +1,37 @@
+import { Transport, type ClientOptions, type RequestOptions } from './client.ts';
+import { AdminResource } from './resources/admin.ts';
+import { AuthResource } from './resources/auth.ts';
+import { SystemResource } from './resources/system.ts';
+import { UsersResource } from './resources/users.ts';
+
+/**
+ * The ConnectSphere API client. Namespaces follow the spec's tags; a new one is a file in
+ * resources/ taking the Transport, and one line here.
+ */
+export class ConnectSphere {
+  readonly auth: AuthResource;
+  readonly users: UsersResource;
+  readonly admin: AdminResource;
+  readonly system: SystemResource;
+  readonly #transport: Transport;
+
+  constructor(options: ClientOptions) {
+    this.#transport = new Transport(options);
+    this.auth = new AuthResource(this.#transport);
+    this.users = new UsersResource(this.#transport);
+    this.admin = new AdminResource(this.#transport);
+    this.system = new SystemResource(this.#transport);
+  }
+
+  get baseUrl(): string {
+    return this.#transport.baseUrl;
+  }
+
+  /**
+   * Any operation, for what has no namespace method yet: `cs.request('GET', '/api/auth/me')`.
+   * Signs in, refreshes, retries and throws exactly like the namespaces.
+   */
+  request(method: string, path: string, options?: RequestOptions): Promise<unknown> {
+    return this.#transport.request(method, path, options);
+  }
+}

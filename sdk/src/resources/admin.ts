@@ -1,0 +1,36 @@
+import type { Transport } from '../client.ts';
+import { paginate } from '../paginate.ts';
+import type { User, UserDetail, UserListQuery, UserPage, UserUpdate } from '../types.ts';
+
+/** User management (role admin). */
+export class AdminUsersResource {
+  constructor(private readonly t: Transport) {}
+
+  /** One page, newest first; pass `nextCursor` back as `cursor` for the next. */
+  list(query: UserListQuery = {}): Promise<UserPage> {
+    return this.t.call('get', '/api/admin/users', { query });
+  }
+
+  /** Every matching user, fetching pages of `limit` as the loop goes. */
+  iterate(query: UserListQuery = {}): AsyncIterable<User> {
+    const { cursor, ...rest } = query;
+    return paginate((next) => this.list({ ...rest, cursor: next }), cursor);
+  }
+
+  get(id: string): Promise<UserDetail> {
+    return this.t.call('get', '/api/admin/users/{id}', { path: { id } });
+  }
+
+  /** Changes a role or (de)activates; a deactivated user's sessions end at once. */
+  update(id: string, change: UserUpdate): Promise<User> {
+    return this.t.call('patch', '/api/admin/users/{id}', { path: { id }, body: change });
+  }
+}
+
+export class AdminResource {
+  readonly users: AdminUsersResource;
+
+  constructor(t: Transport) {
+    this.users = new AdminUsersResource(t);
+  }
+}

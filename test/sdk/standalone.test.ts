@@ -1,0 +1,39 @@
+// sdk/ is published on its own: it may import only itself, node: built-ins and undici.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { VERSION } from '@connectsphere/sdk';
+
+const sdk = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sdk');
+const pkg = JSON.parse(fs.readFileSync(path.join(sdk, 'package.json'), 'utf8')) as { version: string; dependencies?: Record<string, string> };
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    return e.isDirectory() ? sourceFiles(full) : /\.tsx?$/.test(e.name) ? [full] : [];
+  });
+}
+
+describe('@connectsphere/sdk package', () => {
+  it('imports nothing outside sdk/src but node: built-ins and undici', () => {
+    const offending: string[] = [];
+    for (const file of sourceFiles(path.join(sdk, 'src'))) {
+      const text = fs.readFileSync(file, 'utf8');
+      for (const [, specifier] of text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
+        const s = specifier!;
+        const inside = s.startsWith('.') && path.resolve(path.dirname(file), s).startsWith(path.join(sdk, 'src') + path.sep);
+        if (!inside && !s.startsWith('node:') && s !== 'undici') offending.push(`${path.relative(sdk, file)}: ${s}`);
+      }
+    }
+    expect(offending).toEqual([]);
+  });
+
+  it('depends on undici only', () => {
+    expect(Object.keys(pkg.dependencies ?? {})).toEqual(['undici']);
+  });
+
+  it('sends the version of its package.json in the user-agent', () => {
+    expect(VERSION).toBe(pkg.version);
+  });
+});
