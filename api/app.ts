@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppContext } from './context.ts';
 import { authHandlers } from './modules/auth/routes.ts';
+import { catalogHandlers } from './modules/catalog/routes.ts';
+import { groupHandlers } from './modules/groups/routes.ts';
+import { paymentHandlers } from './modules/payments/routes.ts';
+import { qrHandlers } from './modules/qr/routes.ts';
 import { registerMetrics } from './modules/system/metrics.ts';
 import { systemHandlers } from './modules/system/routes.ts';
 import { adminUserHandlers, userHandlers } from './modules/users/routes.ts';
@@ -12,7 +17,7 @@ import { bindOperations } from './openapi/bind.ts';
 import { loadSpec } from './openapi/spec.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerInFlight } from './plugins/in-flight.ts';
-import { registerNotFound, registerProblems } from './plugins/problems.ts';
+import { frameworkProblem, registerNotFound, registerProblems, sendProblem } from './plugins/problems.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -37,6 +42,10 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
       return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
     },
     trustProxy: true,
+    // Pickup-pass tokens travel in the path (GET /api/qr/scan/{token}).
+    routerOptions: { maxParamLength: 1000 },
+    // Errors Fastify raises before routing (bad URL encoding, too-long params) are problems too.
+    frameworkErrors: (error, request, reply) => sendProblem(reply, request, frameworkProblem(error)),
   });
   app.decorate('ctx', ctx);
   app.decorate('routeList', [] as string[]);
@@ -50,6 +59,8 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
 
   // external plugins first, then our own, then routes (the fastify/demo order)
   await app.register(rateLimit, { global: false });
+  // The sandbox checkout's Pay and Fail buttons are plain HTML form posts.
+  await app.register(formbody);
   const spec = loadSpec();
   await app.register(swagger, { mode: 'static', specification: { document: spec.document as never } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -64,6 +75,10 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...authHandlers(app, ctx),
     ...userHandlers(ctx),
     ...adminUserHandlers(ctx),
+    ...catalogHandlers(ctx),
+    ...groupHandlers(ctx),
+    ...paymentHandlers(app, ctx),
+    ...qrHandlers(ctx),
   });
   return app;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -27,6 +28,16 @@ const schema = z.object({
   SEED_DEMO_DATA: z.enum(['true', 'false']).default('true'),
   NOTIFY_TRANSPORT: z.enum(['log', 'file']).default('file'),
   NOTIFY_INTERVAL_MS: z.coerce.number().int().min(0).default(2000),
+  PAYMENT_PROVIDER: z.enum(['sandbox', 'flutterwave']).default('sandbox'),
+  FLW_PUBLIC_KEY: z.string().min(1).optional(),
+  FLW_SECRET_KEY: z.string().min(1).optional(),
+  FLW_SECRET_HASH: z.string().min(8, 'must be at least 8 characters').optional(),
+  FLW_BASE_URL: z.string().url().default('https://api.flutterwave.com'),
+  PLATFORM_FEE_PERCENT: z.coerce.number().min(0).max(50).default(10),
+  ZWG_PER_USD: z.coerce.number().positive().default(26.8),
+  RESERVATION_MINUTES: z.coerce.number().int().min(1).max(10_080).default(30),
+  PASS_VALIDITY_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+  JOBS_ENABLED: z.enum(['true', 'false']).default('true'),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -46,6 +57,17 @@ export interface Config {
   notFoundPerMinute: number;
   seedDemoData: boolean;
   notifications: { transport: Env['NOTIFY_TRANSPORT']; intervalMs: number };
+  payments: {
+    provider: Env['PAYMENT_PROVIDER'];
+    flutterwave: { publicKey: string; secretKey: string; baseUrl: string } | undefined;
+    /** The shared secret webhooks carry in `verif-hash`. */
+    secretHash: string;
+    feePercent: number;
+    zwgPerUsd: number;
+  };
+  reservationMinutes: number;
+  passValidityDays: number;
+  jobsEnabled: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -61,6 +83,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('Invalid configuration:\n  ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  if (e.PAYMENT_PROVIDER === 'flutterwave' && !(e.FLW_PUBLIC_KEY && e.FLW_SECRET_KEY && e.FLW_SECRET_HASH)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  PAYMENT_PROVIDER=flutterwave needs FLW_PUBLIC_KEY, FLW_SECRET_KEY and FLW_SECRET_HASH',
+    );
   }
   const dataDir = path.resolve(e.DATA_DIR);
   return {
@@ -87,5 +114,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     notFoundPerMinute: e.NOT_FOUND_MAX_PER_MINUTE,
     seedDemoData: e.SEED_DEMO_DATA === 'true',
     notifications: { transport: e.NOTIFY_TRANSPORT, intervalMs: e.NOTIFY_INTERVAL_MS },
+    payments: {
+      provider: e.PAYMENT_PROVIDER,
+      flutterwave:
+        e.FLW_PUBLIC_KEY && e.FLW_SECRET_KEY
+          ? { publicKey: e.FLW_PUBLIC_KEY, secretKey: e.FLW_SECRET_KEY, baseUrl: e.FLW_BASE_URL }
+          : undefined,
+      // The sandbox signs its own webhooks; without a configured hash it uses one for this process.
+      secretHash: e.FLW_SECRET_HASH ?? `sandbox-${randomBytes(16).toString('hex')}`,
+      feePercent: e.PLATFORM_FEE_PERCENT,
+      zwgPerUsd: e.ZWG_PER_USD,
+    },
+    reservationMinutes: e.RESERVATION_MINUTES,
+    passValidityDays: e.PASS_VALIDITY_DAYS,
+    jobsEnabled: e.JOBS_ENABLED === 'true',
   };
 }

@@ -1,6 +1,9 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
+  customType,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -12,7 +15,10 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 
-const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+// Millisecond precision, as JavaScript dates have: keyset cursors round-trip exactly.
+const createdAt = () => timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow();
 
 export const roleEnum = pgEnum('role', ['trader', 'supplier', 'staff', 'admin']);
 
@@ -136,7 +142,303 @@ export const products = pgTable(
     unitPrice: integer('unit_price').notNull(),
     currency: text('currency').notNull().default('USD'),
     stock: integer('stock').notNull().default(0),
+    /** Price breaks by total group quantity: [{ minQuantity, unitPrice }], ascending. */
+    priceTiers: jsonb('price_tiers').$type<PriceTier[]>().notNull().default([]),
+    imageUrls: text('image_urls').array().notNull().default(sql`'{}'::text[]`),
+    active: boolean('active').notNull().default(true),
+    // Full-text search over name, description and category, maintained by PostgreSQL itself.
+    search: tsvector('search')
+      .notNull()
+      .generatedAlwaysAs(
+        sql`setweight(to_tsvector('english', coalesce(name, '')), 'A') || setweight(to_tsvector('english', coalesce(category, '')), 'B') || setweight(to_tsvector('english', coalesce(description, '')), 'C')`,
+      ),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('products_sku_key').on(t.sku), index('products_category_idx').on(t.category)],
+  (t) => [
+    uniqueIndex('products_sku_key').on(t.sku),
+    index('products_category_idx').on(t.category),
+    index('products_search_idx').using('gin', t.search),
+  ],
+);
+
+export interface PriceTier {
+  minQuantity: number;
+  unitPrice: number;
+}
+
+export const pickupPoints = pgTable('pickup_points', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  market: text('market').notNull(),
+  address: text('address').notNull(),
+  openingHours: text('opening_hours').notNull(),
+  lat: doublePrecision('lat'),
+  lng: doublePrecision('lng'),
+  createdAt: createdAt(),
+});
+
+export const groupStatusEnum = pgEnum('group_status', [
+  'draft',
+  'open',
+  'funded',
+  'ordered',
+  'shipped',
+  'delivered',
+  'ready_for_pickup',
+  'completed',
+  'expired',
+  'cancelled',
+]);
+
+export const groups = pgTable(
+  'groups',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    productId: uuid('product_id')
+      .notNull()
+      .references(() => products.id),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    status: groupStatusEnum('status').notNull().default('draft'),
+    moq: integer('moq').notNull(),
+    maxQuantity: integer('max_quantity'),
+    minPerTrader: integer('min_per_trader').notNull().default(1),
+    maxPerTrader: integer('max_per_trader'),
+    deadline: timestamp('deadline', { withTimezone: true }).notNull(),
+    unitPrice: integer('unit_price').notNull(),
+    currency: text('currency').notNull().default('USD'),
+    // Counters kept on the row and changed under its lock, so capacity checks cannot race.
+    reservedQuantity: integer('reserved_quantity').notNull().default(0),
+    paidQuantity: integer('paid_quantity').notNull().default(0),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('groups_status_deadline_idx').on(t.status, t.deadline), index('groups_product_idx').on(t.productId)],
+);
+
+export const groupPickupPoints = pgTable(
+  'group_pickup_points',
+  {
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    pickupPointId: uuid('pickup_point_id')
+      .notNull()
+      .references(() => pickupPoints.id),
+    /** Units delivered to this point and not yet collected. */
+    stock: integer('stock').notNull().default(0),
+  },
+  (t) => [uniqueIndex('group_pickup_points_key').on(t.groupId, t.pickupPointId)],
+);
+
+export const groupEvents = pgTable('group_events', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  groupId: uuid('group_id')
+    .notNull()
+    .references(() => groups.id, { onDelete: 'cascade' }),
+  fromStatus: text('from_status'),
+  toStatus: text('to_status').notNull(),
+  actorId: uuid('actor_id'),
+  reason: text('reason'),
+  createdAt: createdAt(),
+});
+
+export const contributionStatusEnum = pgEnum('contribution_status', [
+  'pending_payment',
+  'paid',
+  'cancelled',
+  'lapsed',
+  'refunded',
+]);
+
+export const contributions = pgTable(
+  'contributions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id),
+    traderId: uuid('trader_id')
+      .notNull()
+      .references(() => users.id),
+    pickupPointId: uuid('pickup_point_id')
+      .notNull()
+      .references(() => pickupPoints.id),
+    quantity: integer('quantity').notNull(),
+    unitPrice: integer('unit_price').notNull(),
+    currency: text('currency').notNull(),
+    status: contributionStatusEnum('status').notNull().default('pending_payment'),
+    reservedUntil: timestamp('reserved_until', { withTimezone: true }),
+    paidAt: timestamp('paid_at', { withTimezone: true }),
+    recommendationId: uuid('recommendation_id'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // One open contribution per trader per group.
+    uniqueIndex('contributions_open_key')
+      .on(t.groupId, t.traderId)
+      .where(sql`status in ('pending_payment', 'paid')`),
+    index('contributions_trader_idx').on(t.traderId),
+    index('contributions_lapse_idx').on(t.status, t.reservedUntil),
+  ],
+);
+
+export const paymentStatusEnum = pgEnum('payment_status', [
+  'pending',
+  'successful',
+  'failed',
+  'abandoned',
+  'mismatch',
+  'refund_pending',
+  'refunded',
+]);
+
+export const payments = pgTable(
+  'payments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    contributionId: uuid('contribution_id')
+      .notNull()
+      .references(() => contributions.id),
+    traderId: uuid('trader_id')
+      .notNull()
+      .references(() => users.id),
+    provider: text('provider').notNull(),
+    txRef: text('tx_ref').notNull(),
+    providerTransactionId: text('provider_transaction_id'),
+    /** Goods, fee and total in minor units of `currency`. */
+    goodsAmount: bigint('goods_amount', { mode: 'number' }).notNull(),
+    feeAmount: bigint('fee_amount', { mode: 'number' }).notNull(),
+    totalAmount: bigint('total_amount', { mode: 'number' }).notNull(),
+    currency: text('currency').notNull(),
+    paymentOptions: text('payment_options').notNull().default('card,mobilemoneyzambia'),
+    status: paymentStatusEnum('status').notNull().default('pending'),
+    checkoutUrl: text('checkout_url'),
+    flaggedReason: text('flagged_reason'),
+    verifiedAt: timestamp('verified_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('payments_tx_ref_key').on(t.txRef),
+    index('payments_status_idx').on(t.status, t.createdAt),
+    index('payments_contribution_idx').on(t.contributionId),
+  ],
+);
+
+export const refundStatusEnum = pgEnum('refund_status', ['pending', 'succeeded', 'failed']);
+
+export const refunds = pgTable('refunds', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  paymentId: uuid('payment_id')
+    .notNull()
+    .references(() => payments.id),
+  amount: bigint('amount', { mode: 'number' }).notNull(),
+  currency: text('currency').notNull(),
+  status: refundStatusEnum('status').notNull().default('pending'),
+  providerRefundId: text('provider_refund_id'),
+  reason: text('reason').notNull(),
+  error: text('error'),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Every webhook delivery seen, keyed so a replay is recognised and changes nothing. */
+export const webhookEvents = pgTable(
+  'webhook_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    provider: text('provider').notNull(),
+    eventKey: text('event_key').notNull(),
+    txRef: text('tx_ref'),
+    outcome: text('outcome').notNull(),
+    payload: jsonb('payload').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('webhook_events_key').on(t.provider, t.eventKey)],
+);
+
+/** The sandbox provider's own ledger: what Flutterwave would hold on its side. */
+export const sandboxTransactions = pgTable(
+  'sandbox_transactions',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity({ startWith: 4_000_000 }),
+    txRef: text('tx_ref').notNull(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    currency: text('currency').notNull(),
+    customerEmail: text('customer_email').notNull(),
+    redirectUrl: text('redirect_url'),
+    status: text('status').notNull().default('pending'),
+    refundedAmount: bigint('refunded_amount', { mode: 'number' }).notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('sandbox_transactions_tx_ref_key').on(t.txRef)],
+);
+
+/** A stored response per (user, operation, Idempotency-Key): a retry gets it back unchanged. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    userId: uuid('user_id').notNull(),
+    operation: text('operation').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    statusCode: integer('status_code'),
+    response: jsonb('response'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('idempotency_keys_key').on(t.userId, t.operation, t.key)],
+);
+
+export const passStatusEnum = pgEnum('pass_status', ['active', 'used', 'revoked', 'expired']);
+
+export const pickupPasses = pgTable(
+  'pickup_passes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    contributionId: uuid('contribution_id')
+      .notNull()
+      .references(() => contributions.id),
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id),
+    traderId: uuid('trader_id')
+      .notNull()
+      .references(() => users.id),
+    pickupPointId: uuid('pickup_point_id')
+      .notNull()
+      .references(() => pickupPoints.id),
+    quantity: integer('quantity').notNull(),
+    status: passStatusEnum('status').notNull().default('active'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    usedBy: uuid('used_by').references(() => users.id),
+    usedAtPointId: uuid('used_at_point_id').references(() => pickupPoints.id),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    replacedBy: uuid('replaced_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('pickup_passes_trader_idx').on(t.traderId),
+    // One live pass per contribution; reissuing revokes the old one first.
+    uniqueIndex('pickup_passes_active_key').on(t.contributionId).where(sql`status = 'active'`),
+  ],
+);
+
+export const jobRuns = pgTable(
+  'job_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    trigger: text('trigger').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    outcome: text('outcome').notNull().default('running'),
+    counts: jsonb('counts').$type<Record<string, number>>().notNull().default({}),
+    error: text('error'),
+  },
+  (t) => [index('job_runs_name_idx').on(t.name, t.startedAt)],
 );

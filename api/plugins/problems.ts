@@ -27,7 +27,7 @@ export function fieldErrors(context: string, issues: ValidationIssue[]): FieldEr
   });
 }
 
-function send(reply: FastifyReply, request: FastifyRequest, problem: HttpProblem) {
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: HttpProblem) {
   for (const [k, v] of Object.entries(problem.headers ?? {})) reply.header(k, v);
   return reply
     .code(problem.status)
@@ -68,15 +68,20 @@ function fromFastifyError(error: FastifyError): HttpProblem | undefined {
   return undefined;
 }
 
+/** Errors raised by the router itself, before any route runs. */
+export function frameworkProblem(error: FastifyError): HttpProblem {
+  return fromFastifyError(error) ?? new HttpProblem(400, 'bad-request', 'Bad request', error.message);
+}
+
 export function registerProblems(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = error instanceof HttpProblem ? error : fromFastifyError(error);
     if (problem) {
       request.log.info({ status: problem.status, problem: problem.slug, detail: problem.detail }, 'request refused');
-      return send(reply, request, problem);
+      return sendProblem(reply, request, problem);
     }
     request.log.error({ err: error }, 'unhandled error');
-    return send(reply, request, new HttpProblem(500, 'internal', 'Internal server error', 'Something went wrong; quote the request id when reporting it'));
+    return sendProblem(reply, request, new HttpProblem(500, 'internal', 'Internal server error', 'Something went wrong; quote the request id when reporting it'));
   });
 }
 
@@ -84,6 +89,6 @@ export function registerProblems(app: FastifyInstance): void {
 export function registerNotFound(app: FastifyInstance, perMinute: number): void {
   app.setNotFoundHandler(
     { preHandler: app.rateLimit({ max: perMinute, timeWindow: '1 minute' }) },
-    (request, reply) => send(reply, request, new HttpProblem(404, 'not-found', 'Not found', `No route ${request.method} ${request.url.split('?')[0]}`)),
+    (request, reply) => sendProblem(reply, request, new HttpProblem(404, 'not-found', 'Not found', `No route ${request.method} ${request.url.split('?')[0]}`)),
   );
 }

@@ -7,7 +7,47 @@ const templates: Record<string, (p: Payload) => { subject: string; text: string 
     subject: 'Welcome to ConnectSphere',
     text: `Hi ${p.name}, welcome to ConnectSphere. Join group-buys near ${p.market} and pay less for stock.`,
   }),
+  'group-funded': (p) => ({
+    subject: `${p.group} is funded`,
+    text: `Good news: ${p.group} reached its minimum order. We will order from the supplier and tell you when it ships.`,
+  }),
+  'group-status': (p) => ({
+    subject: `${p.group}: ${p.status}`,
+    text: `${p.group} is now ${p.status}.`,
+  }),
+  'pickup-ready': (p) => ({
+    subject: `Collect ${p.group} at ${p.point}`,
+    text: `Your ${p.quantity} x ${p.unit} of ${p.product} is ready at ${p.point}. Show your QR pass (in the app) to collect it before ${p.expires}.`,
+  }),
+  'group-ended-refund': (p) => ({
+    subject: `${p.group} ${p.status}: you will be refunded`,
+    text: `${p.group} was ${p.status}. Your payment of ${p.amount} is being refunded to the card or wallet you paid with.`,
+  }),
+  'reservation-released': (p) => ({
+    subject: `Your reservation in ${p.group} was released`,
+    text: `Your reservation of ${p.quantity} in ${p.group} was released (${p.reason}). Join again if you still want it.`,
+  }),
+  'payment-received': (p) => ({
+    subject: `Payment received for ${p.group}`,
+    text: `We received ${p.amount} for ${p.quantity} x ${p.product} in ${p.group}. Reference ${p.txRef}.`,
+  }),
+  'payment-flagged': (p) => ({
+    subject: `Payment ${p.txRef} needs review`,
+    text: `Payment ${p.txRef} was not credited: ${p.reason}. Check it with: cs payments show ${p.paymentId}`,
+  }),
+  'refund-issued': (p) => ({
+    subject: `Refund of ${p.amount}`,
+    text: `We refunded ${p.amount} for ${p.group} (${p.reason}). It can take a few days to reach you.`,
+  }),
+  'pickup-collected': (p) => ({
+    subject: `Collected: ${p.product}`,
+    text: `You collected ${p.quantity} x ${p.product} at ${p.point}. Thank you for buying together on ConnectSphere.`,
+  }),
 };
+
+/** "USD 46.20" from minor units. */
+export const formatMoney = (minor: number, currency: string) =>
+  `${currency} ${(minor / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 export function render(template: string, payload: Payload): { subject: string; text: string } {
   const t = templates[template];

@@ -1,4 +1,5 @@
-import { and, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
+import { encodeCursor, keyset, page, type SortKey } from '../../db/pagination.ts';
 import type { Queryable } from '../../db/client.ts';
 import { analyticsProfiles, refreshTokens, userPreferences, users } from '../../db/schema.ts';
 import { badRequest, conflict, notFound } from '../../errors.ts';
@@ -97,23 +98,9 @@ export async function getUserDetail(db: Queryable, id: string) {
   return { ...userView(user), preferences: prefs ? preferencesView(prefs) : null, profile: profileView(user) };
 }
 
-// Pages are ordered newest first; the cursor is the (created_at, id) of the last row returned.
-export function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
-}
+const newestFirst: SortKey = { expr: sql`${users.createdAt}`, type: 'timestamptz', direction: 'desc' };
 
-export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const createdAt = new Date(at);
-    if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
-    return { createdAt, id };
-  } catch {
-    throw badRequest('query.cursor', 'is not a cursor this API returned');
-  }
-}
-
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export interface UserListQuery {
   q?: string;
@@ -131,22 +118,16 @@ export async function listUsers(db: Queryable, query: UserListQuery) {
   }
   if (query.role) conditions.push(eq(users.role, query.role));
   if (query.active !== undefined) conditions.push(eq(users.active, query.active));
-  if (query.cursor) {
-    const c = decodeCursor(query.cursor);
-    conditions.push(sql`(${users.createdAt}, ${users.id}) < (${c.createdAt.toISOString()}::timestamptz, ${c.id}::uuid)`);
-  }
+  const { where, order } = keyset(newestFirst, users.id, query.cursor);
+  if (where) conditions.push(where);
   const rows = await db
     .select()
     .from(users)
     .where(and(...conditions))
-    .orderBy(desc(users.createdAt), desc(users.id))
+    .orderBy(order)
     .limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(userView),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null,
-  };
+  const result = page(rows, query.limit, (u) => encodeCursor(u.createdAt.toISOString(), u.id));
+  return { items: result.items.map(userView), nextCursor: result.nextCursor };
 }
 
 export async function updateUser(db: Queryable, actorId: string, id: string, change: { role?: Role; active?: boolean }) {

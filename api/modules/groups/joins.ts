@@ -1,0 +1,170 @@
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { AppContext } from '../../context.ts';
+import type { Tx } from '../../db/client.ts';
+import { encodeCursor, keyset, page } from '../../db/pagination.ts';
+import { analyticsProfiles, contributions, groups, payments, users } from '../../db/schema.ts';
+import { HttpProblem, badRequest, conflict, notFound } from '../../errors.ts';
+import type { AuthUser } from '../../plugins/auth.ts';
+import { enqueue } from '../notifications/outbox.ts';
+import { joinable } from './lifecycle.ts';
+import { groupPointIds, lockGroup } from './service.ts';
+import { contributionView, type ContributionRow, type GroupRow } from './views.ts';
+
+/** Units a group can still take: unlimited (Infinity) without a maximum. */
+const capacityLeft = (g: GroupRow) => (g.maxQuantity === null ? Infinity : g.maxQuantity - g.reservedQuantity - g.paidQuantity);
+
+function assertJoinable(g: GroupRow) {
+  if (!joinable.includes(g.status)) throw conflict(`The group is ${g.status}; it no longer takes members`, { currentState: g.status });
+  if (g.deadline.getTime() <= Date.now()) throw conflict('The group has passed its deadline', { currentState: g.status });
+}
+
+function assertQuantity(g: GroupRow, quantity: number, alreadyMine = 0) {
+  if (quantity < g.minPerTrader) throw badRequest('body.quantity', `must be at least ${g.minPerTrader} for this group`);
+  if (g.maxPerTrader !== null && quantity > g.maxPerTrader) throw badRequest('body.quantity', `must be at most ${g.maxPerTrader} for this group`);
+  const left = capacityLeft(g) + alreadyMine;
+  if (quantity > left) {
+    throw new HttpProblem(409, 'capacity', 'Not enough left', `Only ${Math.max(0, left)} units are left in this group`, [
+      { field: 'body.quantity', message: `must be at most ${Math.max(0, left)} (what is left)` },
+    ], { remainingQuantity: Math.max(0, left) });
+  }
+}
+
+export interface JoinInput {
+  quantity: number;
+  pickupPointId?: string;
+}
+
+/**
+ * Reserves a share. The group row is locked for the whole check-and-reserve, so concurrent joins
+ * queue on it and the group is never oversold; the partial unique index on open contributions
+ * stops one trader holding two.
+ */
+export async function joinGroup(ctx: AppContext, trader: AuthUser, groupId: string, input: JoinInput) {
+  const row = await ctx.db.transaction(async (tx) => {
+    const g = await lockGroup(tx, groupId);
+    if (g.status === 'draft') throw notFound(`Group ${groupId}`);
+    assertJoinable(g);
+    const points = await groupPointIds(tx, g.id);
+    const pickupPointId = input.pickupPointId ?? points[0]!;
+    if (!points.includes(pickupPointId)) throw badRequest('body.pickupPointId', 'is not one of this group\'s pickup points');
+    const [existing] = await tx
+      .select()
+      .from(contributions)
+      .where(and(eq(contributions.groupId, g.id), eq(contributions.traderId, trader.id), inArray(contributions.status, ['pending_payment', 'paid'])));
+    if (existing) {
+      throw conflict(`You already have a ${existing.status.replace('_', ' ')} contribution of ${existing.quantity} in this group; change its quantity instead`, {
+        contributionId: existing.id,
+      });
+    }
+    assertQuantity(g, input.quantity);
+    const [c] = await tx
+      .insert(contributions)
+      .values({
+        groupId: g.id,
+        traderId: trader.id,
+        pickupPointId,
+        quantity: input.quantity,
+        unitPrice: g.unitPrice,
+        currency: g.currency,
+        reservedUntil: new Date(Date.now() + ctx.config.reservationMinutes * 60_000),
+      })
+      .returning();
+    await tx.update(groups).set({ reservedQuantity: sql`${groups.reservedQuantity} + ${input.quantity}` }).where(eq(groups.id, g.id));
+    await tx
+      .update(analyticsProfiles)
+      .set({ joinsCount: sql`${analyticsProfiles.joinsCount} + 1`, lastActiveAt: new Date() })
+      .where(eq(analyticsProfiles.userId, trader.id));
+    return c!;
+  });
+  return contributionView(row);
+}
+
+async function lockMine(tx: Tx, trader: AuthUser, id: string) {
+  const [c] = await tx.select().from(contributions).where(eq(contributions.id, id));
+  if (!c || c.traderId !== trader.id) throw notFound(`Contribution ${id}`);
+  // Lock order everywhere: group first, then contribution.
+  const g = await lockGroup(tx, c.groupId);
+  const [locked] = await tx.select().from(contributions).where(eq(contributions.id, id)).for('update');
+  if (locked!.status !== 'pending_payment') {
+    throw conflict(`The contribution is ${locked!.status.replace('_', ' ')}; only unpaid contributions can change`, { currentState: locked!.status });
+  }
+  const [inFlight] = await tx
+    .select({ id: payments.id })
+    .from(payments)
+    .where(and(eq(payments.contributionId, id), eq(payments.status, 'pending')));
+  return { c: locked!, g, paymentInFlight: inFlight?.id };
+}
+
+export async function updateContribution(ctx: AppContext, trader: AuthUser, id: string, quantity: number) {
+  const row = await ctx.db.transaction(async (tx) => {
+    const { c, g, paymentInFlight } = await lockMine(tx, trader, id);
+    if (paymentInFlight) throw conflict('A payment for this contribution is in progress; finish or abandon it first', { paymentId: paymentInFlight });
+    assertJoinable(g);
+    assertQuantity(g, quantity, c.quantity);
+    await tx.update(groups).set({ reservedQuantity: sql`${groups.reservedQuantity} + ${quantity - c.quantity}` }).where(eq(groups.id, g.id));
+    const [updated] = await tx
+      .update(contributions)
+      .set({ quantity, reservedUntil: new Date(Date.now() + ctx.config.reservationMinutes * 60_000), updatedAt: new Date() })
+      .where(eq(contributions.id, id))
+      .returning();
+    return updated!;
+  });
+  return contributionView(row);
+}
+
+export async function leaveGroup(ctx: AppContext, trader: AuthUser, id: string) {
+  const row = await ctx.db.transaction(async (tx) => {
+    const { c, paymentInFlight } = await lockMine(tx, trader, id);
+    // A checkout left open is abandoned; if it is paid after all, verification refunds it.
+    if (paymentInFlight) await tx.update(payments).set({ status: 'abandoned', updatedAt: new Date() }).where(eq(payments.id, paymentInFlight));
+    return release(tx, c, 'cancelled');
+  });
+  return contributionView(row);
+}
+
+/** Gives a pending contribution's units back to its group. Caller holds the group lock. */
+export async function release(tx: Tx, c: ContributionRow, status: 'cancelled' | 'lapsed') {
+  await tx.update(groups).set({ reservedQuantity: sql`${groups.reservedQuantity} - ${c.quantity}` }).where(eq(groups.id, c.groupId));
+  const [updated] = await tx.update(contributions).set({ status, updatedAt: new Date() }).where(eq(contributions.id, c.id)).returning();
+  return updated!;
+}
+
+export async function listMyContributions(ctx: AppContext, trader: AuthUser, query: { limit: number; cursor?: string }) {
+  const sort = { expr: sql`extract(epoch from ${contributions.createdAt})::float8`, type: 'float8' as const, direction: 'desc' as const };
+  const { where, order } = keyset(sort, contributions.id, query.cursor);
+  const rows = await ctx.db
+    .select({ c: contributions, key: sql<number>`${sort.expr}` })
+    .from(contributions)
+    .where(and(eq(contributions.traderId, trader.id), where))
+    .orderBy(order)
+    .limit(query.limit + 1);
+  const result = page(rows, query.limit, (r) => encodeCursor(Number(r.key), r.c.id));
+  return { items: result.items.map((r) => contributionView(r.c)), nextCursor: result.nextCursor };
+}
+
+/** Job: unpaid reservations past their time give their units back. */
+export async function releaseLapsedReservations(ctx: AppContext, now = new Date()): Promise<{ released: number }> {
+  const lapsed = await ctx.db
+    .select()
+    .from(contributions)
+    .where(and(eq(contributions.status, 'pending_payment'), lt(contributions.reservedUntil, now)))
+    .orderBy(desc(contributions.reservedUntil))
+    .limit(500);
+  let released = 0;
+  for (const candidate of lapsed) {
+    await ctx.db.transaction(async (tx) => {
+      await lockGroup(tx, candidate.groupId);
+      const [c] = await tx.select().from(contributions).where(eq(contributions.id, candidate.id)).for('update');
+      // Re-checked under the lock: it may have been paid or extended meanwhile.
+      if (!c || c.status !== 'pending_payment' || !c.reservedUntil || c.reservedUntil >= now) return;
+      await release(tx, c, 'lapsed');
+      const [user] = await tx.select().from(users).where(eq(users.id, c.traderId));
+      const [g] = await tx.select().from(groups).where(eq(groups.id, c.groupId));
+      await enqueue(tx, [
+        { userId: c.traderId, channel: 'sms', recipient: user!.phone, template: 'reservation-released', payload: { group: g!.title, quantity: c.quantity, reason: 'it was not paid in time' } },
+      ]);
+      released += 1;
+    });
+  }
+  return { released };
+}

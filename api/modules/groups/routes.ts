@@ -1,0 +1,32 @@
+import type { AppContext } from '../../context.ts';
+import type { Handlers } from '../../openapi/bind.ts';
+import { currentUser } from '../../plugins/auth.ts';
+import { idempotent } from '../idempotency/idempotency.ts';
+import * as joins from './joins.ts';
+import type { GroupStatus } from './lifecycle.ts';
+import * as groups from './service.ts';
+import { transitionGroup } from './transitions.ts';
+
+type Id = { id: string };
+
+export function groupHandlers(ctx: AppContext): Handlers {
+  return {
+    listGroups: async (req) => groups.listGroups(ctx.db, currentUser(req), req.query as groups.GroupQuery),
+    getGroup: async (req) => groups.getGroup(ctx.db, currentUser(req), (req.params as Id).id),
+    createGroup: async (req, reply) => reply.code(201).send(await groups.createGroup(ctx, currentUser(req), req.body as groups.GroupInput)),
+    updateGroup: async (req) => groups.updateGroup(ctx, currentUser(req), (req.params as Id).id, req.body as groups.GroupChange),
+    transitionGroup: async (req) => {
+      const { to, reason } = req.body as { to: GroupStatus; reason?: string };
+      return transitionGroup(ctx, currentUser(req), (req.params as Id).id, to, reason);
+    },
+    joinGroup: async (req, reply) =>
+      idempotent(ctx, req, reply, 'joinGroup', async () => ({
+        status: 201,
+        body: await joins.joinGroup(ctx, currentUser(req), (req.params as Id).id, req.body as joins.JoinInput),
+      })),
+    listMyContributions: async (req) => joins.listMyContributions(ctx, currentUser(req), req.query as { limit: number; cursor?: string }),
+    updateContribution: async (req) =>
+      joins.updateContribution(ctx, currentUser(req), (req.params as Id).id, (req.body as { quantity: number }).quantity),
+    leaveGroup: async (req) => joins.leaveGroup(ctx, currentUser(req), (req.params as Id).id),
+  };
+}

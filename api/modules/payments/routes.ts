@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../context.ts';
+import { notFound } from '../../errors.ts';
+import type { Handlers } from '../../openapi/bind.ts';
+import { currentUser } from '../../plugins/auth.ts';
+import { idempotent } from '../idempotency/idempotency.ts';
+import { outcomeMessages, returnPage } from './pages.ts';
+import { completeSandboxCheckout, findSandboxTransaction, renderCheckoutPage } from './providers/index.ts';
+import * as pay from './service.ts';
+
+type Id = { id: string };
+
+export function paymentHandlers(app: FastifyInstance, ctx: AppContext): Handlers {
+  const sandboxOnly = () => {
+    if (ctx.config.payments.provider !== 'sandbox') throw notFound('The sandbox checkout (PAYMENT_PROVIDER is not sandbox)');
+  };
+  return {
+    initializePayment: async (req, reply) =>
+      idempotent(ctx, req, reply, 'initializePayment', async () => ({
+        status: 201,
+        body: await pay.initializePayment(ctx, currentUser(req), req.body as pay.InitializeInput),
+      })),
+    finalizePayment: async (req, reply) =>
+      idempotent(ctx, req, reply, 'finalizePayment', async () => {
+        const { txRef, transactionId } = req.body as { txRef: string; transactionId?: string };
+        return { status: 200, body: await pay.finalizePayment(ctx, currentUser(req), txRef, transactionId) };
+      }),
+    paymentReturnPage: async (req, reply) => {
+      const q = req.query as { tx_ref: string; transaction_id?: string };
+      const { outcome } = await pay.verifyAndApply(ctx, q.tx_ref, q.transaction_id);
+      if (outcome === 'unknown_tx_ref') throw notFound(`Payment ${q.tx_ref}`);
+      const [title, message] = outcomeMessages[outcome]!;
+      return reply.type('text/html; charset=utf-8').send(returnPage(title, message, q.tx_ref));
+    },
+    flutterwaveWebhook: async (req) => pay.handleFlutterwaveWebhook(ctx, req.headers['verif-hash'] as string | undefined, req.body, req.log),
+    sandboxCheckoutPage: async (req, reply) => {
+      sandboxOnly();
+      const tx = await findSandboxTransaction(ctx.db, (req.params as { txRef: string }).txRef);
+      if (!tx) throw notFound('Sandbox checkout');
+      return reply.type('text/html; charset=utf-8').send(renderCheckoutPage(tx));
+    },
+    sandboxCheckoutSubmit: async (req, reply) => {
+      sandboxOnly();
+      const { txRef } = req.params as { txRef: string };
+      const { action } = req.body as { action: 'pay' | 'fail' };
+      const { webhook, redirectTo } = await completeSandboxCheckout(ctx.db, txRef, action, ctx.config.payments.secretHash);
+      // The sandbox sends the same signed webhook Flutterwave would, to our own receiver.
+      const delivered = await app.inject({ method: 'POST', url: '/api/payments/webhook/flutterwave', headers: webhook.headers, payload: webhook.body });
+      if (delivered.statusCode !== 200) req.log.error({ status: delivered.statusCode, body: delivered.body }, 'sandbox webhook was refused');
+      return reply.code(303).header('location', redirectTo).send();
+    },
+    listPayments: async (req) => pay.listPayments(ctx, req.query as pay.PaymentQuery),
+    getPayment: async (req) => pay.getPayment(ctx, currentUser(req), (req.params as Id).id),
+    refundPayment: async (req, reply) =>
+      idempotent(ctx, req, reply, 'refundPayment', async () => ({
+        status: 200,
+        body: await pay.refundPayment(ctx, (req.params as Id).id, (req.body as { reason: string }).reason, req.log),
+      })),
+  };
+}

@@ -1,0 +1,38 @@
+import type { FastifyReply } from 'fastify';
+import type { AppContext } from '../../context.ts';
+import type { Handlers } from '../../openapi/bind.ts';
+import { currentUser } from '../../plugins/auth.ts';
+import { idempotent } from '../idempotency/idempotency.ts';
+import * as qr from './service.ts';
+
+function sendImage(reply: FastifyReply, image: qr.PassImage) {
+  // The code is a bearer credential for the goods: keep it out of shared caches and history.
+  return reply.header('content-type', image.contentType).header('cache-control', 'private, no-store').send(image.body);
+}
+
+/** Pickup passes: roles come from the spec's x-roles; the holder check for images is in the service. */
+export function qrHandlers(ctx: AppContext): Handlers {
+  const id = (params: unknown) => (params as { id: string }).id;
+  return {
+    listMyPasses: async (req) => qr.listMyPasses(ctx, currentUser(req).id),
+    getPassPng: async (req, reply) => sendImage(reply, await qr.passImage(ctx, currentUser(req), id(req.params), 'png')),
+    getPassSvg: async (req, reply) => sendImage(reply, await qr.passImage(ctx, currentUser(req), id(req.params), 'svg')),
+    scanPass: async (req) => qr.scanPass(ctx, (req.params as { token: string }).token),
+    // A scanner retrying with the same Idempotency-Key (flaky market network) gets its 200 back,
+    // not a 409 for its own redemption.
+    redeemPass: async (req, reply) =>
+      idempotent(ctx, req, reply, 'redeemPass', async () => ({
+        status: 200,
+        body: await qr.redeemPass(
+          ctx,
+          currentUser(req),
+          (req.params as { qrId: string }).qrId,
+          (req.body as { pickupPointId?: string } | null | undefined)?.pickupPointId,
+        ),
+      })),
+    reissuePass: async (req, reply) => {
+      const pass = await qr.reissuePass(ctx, id(req.params));
+      return reply.code(201).send(pass);
+    },
+  };
+}

@@ -1,0 +1,225 @@
+import type { FastifyInstance } from 'fastify';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { contributions, groups, refunds } from '../../api/db/schema.ts';
+import { releaseLapsedReservations } from '../../api/modules/groups/joins.ts';
+import { expireOverdueGroups } from '../../api/modules/payments/service.ts';
+import { freshApp } from '../helpers/app.ts';
+import { onPostgres, resetDatabase } from '../helpers/db.ts';
+import { market, openGroup, payInSandbox, trader, type Market } from '../helpers/fixtures.ts';
+import { bearer, registerUser, type Session } from '../helpers/users.ts';
+
+let app: FastifyInstance;
+let m: Market;
+beforeAll(async () => {
+  app = await freshApp();
+});
+beforeEach(async () => {
+  await resetDatabase(app.ctx.database);
+  m = await market(app);
+});
+afterAll(() => app.close());
+
+const join = (s: Session, groupId: string, payload: object, headers: Record<string, string> = {}) =>
+  app.inject({ method: 'POST', url: `/api/groups/${groupId}/join`, headers: { ...bearer(s.accessToken), ...headers }, payload });
+const admin = () => bearer(m.admin.accessToken);
+
+describe('joining', () => {
+  it('enforces per-trader limits, capacity and one open contribution per trader', async () => {
+    const g = await openGroup(app, m, { moq: 5, maxQuantity: 12, minPerTrader: 2, maxPerTrader: 8 });
+    const a = await trader(app);
+    expect((await join(a, g.id, { quantity: 1 })).json().errors).toEqual([{ field: 'body.quantity', message: 'must be at least 2 for this group' }]);
+    expect((await join(a, g.id, { quantity: 9 })).json().errors[0].message).toBe('must be at most 8 for this group');
+    expect((await join(a, g.id, { quantity: 8 })).statusCode).toBe(201);
+    const twice = await join(a, g.id, { quantity: 2 });
+    expect(twice.statusCode).toBe(409);
+    expect(twice.json().contributionId).toBeDefined();
+    const b = await trader(app);
+    const over = await join(b, g.id, { quantity: 5 });
+    expect(over.statusCode).toBe(409);
+    expect(over.json()).toMatchObject({ remainingQuantity: 4, errors: [{ field: 'body.quantity' }] });
+    expect((await join(b, g.id, { quantity: 4 })).statusCode).toBe(201);
+  });
+
+  it('refuses bad input with problem+json naming the field', async () => {
+    const g = await openGroup(app, m);
+    const a = await trader(app);
+    for (const [payload, field] of [
+      [{}, 'body.quantity'],
+      [{ quantity: 0 }, 'body.quantity'],
+      [{ quantity: '3' }, 'body.quantity'],
+      [{ quantity: 2, pickupPointId: 'x' }, 'body.pickupPointId'],
+      [{ quantity: 2, pickupPointId: '00000000-0000-4000-8000-000000000000' }, 'body.pickupPointId'],
+    ] as const) {
+      const res = await join(a, g.id, payload);
+      expect(res.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(res.json().errors.map((e: { field: string }) => e.field)).toContain(field);
+    }
+    expect((await join(a, '00000000-0000-4000-8000-000000000000', { quantity: 2 })).statusCode).toBe(404);
+    expect((await app.ctx.db.select().from(contributions))).toHaveLength(0);
+  });
+
+  it('a retried join with the same Idempotency-Key reserves once', async () => {
+    const g = await openGroup(app, m);
+    const a = await trader(app);
+    const first = await join(a, g.id, { quantity: 3 }, { 'idempotency-key': 'join-key-0001' });
+    const retry = await join(a, g.id, { quantity: 3 }, { 'idempotency-key': 'join-key-0001' });
+    expect(retry.statusCode).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.json()).toEqual(first.json());
+    const [row] = await app.ctx.db.select().from(groups).where(eq(groups.id, g.id));
+    expect(row!.reservedQuantity).toBe(3);
+  });
+
+  it('changes the quantity or leaves before paying, releasing units', async () => {
+    const g = await openGroup(app, m);
+    const a = await trader(app);
+    const c = (await join(a, g.id, { quantity: 3 })).json();
+    const up = await app.inject({ method: 'PATCH', url: `/api/contributions/${c.id}`, headers: bearer(a.accessToken), payload: { quantity: 6 } });
+    expect(up.json().quantity).toBe(6);
+    expect((await app.ctx.db.select().from(groups).where(eq(groups.id, g.id)))[0]!.reservedQuantity).toBe(6);
+    const other = await trader(app);
+    expect((await app.inject({ method: 'DELETE', url: `/api/contributions/${c.id}`, headers: bearer(other.accessToken) })).statusCode).toBe(404);
+    const left = await app.inject({ method: 'DELETE', url: `/api/contributions/${c.id}`, headers: bearer(a.accessToken) });
+    expect(left.json().status).toBe('cancelled');
+    expect((await app.ctx.db.select().from(groups).where(eq(groups.id, g.id)))[0]!.reservedQuantity).toBe(0);
+    const mine = await app.inject({ url: '/api/contributions', headers: bearer(a.accessToken) });
+    expect(mine.json().items.map((x: { status: string }) => x.status)).toEqual(['cancelled']);
+  });
+
+  it('lapsed reservations give their units back', async () => {
+    const g = await openGroup(app, m);
+    const a = await trader(app);
+    const c = (await join(a, g.id, { quantity: 5 })).json();
+    const later = new Date(Date.now() + (app.ctx.config.reservationMinutes + 1) * 60_000);
+    expect(await releaseLapsedReservations(app.ctx, later)).toEqual({ released: 1 });
+    const [row] = await app.ctx.db.select().from(contributions).where(eq(contributions.id, c.id));
+    expect(row!.status).toBe('lapsed');
+    expect((await app.ctx.db.select().from(groups).where(eq(groups.id, g.id)))[0]!.reservedQuantity).toBe(0);
+  });
+
+  it.runIf(onPostgres())('never oversells when many traders join at once (real PostgreSQL)', async () => {
+    const g = await openGroup(app, m, { moq: 10, maxQuantity: 25, maxPerTrader: 3 });
+    const traders = await Promise.all(Array.from({ length: 20 }, () => registerUser(app)));
+    const results = await Promise.all(traders.map((t) => join(t, g.id, { quantity: 3 })));
+    const ok = results.filter((r) => r.statusCode === 201).length;
+    const full = results.filter((r) => r.statusCode === 409).length;
+    expect(ok).toBe(8); // 8 × 3 = 24 ≤ 25; a ninth would make 27
+    expect(full).toBe(12);
+    const [row] = await app.ctx.db.select().from(groups).where(eq(groups.id, g.id));
+    expect(row!.reservedQuantity).toBe(24);
+    const rows = await app.ctx.db.select().from(contributions).where(eq(contributions.groupId, g.id));
+    expect(rows.reduce((s, r) => s + r.quantity, 0)).toBe(24);
+  });
+
+  it.runIf(onPostgres())('one trader racing the same join twice gets one contribution (real PostgreSQL)', async () => {
+    const g = await openGroup(app, m);
+    const a = await trader(app);
+    const results = await Promise.all(Array.from({ length: 5 }, () => join(a, g.id, { quantity: 2 })));
+    expect(results.filter((r) => r.statusCode === 201)).toHaveLength(1);
+    expect((await app.ctx.db.select().from(groups).where(eq(groups.id, g.id)))[0]!.reservedQuantity).toBe(2);
+  });
+});
+
+describe('the group lifecycle', () => {
+  it('refuses invalid transitions with a 409 naming the current state', async () => {
+    const g = await openGroup(app, m);
+    const res = await app.inject({ method: 'POST', url: `/api/groups/${g.id}/transitions`, headers: admin(), payload: { to: 'shipped' } });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ currentState: 'open' });
+    expect(res.json().detail).toMatch(/from open to shipped/);
+    const funded = await app.inject({ method: 'POST', url: `/api/groups/${g.id}/transitions`, headers: admin(), payload: { to: 'funded' } });
+    expect(funded.statusCode).toBe(409);
+    expect(funded.json().detail).toMatch(/by itself/);
+    const bad = await app.inject({ method: 'POST', url: `/api/groups/${g.id}/transitions`, headers: admin(), payload: { to: 'teleported' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].field).toBe('body.to');
+  });
+
+  it('only admins create or move groups', async () => {
+    const g = await openGroup(app, m);
+    const t = await trader(app);
+    expect((await app.inject({ method: 'POST', url: `/api/groups/${g.id}/transitions`, headers: bearer(t.accessToken), payload: { to: 'cancelled' } })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'POST', url: '/api/groups', headers: bearer(t.accessToken), payload: {} })).statusCode).toBe(403);
+  });
+
+  it('validates a new group', async () => {
+    const base = { productId: m.productId, moq: 10, deadline: new Date(Date.now() + 86_400_000).toISOString(), pickupPointIds: m.pointIds };
+    for (const [change, field] of [
+      [{ deadline: new Date(Date.now() - 1000).toISOString() }, 'body.deadline'],
+      [{ maxQuantity: 5 }, 'body.maxQuantity'],
+      [{ minPerTrader: 5, maxPerTrader: 2 }, 'body.maxPerTrader'],
+      [{ pickupPointIds: [] }, 'body.pickupPointIds'],
+      [{ pickupPointIds: ['00000000-0000-4000-8000-000000000000'] }, 'body.pickupPointIds'],
+      [{ productId: '00000000-0000-4000-8000-000000000000' }, 'body.productId'],
+      [{ moq: 0 }, 'body.moq'],
+      [{ deadline: 'tomorrow' }, 'body.deadline'],
+    ] as const) {
+      const res = await app.inject({ method: 'POST', url: '/api/groups', headers: admin(), payload: { ...base, ...change } });
+      expect(res.statusCode, JSON.stringify(change)).toBe(400);
+      expect(res.json().errors.map((e: { field: string }) => e.field)).toContain(field);
+    }
+    expect(await app.ctx.db.select().from(groups)).toHaveLength(0);
+  });
+
+  it('expires a group past its deadline below its MOQ and refunds every payment', async () => {
+    const g = await openGroup(app, m, { moq: 10 });
+    const paid = await trader(app);
+    const pending = await trader(app);
+    const c1 = (await join(paid, g.id, { quantity: 4 })).json();
+    await payInSandbox(app, paid, c1.id);
+    await join(pending, g.id, { quantity: 2 });
+    const result = await expireOverdueGroups(app.ctx, undefined, new Date(Date.now() + 4 * 86_400_000));
+    expect(result).toMatchObject({ expired: 1, refunded: 1, refundsFailed: 0 });
+    const view = (await app.inject({ url: `/api/groups/${g.id}?`, headers: bearer(paid.accessToken) })).json();
+    expect(view).toMatchObject({ status: 'expired', paidQuantity: 0, reservedQuantity: 0 });
+    const statuses = (await app.ctx.db.select().from(contributions)).map((c) => c.status).sort();
+    expect(statuses).toEqual(['cancelled', 'refunded']);
+    const [refund] = await app.ctx.db.select().from(refunds);
+    expect(refund).toMatchObject({ status: 'succeeded', amount: 1760 });
+    const payment = (await app.inject({ url: '/api/payments', headers: admin() })).json().items[0];
+    expect(payment).toMatchObject({ status: 'refunded' });
+  });
+
+  it('an admin cancelling a funded group refunds its payments', async () => {
+    const g = await openGroup(app, m, { moq: 4 });
+    const a = await trader(app);
+    const c = (await join(a, g.id, { quantity: 4 })).json();
+    await payInSandbox(app, a, c.id);
+    const res = await app.inject({ method: 'POST', url: `/api/groups/${g.id}/transitions`, headers: admin(), payload: { to: 'cancelled', reason: 'supplier out of stock' } });
+    expect(res.json().status).toBe('cancelled');
+    expect((await app.ctx.db.select().from(refunds))[0]).toMatchObject({ status: 'succeeded' });
+  });
+});
+
+describe('browsing', () => {
+  it('filters and sorts groups, paging with a cursor', async () => {
+    const soon = await openGroup(app, m, { deadline: new Date(Date.now() + 86_400_000).toISOString() });
+    const later = await openGroup(app, m, { deadline: new Date(Date.now() + 5 * 86_400_000).toISOString() });
+    const t = await trader(app);
+    const c = (await join(t, later.id, { quantity: 5 })).json();
+    await payInSandbox(app, t, c.id);
+    const get = async (q: string) => (await app.inject({ url: `/api/groups?${q}`, headers: bearer(t.accessToken) })).json();
+    expect((await get('sort=deadline')).items.map((g: { id: string }) => g.id)).toEqual([soon.id, later.id]);
+    expect((await get('sort=progress')).items.map((g: { id: string }) => g.id)).toEqual([later.id, soon.id]);
+    expect((await get('minProgress=50')).items.map((g: { id: string }) => g.id)).toEqual([later.id]);
+    expect((await get(`closingBefore=${encodeURIComponent(new Date(Date.now() + 2 * 86_400_000).toISOString())}`)).items).toHaveLength(1);
+    expect((await get('category=rice')).items).toHaveLength(0);
+    const p1 = await get('limit=1');
+    const p2 = await get(`limit=1&cursor=${p1.nextCursor}`);
+    expect([p1.items[0].id, p2.items[0].id]).toEqual([soon.id, later.id]);
+    expect(p2.nextCursor).toBeNull();
+    expect((await app.inject({ url: '/api/groups?sort=cheapest', headers: bearer(t.accessToken) })).json().errors[0].field).toBe('query.sort');
+  });
+
+  it('searches products by words with PostgreSQL full-text search', async () => {
+    const t = await trader(app);
+    const hit = (await app.inject({ url: '/api/products?q=sunflower%20oil', headers: bearer(t.accessToken) })).json();
+    expect(hit.items.map((p: { name: string }) => p.name)).toEqual(['Sunflower cooking oil']);
+    expect((await app.inject({ url: '/api/products?q=cement', headers: bearer(t.accessToken) })).json().items).toHaveLength(0);
+    expect((await app.inject({ url: '/api/products?maxPrice=100', headers: bearer(t.accessToken) })).json().items).toHaveLength(0);
+    const tiers = await app.inject({ method: 'PATCH', url: `/api/products/${m.productId}`, headers: admin(), payload: { priceTiers: [{ minQuantity: 5, unitPrice: 999 }] } });
+    expect(tiers.statusCode).toBe(400);
+    expect(tiers.json().errors[0].field).toBe('body.priceTiers.0.unitPrice');
+  });
+});
