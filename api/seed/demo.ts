@@ -4,6 +4,7 @@ import { analyticsProfiles, products, suppliers, userPreferences, users } from '
 import { hashPassword } from '../modules/auth/passwords.ts';
 import { segmentOf, slug } from '../modules/users/segments.ts';
 import { catalog, firstNames, industrialAreas, linesOfBusiness, markets, surnames } from './harare.ts';
+import { seedGroups } from './demo-groups.ts';
 import { rng } from './random.ts';
 
 /** Every demo account signs in with this password (documented in the README). */
@@ -16,13 +17,16 @@ export interface SeedSummary {
   suppliers: number;
   staff: number;
   products: number;
+  pickupPoints: number;
+  groups: number;
+  contributions: number;
 }
 
 /**
  * Loads the Harare demo data. Deterministic (seeded ids, names, dates) and idempotent: rows that
  * already exist are left alone, so `npm run seed` can run on a used database.
  */
-export async function seedDemoData(db: Db, options: { traders?: number } = {}): Promise<SeedSummary> {
+export async function seedDemoData(db: Db, options: { traders?: number; now?: Date } = {}): Promise<SeedSummary> {
   const r = rng(20261125);
   const passwordHash = await hashPassword(demoPassword);
   const base = Date.UTC(2026, 0, 5);
@@ -123,5 +127,6 @@ export async function seedDemoData(db: Db, options: { traders?: number } = {}): 
     const supplierIds = new Set((await tx.select({ id: suppliers.id }).from(suppliers)).map((s) => s.id));
     await tx.insert(products).values(productRows.filter((p) => supplierIds.has(p.supplierId))).onConflictDoNothing();
   });
-  return { traders: traderCount, suppliers: supplierRows.length, staff: 2, products: productRows.length };
+  const history = await seedGroups(db, r, options.now ?? new Date());
+  return { traders: traderCount, suppliers: supplierRows.length, staff: 2, products: productRows.length, ...history };
 }
