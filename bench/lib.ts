@@ -39,10 +39,42 @@ export async function startServer(entry: string, env: Record<string, string>, po
     process: child,
     stop: () =>
       new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * With DATABASE_URL (a server), each bench server gets a fresh database of its own on it, dropped
+ * at exit, so runs never see each other's data.
+ */
+export async function freshDatabaseEnv(): Promise<Record<string, string>> {
+  const server = process.env.DATABASE_URL;
+  if (!server) return {};
+  const { default: pg } = await import('pg');
+  const name = `cs_bench_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  created.push({ server, name });
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return { DATABASE_URL: url.toString() };
+}
+
+const created: { server: string; name: string }[] = [];
+
+export async function dropBenchDatabases(): Promise<void> {
+  const { default: pg } = await import('pg');
+  for (const { server, name } of created.splice(0)) {
+    const admin = new pg.Client({ connectionString: server });
+    await admin.connect();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
 }
 
 export const tempDataDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cs-bench-'));

@@ -1,16 +1,18 @@
 // `npm run bench`: throughput and latency of the API next to a bare Fastify route measured in the
 // same run, reported as ratios (absolute numbers depend on the machine; ratios travel).
-import { measure, report, startServer, tempDataDir } from './lib.ts';
+import { benchGroups } from './groups.ts';
+import { dropBenchDatabases, freshDatabaseEnv, measure, report, startServer, tempDataDir } from './lib.ts';
 
 const env: Record<string, string> = {
   DATA_DIR: tempDataDir(),
   SEED_DEMO_DATA: 'false',
   NOTIFY_INTERVAL_MS: '0',
+  JOBS_ENABLED: 'false',
   // The bench signs in thousands of times; lift the limits so it measures the work, not the limiter.
   LOGIN_MAX_PER_ACCOUNT: '100000000',
   LOGIN_MAX_PER_ADDRESS: '100000000',
 };
-if (process.env.DATABASE_URL) env.DATABASE_URL = process.env.DATABASE_URL;
+Object.assign(env, await freshDatabaseEnv());
 
 const bare = await startServer('bench/bare-server.ts', {}, 3901);
 const api = await startServer('api/main.ts', env, 3902);
@@ -34,6 +36,9 @@ try {
     }),
   ];
   report(`Auth on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`, baseline, rows);
+  await api.stop();
+  await benchGroups(bare.url, baseline);
 } finally {
   await Promise.all([bare.stop(), api.stop()]);
+  await dropBenchDatabases();
 }
