@@ -67,6 +67,10 @@ export function bindOperations(app: FastifyInstance, operations: Operation[], ha
       url: op.route,
       schema: routeSchema(op),
       config: { contract: { operationId: op.operationId, secured: op.secured, roles: op.roles } },
+      // An optional body that was left out is validated as an empty object, not as "missing".
+      ...(op.requestBody && !op.requestBody.required
+        ? { preValidation: async (request: FastifyRequest) => void (request.body ??= {}) }
+        : {}),
       ...binding.options,
       handler: binding.handler as never,
     });

@@ -41,7 +41,7 @@ const templates: Record<string, (p: Payload) => { subject: string; text: string 
   }),
   'pickup-collected': (p) => ({
     subject: `Collected: ${p.product}`,
-    text: `You collected ${p.quantity} x ${p.product} at ${p.point}. Thank you for buying together on ConnectSphere.`,
+    text: `You collected ${p.quantity} x ${p.unit} of ${p.product} at ${p.point}. Thank you for buying together on ConnectSphere.`,
   }),
 };
 
