@@ -1,0 +1,116 @@
+// Cold start and behavioural adjustments: similar traders (Jaccard), cluster and preference-based
+// scores for traders without history, a bonus for new products, and decay for inactive traders.
+
+import { rowOf, type CsrMatrix } from './sparse.ts';
+import { DAY_MS } from './time.ts';
+import type { ColdStartWeights } from './types.ts';
+
+export const DEFAULT_COLD_START_WEIGHTS: ColdStartWeights = {
+  category: 0.3,
+  neighbors: 0.3,
+  cluster: 0.2,
+  content: 0.1,
+  popularity: 0.1,
+};
+
+/** A trader with fewer distinct products than `minInteractions` takes the similarity path. */
+export function isColdStart(distinctProducts: number, minInteractions: number): boolean {
+  return distinctProducts < minInteractions;
+}
+
+export function jaccard<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): number {
+  if (a.size === 0 && b.size === 0) return 0;
+  let inter = 0;
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  for (const x of small) if (large.has(x)) inter++;
+  return inter / (a.size + b.size - inter);
+}
+
+export interface SimilarityTarget {
+  categories: readonly string[];
+  market: string;
+  /** Product indices the trader joined or paid for. */
+  joined: ReadonlySet<number>;
+}
+
+export interface Neighbor {
+  trader: number;
+  similarity: number;
+}
+
+/**
+ * The `count` traders most similar to the target by Jaccard similarity of their attribute sets:
+ * preferred categories, market, and products joined. Ties go to the more recently active trader.
+ */
+export function similarTraders(
+  target: SimilarityTarget,
+  traders: { categorySets: readonly ReadonlySet<string>[]; markets: readonly string[]; lastActiveAt: ArrayLike<number> },
+  joined: CsrMatrix,
+  count: number,
+  exclude: number | null = null,
+): Neighbor[] {
+  const targetCats = new Set(target.categories);
+  const sizeA = targetCats.size + 1 + target.joined.size;
+  const out: Neighbor[] = [];
+  const { indptr, indices } = joined;
+  for (let t = 0; t < traders.markets.length; t++) {
+    if (t === exclude) continue;
+    let inter = 0;
+    const catSet = traders.categorySets[t] ?? EMPTY;
+    for (const c of catSet) if (targetCats.has(c)) inter++;
+    if (traders.markets[t] === target.market) inter++;
+    const start = indptr[t]!;
+    const end = indptr[t + 1]!;
+    if (target.joined.size > 0) for (let p = start; p < end; p++) if (target.joined.has(indices[p]!)) inter++;
+    if (inter === 0) continue;
+    const sizeB = catSet.size + 1 + (end - start);
+    out.push({ trader: t, similarity: inter / (sizeA + sizeB - inter) });
+  }
+  out.sort(
+    (a, b) =>
+      b.similarity - a.similarity ||
+      ((traders.lastActiveAt[b.trader] ?? 0) || 0) - ((traders.lastActiveAt[a.trader] ?? 0) || 0) ||
+      a.trader - b.trader,
+  );
+  return out.slice(0, count);
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+/** Σ over neighbors of similarity × [neighbor joined the product]. */
+export function neighborScores(neighbors: readonly Neighbor[], joined: CsrMatrix, products: number): Float64Array {
+  const out = new Float64Array(products);
+  for (const { trader, similarity } of neighbors) {
+    const row = rowOf(joined, trader);
+    for (let p = 0; p < row.indices.length; p++) out[row.indices[p]!]! += similarity;
+  }
+  return out;
+}
+
+/** 1 when the product's category is one the trader prefers, else 0. */
+export function categoryMatchScores(productCategories: readonly string[], preferred: readonly string[]): Float64Array {
+  const set = new Set(preferred);
+  return Float64Array.from(productCategories, (c) => (set.has(c) ? 1 : 0));
+}
+
+/** 1 for a product created now, falling linearly to 0 at `days` old; 0 for older products. */
+export function freshness(createdAt: ArrayLike<number>, now: number, days: number): Float64Array {
+  const out = new Float64Array(createdAt.length);
+  for (let j = 0; j < createdAt.length; j++) {
+    const ageDays = (now - (createdAt[j] ?? Number.NEGATIVE_INFINITY)) / DAY_MS;
+    out[j] = ageDays >= 0 && ageDays < days ? 1 - ageDays / days : 0;
+  }
+  return out;
+}
+
+/**
+ * How much to trust a trader's own (old) signals: 1 while they were active within `graceDays`,
+ * then halving every `halfLifeDays` of inactivity. Interactions already decay with age; this also
+ * shifts weight from personal signals to what is popular now.
+ */
+export function inactivityFactor(lastActiveAt: number, now: number, graceDays: number, halfLifeDays: number): number {
+  if (!Number.isFinite(lastActiveAt)) return 1;
+  const idleDays = (now - lastActiveAt) / DAY_MS - graceDays;
+  if (idleDays <= 0) return 1;
+  return 0.5 ** (idleDays / halfLifeDays);
+}

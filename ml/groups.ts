@@ -1,0 +1,184 @@
+// Group scoring on top of product scores: which groups are eligible, and how budget fit, distance to
+// the pickup point, urgency and who already joined adjust a product's score. A group scores
+//   productScore × (w.product + w.budget·budget + w.distance·distance + w.urgency·urgency + w.social·social)
+// so these facts move a relevant product up or down (by up to 45% with the default weights) but
+// never make an irrelevant one look good.
+
+import type { Reason } from './explain.ts';
+import { formatMoney, plural } from './format.ts';
+import { DAY_MS, toMillis } from './time.ts';
+import type { GeoPoint, Group, GroupWeights, MarketCoordinates, TraderProfile } from './types.ts';
+
+export const DEFAULT_GROUP_WEIGHTS: GroupWeights = { product: 0.55, budget: 0.15, distance: 0.15, urgency: 0.1, social: 0.05 };
+
+export type GroupEligibility = 'eligible' | 'joined' | 'full' | 'closed' | 'expired';
+
+/** Only open, unexpired, not-full groups the trader is not already in can be recommended. */
+export function groupEligibility(
+  group: Group,
+  traderId: string | null,
+  joinedGroupIds: ReadonlySet<string>,
+  now: number,
+): GroupEligibility {
+  if (group.status !== undefined && group.status !== 'open') return 'closed';
+  if (toMillis(group.deadline) <= now) return 'expired';
+  if (joinedGroupIds.has(group.id) || (traderId !== null && (group.participantIds ?? []).includes(traderId))) return 'joined';
+  if (group.maxQty !== null && group.committedQty >= group.maxQty) return 'full';
+  return 'eligible';
+}
+
+const EARTH_RADIUS_KM = 6371;
+
+export function haversineKm(a: GeoPoint, b: GeoPoint): number {
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLng = (b.lng - a.lng) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLng / 2) ** 2;
+  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+/**
+ * 1 inside [min, max]; above max it falls linearly to 0 at twice the max; below min it is still
+ * fairly good (a small order is easy to afford): 0.7 at zero cost rising to 1 at min.
+ */
+export function budgetFit(cost: number, min: number, max: number): number {
+  if (cost > max) return max > 0 ? Math.max(0, 1 - (cost - max) / max) : 0;
+  if (cost < min) return min > 0 ? 0.7 + (0.3 * cost) / min : 1;
+  return 1;
+}
+
+/** exp(−km / scale): 1 at the trader's market, ~0.37 at one scale length. */
+export function distanceSignal(km: number, scaleKm: number): number {
+  return Math.exp(-km / scaleKm);
+}
+
+/**
+ * Half time pressure (exp(−days / urgentDays)), half MOQ pressure ((committed / moq)² while below MOQ,
+ * 0.3 once reached: still worth joining, no longer urgent).
+ */
+export function urgencySignal(closesInDays: number, moq: number, committedQty: number, urgentDays: number): number {
+  const time = Math.exp(-Math.max(0, closesInDays) / urgentDays);
+  const progress = moq > 0 ? committedQty / moq : 1;
+  const moqPressure = progress >= 1 ? 0.3 : progress * progress;
+  return 0.5 * time + 0.5 * moqPressure;
+}
+
+export function socialSignal(sameMarketParticipants: number, similarParticipants: number): number {
+  return 1 - Math.exp(-(sameMarketParticipants + 2 * similarParticipants) / 3);
+}
+
+export interface GroupScoringContext {
+  traderId: string | null;
+  profile: TraderProfile;
+  now: number;
+  marketCoordinates: MarketCoordinates;
+  weights: GroupWeights;
+  distanceScaleKm: number;
+  urgentDays: number;
+  /** Units the trader usually takes of this product. */
+  typicalQuantity: (productId: string) => number;
+  /** Market of a participant, if known. */
+  participantMarket: (traderId: string) => string | null;
+  /** Whether a participant is one of the trader's similar traders. */
+  isSimilarTrader: (traderId: string) => boolean;
+}
+
+export interface GroupFacts {
+  distanceKm: number | null;
+  closesInDays: number;
+  unitsToMoq: number;
+  estimatedCost: number;
+  typicalQuantity: number;
+}
+
+export interface GroupSignals {
+  signals: { budget: number; distance: number; urgency: number; social: number };
+  facts: GroupFacts;
+  /** Reasons with weight = signal × the component's weight (× the product score gives the contribution). */
+  reasons: Reason[];
+}
+
+function pickupPoint(group: Group, markets: MarketCoordinates): GeoPoint | null {
+  if (group.pickupLat !== undefined && group.pickupLng !== undefined) return { lat: group.pickupLat, lng: group.pickupLng };
+  return markets[group.pickupMarket] ?? null;
+}
+
+function closesInText(days: number): string {
+  if (days < 1) {
+    const hours = Math.max(1, Math.ceil(days * 24));
+    return `closes in ${plural(hours, 'hour')}`;
+  }
+  return `closes in ${plural(Math.round(days), 'day')}`;
+}
+
+export function groupSignals(group: Group, ctx: GroupScoringContext): GroupSignals {
+  const w = ctx.weights;
+  const reasons: Reason[] = [];
+  const profile = ctx.profile;
+
+  // Budget: the cost of the trader's typical order at this group's price.
+  const quantity = Math.max(1, ctx.typicalQuantity(group.productId));
+  const cost = group.unitPrice * quantity;
+  const sameCurrency = (group.currency ?? 'USD') === (profile.currency ?? 'USD');
+  const budget = sameCurrency ? budgetFit(cost, profile.budgetMin, profile.budgetMax) : 0.5;
+  const range = `${formatMoney(profile.budgetMin, profile.currency)}-${formatMoney(profile.budgetMax, profile.currency)}`;
+  if (sameCurrency && cost >= profile.budgetMin && cost <= profile.budgetMax) {
+    reasons.push({ text: `fits your ${range} budget`, weight: w.budget * budget, component: 'budget' });
+  } else if (sameCurrency && cost > profile.budgetMax) {
+    reasons.push({
+      text: `${formatMoney(cost, group.currency)} for ${plural(quantity, 'unit')}, above your ${range} budget`,
+      weight: w.budget * budget,
+      component: 'budget',
+    });
+  }
+
+  // Distance from the trader's market to the pickup point.
+  const from = ctx.marketCoordinates[profile.market] ?? null;
+  const to = pickupPoint(group, ctx.marketCoordinates);
+  const km = from && to ? haversineKm(from, to) : null;
+  const distance = km === null ? 0.5 : distanceSignal(km, ctx.distanceScaleKm);
+  if (km !== null) {
+    const text =
+      group.pickupMarket === profile.market && km < 1
+        ? `pickup at your market (${profile.market})`
+        : `${km.toFixed(1)} km from your market`;
+    reasons.push({ text, weight: w.distance * distance, component: 'distance' });
+  }
+
+  // Urgency: closing soon, close to MOQ.
+  const closesInDays = (toMillis(group.deadline) - ctx.now) / DAY_MS;
+  const unitsToMoq = Math.max(0, group.moq - group.committedQty);
+  const urgency = urgencySignal(closesInDays, group.moq, group.committedQty, ctx.urgentDays);
+  const uw = w.urgency * urgency;
+  if (unitsToMoq > 0 && unitsToMoq <= Math.max(3, Math.ceil(group.moq * 0.25))) {
+    reasons.push({ text: `${plural(unitsToMoq, 'unit')} to MOQ`, weight: uw, component: 'urgency' });
+  } else if (unitsToMoq === 0) {
+    reasons.push({ text: 'MOQ reached: this order goes ahead', weight: uw * 0.5, component: 'urgency' });
+  }
+  if (closesInDays <= ctx.urgentDays) reasons.push({ text: closesInText(closesInDays), weight: uw * 0.9, component: 'urgency' });
+  if (group.maxQty !== null) {
+    const left = group.maxQty - group.committedQty;
+    if (left > 0 && left <= Math.max(quantity, 5)) reasons.push({ text: `only ${plural(left, 'unit')} left`, weight: uw * 0.8, component: 'urgency' });
+  }
+
+  // Who is already in.
+  let sameMarket = 0;
+  let similar = 0;
+  for (const id of group.participantIds ?? []) {
+    if (id === ctx.traderId) continue;
+    if (ctx.participantMarket(id) === profile.market) sameMarket++;
+    if (ctx.isSimilarTrader(id)) similar++;
+  }
+  const social = socialSignal(sameMarket, similar);
+  if (similar > 0) {
+    reasons.push({ text: `${plural(similar, 'trader')} like you ${similar === 1 ? 'is' : 'are'} in this group`, weight: w.social * social, component: 'social' });
+  } else if (sameMarket > 0) {
+    reasons.push({ text: `${plural(sameMarket, 'trader')} from ${profile.market} already joined`, weight: w.social * social, component: 'social' });
+  }
+
+  return {
+    signals: { budget, distance, urgency, social },
+    facts: { distanceKm: km, closesInDays, unitsToMoq, estimatedCost: cost, typicalQuantity: quantity },
+    reasons,
+  };
+}

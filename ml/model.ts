@@ -1,0 +1,689 @@
+// Training, persistence and serving: train() builds every part of the model, serialize()/deserialize()
+// turn it into a JSON-able object and back, recommend() ranks groups for a trader and
+// scoreProducts() ranks products.
+
+import { decodeCsr, decodeF64, decodeI32, decodeMatrix, encodeCsr, encodeF64, encodeI32, encodeMatrix, type EncodedArray, type EncodedCsr, type EncodedMatrix } from './codec.ts';
+import { DEFAULT_COLD_START_WEIGHTS } from './coldstart.ts';
+import { diversify } from './diversity.ts';
+import { evaluateModel, temporalSplit } from './evaluate.ts';
+import { fallbackReason, productReasons, type Reason } from './explain.ts';
+import {
+  buildFeatureSpec,
+  buildIndex,
+  buildInteractionMatrices,
+  DEFAULT_FEATURE_WEIGHTS,
+  DEFAULT_INTERACTION_WEIGHTS,
+  median,
+  preferenceVector,
+  type FeatureSpec,
+} from './features.ts';
+import { DEFAULT_GROUP_WEIGHTS, groupEligibility, groupSignals } from './groups.ts';
+import { DEFAULT_HYBRID_WEIGHTS } from './hybrid.ts';
+import { chooseK, distinctCount, kMeans, sampledSilhouetteScore } from './kmeans.ts';
+import { nmf } from './nmf.ts';
+import { decayedPopularity } from './popularity.ts';
+import { createSession, scoreCandidates, type ScoredProduct, type ScoringOptions, type ScoringSession } from './scoring.ts';
+import { mapValues, rowOf, sparseDot, transpose } from './sparse.ts';
+import { DEFAULT_FIELD_WEIGHTS, fitTfidf } from './tfidf.ts';
+import { isoOrNull, toMillis } from './time.ts';
+import { buildDerived, type ClusterModel, type TrainedModel } from './trained-model.ts';
+import type {
+  ComponentName,
+  Dataset,
+  Explanation,
+  Group,
+  GroupWeights,
+  MarketCoordinates,
+  ModelMetadata,
+  ProductScore,
+  ProgressCallback,
+  ProgressDetail,
+  Recommendation,
+  ResolvedTrainParams,
+  TraderContext,
+  TraderProfile,
+  TrainingStage,
+  TrainParams,
+} from './types.ts';
+
+export type { TrainedModel } from './trained-model.ts';
+
+export function resolveParams(params: TrainParams): ResolvedTrainParams {
+  if (!params.version) throw new Error('params.version is required');
+  const c = params.clustering ?? {};
+  const n = params.nmf ?? {};
+  const cs = params.coldStart ?? {};
+  const ev = params.evaluation;
+  return {
+    version: params.version,
+    seed: params.seed ?? 42,
+    interactionWeights: { ...DEFAULT_INTERACTION_WEIGHTS, ...params.interactionWeights },
+    halfLifeDays: params.halfLifeDays ?? 60,
+    popularityHalfLifeDays: params.popularityHalfLifeDays ?? 14,
+    featureWeights: { ...DEFAULT_FEATURE_WEIGHTS, ...params.featureWeights },
+    clustering: {
+      k: c.k ?? null,
+      kMin: c.kMin ?? 2,
+      kMax: c.kMax ?? 8,
+      silhouetteSampleSize: c.silhouetteSampleSize ?? 1000,
+      maxIterations: c.maxIterations ?? 100,
+    },
+    nmf: {
+      rank: n.rank ?? 16,
+      maxIterations: n.maxIterations ?? 100,
+      tolerance: n.tolerance ?? 1e-4,
+      regularization: n.regularization ?? 0.01,
+      unobservedWeight: n.unobservedWeight ?? 1,
+      valueTransform: n.valueTransform ?? 'log1p',
+    },
+    tfidf: {
+      fieldWeights: { ...DEFAULT_FIELD_WEIGHTS, ...params.tfidf?.fieldWeights },
+      minDf: params.tfidf?.minDf ?? 1,
+    },
+    hybrid: { ...DEFAULT_HYBRID_WEIGHTS, ...params.hybrid },
+    coldStart: {
+      weights: { ...DEFAULT_COLD_START_WEIGHTS, ...cs.weights },
+      minInteractions: cs.minInteractions ?? 3,
+      neighbors: cs.neighbors ?? 50,
+      newProductDays: cs.newProductDays ?? 14,
+      newProductBonus: cs.newProductBonus ?? 0.15,
+      inactivityGraceDays: cs.inactivityGraceDays ?? 30,
+      inactivityHalfLifeDays: cs.inactivityHalfLifeDays ?? 60,
+    },
+    evaluation:
+      ev === false
+        ? false
+        : {
+            holdoutFraction: ev?.holdoutFraction ?? 0.2,
+            cutoff: ev?.cutoff !== undefined ? toMillis(ev.cutoff) : null,
+            k: ev?.k ?? 10,
+            maxTraders: ev?.maxTraders ?? 1000,
+          },
+  };
+}
+
+/** Overall progress at the start of each stage; the stage ends where the next begins. */
+const STAGE_SPAN: Record<TrainingStage, [number, number]> = {
+  features: [0, 0.1],
+  clustering: [0.1, 0.25],
+  cf: [0.25, 0.7],
+  content: [0.7, 0.75],
+  popularity: [0.75, 0.8],
+  evaluation: [0.8, 1],
+};
+
+export function train(dataset: Dataset, params: TrainParams, onProgress?: ProgressCallback): TrainedModel {
+  const p = resolveParams(params);
+  const now = toMillis(dataset.now);
+  const timings: Partial<Record<TrainingStage, number>> = {};
+  const report = (stage: TrainingStage, within: number, detail: ProgressDetail) => {
+    const [a, b] = STAGE_SPAN[stage];
+    onProgress?.(stage, a + (b - a) * Math.min(1, Math.max(0, within)), detail);
+  };
+  const timed = <T>(stage: TrainingStage, f: () => T): T => {
+    const t0 = performance.now();
+    const out = f();
+    timings[stage] = (timings[stage] ?? 0) + performance.now() - t0;
+    return out;
+  };
+
+  // 1. Features: indexes, the sparse interaction matrix, preference vectors.
+  report('features', 0, { message: 'building the interaction matrix' });
+  const features = timed('features', () => {
+    const traderIds = dataset.traders.map((t) => t.id);
+    const productIds = dataset.products.map((x) => x.id);
+    const traderIndex = buildIndex(traderIds);
+    const productIndex = buildIndex(productIds);
+    const mats = buildInteractionMatrices(dataset.interactions, traderIndex, productIndex, {
+      weights: p.interactionWeights,
+      halfLifeDays: p.halfLifeDays,
+      now,
+    });
+    const spec = buildFeatureSpec(dataset.traders, dataset.products.map((x) => x.category), p.featureWeights);
+    const profiles: TraderProfile[] = dataset.traders.map((t) => ({
+      market: t.market,
+      categories: [...t.categories],
+      budgetMin: t.budgetMin,
+      budgetMax: t.budgetMax,
+      currency: t.currency ?? 'USD',
+      groupSizes: [...t.groupSizes],
+      frequency: t.frequency,
+    }));
+    const vectors = profiles.map((t) => preferenceVector(spec, t));
+    // Median committed quantity per product, over traders who gave one.
+    const byProduct = transpose(mats.joined);
+    const typicalQuantity = new Float64Array(productIds.length);
+    for (let j = 0; j < productIds.length; j++) {
+      const q = [...rowOf(byProduct, j).values].filter((v) => v > 0);
+      typicalQuantity[j] = median(q);
+    }
+    return { traderIds, productIds, mats, spec, profiles, vectors, typicalQuantity };
+  });
+  report('features', 1, {
+    message: 'features ready',
+    traders: features.traderIds.length,
+    products: features.productIds.length,
+    nonzeros: features.mats.matrix.indices.length,
+    interactionsUsed: features.mats.used,
+    interactionsIgnored: features.mats.ignored,
+  });
+
+  // 2. Clustering of preference vectors, K by silhouette.
+  report('clustering', 0, { message: 'clustering traders' });
+  const clusters = timed('clustering', () => clusterTraders(features.vectors, features.profiles, features.mats.matrix, p, report));
+  report('clustering', 1, { message: `k = ${clusters.k}`, k: clusters.k, silhouette: clusters.silhouette });
+
+  // 3. Collaborative filtering: sparse NMF.
+  report('cf', 0, { message: 'factorizing the interaction matrix' });
+  const cf = timed('cf', () => {
+    const R = p.nmf.valueTransform === 'log1p' ? mapValues(features.mats.matrix, Math.log1p) : features.mats.matrix;
+    return nmf(R, {
+      rank: p.nmf.rank,
+      maxIterations: p.nmf.maxIterations,
+      tolerance: p.nmf.tolerance,
+      regularization: p.nmf.regularization,
+      unobservedWeight: p.nmf.unobservedWeight,
+      seed: p.seed,
+      onIteration: (it, loss) =>
+        report('cf', it / p.nmf.maxIterations, { message: `iteration ${it}`, iteration: it, loss: loss.total }),
+    });
+  });
+  report('cf', 1, {
+    message: cf.converged ? `converged after ${cf.iterations} iterations` : `stopped after ${cf.iterations} iterations`,
+    iterations: cf.iterations,
+    converged: cf.converged,
+    loss: cf.lossHistory[cf.lossHistory.length - 1]?.total ?? null,
+  });
+
+  // 4. Content: TF-IDF of products.
+  report('content', 0, { message: 'TF-IDF of products' });
+  const tfidf = timed('content', () => fitTfidf(dataset.products, p.tfidf));
+  report('content', 1, { message: `${tfidf.vocabulary.length} terms`, terms: tfidf.vocabulary.length });
+
+  // 5. Popularity.
+  report('popularity', 0, { message: 'recent popularity' });
+  const popularity = timed('popularity', () => {
+    const productIndex = buildIndex(features.productIds);
+    return decayedPopularity(dataset.interactions, productIndex, {
+      weights: p.interactionWeights,
+      halfLifeDays: p.popularityHalfLifeDays,
+      now,
+    });
+  });
+  report('popularity', 1, { message: 'popularity ready' });
+
+  const meta: ModelMetadata = {
+    version: p.version,
+    trainedAt: new Date().toISOString(),
+    parameters: p,
+    dataWindow: {
+      from: isoOrNull(features.mats.firstAt),
+      to: new Date(now).toISOString(),
+      interactionsUsed: features.mats.used,
+      interactionsIgnored: features.mats.ignored,
+    },
+    counts: {
+      traders: features.traderIds.length,
+      products: features.productIds.length,
+      nonzeros: features.mats.matrix.indices.length,
+    },
+    metrics: {
+      clustering: {
+        k: clusters.k,
+        silhouette: clusters.silhouette,
+        silhouetteSampled: clusters.sampled,
+        scores: clusters.scores,
+        sizes: clusters.sizes,
+      },
+      cf: {
+        rank: cf.rank,
+        iterations: cf.iterations,
+        converged: cf.converged,
+        initialLoss: cf.lossHistory[0]?.total ?? 0,
+        finalLoss: cf.lossHistory[cf.lossHistory.length - 1]?.total ?? 0,
+        lossHistory: cf.lossHistory.map((l) => l.total),
+      },
+      holdout: null,
+      timingsMs: timings,
+    },
+  };
+  const base: Omit<TrainedModel, 'derived'> = {
+    meta,
+    params: p,
+    now,
+    traders: {
+      ids: features.traderIds,
+      profiles: features.profiles,
+      createdAt: Float64Array.from(dataset.traders, (t) => toMillis(t.createdAt)),
+      lastActiveAt: features.mats.lastActiveAt,
+      cluster: Int32Array.from(clusters.assignments),
+    },
+    products: {
+      ids: features.productIds,
+      names: dataset.products.map((x) => x.name),
+      categories: dataset.products.map((x) => x.category),
+      unitPrices: Float64Array.from(dataset.products, (x) => x.unitPrice),
+      currencies: dataset.products.map((x) => x.currency ?? 'USD'),
+      createdAt: Float64Array.from(dataset.products, (x) => toMillis(x.createdAt)),
+      typicalQuantity: features.typicalQuantity,
+    },
+    interactions: features.mats.matrix,
+    joined: features.mats.joined,
+    features: features.spec,
+    clusters: clusters.model,
+    cf: { userFactors: cf.userFactors, itemFactors: cf.itemFactors },
+    tfidf,
+    popularity,
+  };
+  const model: TrainedModel = { ...base, derived: buildDerived(base) };
+
+  // 6. Evaluation on a temporal hold-out: a second model trained on the earlier interactions.
+  if (p.evaluation) {
+    const ev = p.evaluation;
+    report('evaluation', 0, { message: 'temporal hold-out' });
+    const t0 = performance.now();
+    const split = temporalSplit(dataset, ev.cutoff !== null ? { cutoff: ev.cutoff } : { holdoutFraction: ev.holdoutFraction });
+    if (split.trainInteractions > 0 && split.test.size > 0) {
+      const holdoutModel = train(
+        split.train,
+        { ...params, evaluation: false, clustering: { ...params.clustering, k: clusters.k } },
+        (stage, progress) => report('evaluation', 0.8 * progress, { message: `hold-out model: ${stage}` }),
+      );
+      report('evaluation', 0.8, { message: 'ranking held-out traders' });
+      meta.metrics.holdout = evaluateModel(holdoutModel, split, { k: ev.k, maxTraders: ev.maxTraders, seed: p.seed });
+    }
+    timings.evaluation = performance.now() - t0;
+    const h = meta.metrics.holdout;
+    report('evaluation', 1, {
+      message: h ? `hybrid NDCG@${h.k} ${h.components.hybrid.ndcg.toFixed(3)} vs popularity ${h.components.popularity.ndcg.toFixed(3)}` : 'not enough data to hold out',
+      ...(h ? { hybridNdcg: h.components.hybrid.ndcg, popularityNdcg: h.components.popularity.ndcg } : {}),
+    });
+  } else {
+    report('evaluation', 1, { message: 'evaluation skipped', skipped: true });
+  }
+  return model;
+}
+
+function clusterTraders(
+  vectors: number[][],
+  profiles: TraderProfile[],
+  matrix: TrainedModel['interactions'],
+  p: ResolvedTrainParams,
+  report: (stage: TrainingStage, within: number, detail: ProgressDetail) => void,
+): ClusterModel & { assignments: number[]; model: ClusterModel } {
+  const opts = { seed: p.seed, maxIterations: p.clustering.maxIterations };
+  let result: { assignments: number[]; centroids: number[][]; sizes: number[]; k: number };
+  let silhouette = 0;
+  let scores: { k: number; silhouette: number }[] = [];
+  const sampled = vectors.length > p.clustering.silhouetteSampleSize;
+  if (vectors.length === 0) {
+    result = { assignments: [], centroids: [new Array(0).fill(0)], sizes: [0], k: 1 };
+  } else if (p.clustering.k !== null) {
+    result = kMeans(vectors, Math.min(p.clustering.k, distinctCount(vectors, p.clustering.k)), opts);
+    silhouette = sampledSilhouetteScore(vectors, result.assignments, p.clustering.silhouetteSampleSize, p.seed);
+    scores = [{ k: result.k, silhouette }];
+  } else {
+    const chosen = chooseK(vectors, {
+      ...opts,
+      kMin: p.clustering.kMin,
+      kMax: p.clustering.kMax,
+      sampleSize: p.clustering.silhouetteSampleSize,
+      onStep: (k, s, done, total) => report('clustering', done / total, { message: `k = ${k}: silhouette ${s.toFixed(3)}`, k, silhouette: s }),
+    });
+    result = chosen.best;
+    silhouette = chosen.silhouette;
+    scores = chosen.scores;
+  }
+  const k = result.k;
+  const m = matrix.cols;
+  const popularity = Array.from({ length: k }, () => new Float64Array(m));
+  const marketCounts = Array.from({ length: k }, () => new Map<string, number>());
+  const categoryCounts = Array.from({ length: k }, () => new Map<string, number>());
+  result.assignments.forEach((c, t) => {
+    const row = rowOf(matrix, t);
+    const pop = popularity[c]!;
+    for (let q = 0; q < row.indices.length; q++) pop[row.indices[q]!]! += row.values[q]!;
+    const profile = profiles[t]!;
+    marketCounts[c]!.set(profile.market, (marketCounts[c]!.get(profile.market) ?? 0) + 1);
+    for (const cat of profile.categories) categoryCounts[c]!.set(cat, (categoryCounts[c]!.get(cat) ?? 0) + 1);
+  });
+  popularity.forEach((pop, c) => {
+    const size = result.sizes[c] ?? 0;
+    if (size > 0) for (let j = 0; j < m; j++) pop[j]! /= size;
+  });
+  const dominant = (counts: Map<string, number>, size: number): string | null => {
+    let best: string | null = null;
+    let bestCount = 0;
+    for (const [key, n] of [...counts.entries()].sort()) {
+      if (n > bestCount) {
+        best = key;
+        bestCount = n;
+      }
+    }
+    return size > 0 && bestCount / size >= 0.5 ? best : null;
+  };
+  const labels = result.sizes.map((size, c) => ({
+    market: dominant(marketCounts[c]!, size),
+    category: dominant(categoryCounts[c]!, size),
+  }));
+  const model: ClusterModel = { k, centroids: result.centroids, sizes: result.sizes, silhouette, sampled, scores, popularity, labels };
+  return { ...model, assignments: result.assignments, model };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Persistence
+
+export const MODEL_FORMAT = 'connectsphere.recommender';
+export const MODEL_FORMAT_VERSION = 1;
+
+export interface SerializedModel {
+  format: typeof MODEL_FORMAT;
+  formatVersion: typeof MODEL_FORMAT_VERSION;
+  meta: ModelMetadata;
+  params: ResolvedTrainParams;
+  now: number;
+  traders: { ids: string[]; profiles: TraderProfile[]; createdAt: EncodedArray; lastActiveAt: EncodedArray; cluster: EncodedArray };
+  products: {
+    ids: string[];
+    names: string[];
+    categories: string[];
+    unitPrices: EncodedArray;
+    currencies: string[];
+    createdAt: EncodedArray;
+    typicalQuantity: EncodedArray;
+  };
+  interactions: EncodedCsr;
+  joined: EncodedCsr;
+  features: FeatureSpec;
+  clusters: Omit<ClusterModel, 'popularity'> & { popularity: EncodedArray[] };
+  cf: { userFactors: EncodedMatrix; itemFactors: EncodedMatrix };
+  tfidf: { vocabulary: string[]; idf: EncodedArray; fieldWeights: TrainedModel['tfidf']['fieldWeights']; vectors: EncodedCsr };
+  popularity: EncodedArray;
+}
+
+/** A JSON-able snapshot of the model (JSON.stringify it to store; numbers round-trip exactly). */
+export function serialize(model: TrainedModel): SerializedModel {
+  const vectors = model.tfidf.vectors;
+  const indptr = new Int32Array(vectors.length + 1);
+  vectors.forEach((v, j) => (indptr[j + 1] = indptr[j]! + v.indices.length));
+  const indices = new Int32Array(indptr[vectors.length]!);
+  const values = new Float64Array(indices.length);
+  vectors.forEach((v, j) => {
+    indices.set(v.indices, indptr[j]!);
+    values.set(v.values, indptr[j]!);
+  });
+  return {
+    format: MODEL_FORMAT,
+    formatVersion: MODEL_FORMAT_VERSION,
+    meta: structuredClone(model.meta),
+    params: structuredClone(model.params),
+    now: model.now,
+    traders: {
+      ids: model.traders.ids,
+      profiles: model.traders.profiles,
+      createdAt: encodeF64(model.traders.createdAt),
+      lastActiveAt: encodeF64(model.traders.lastActiveAt),
+      cluster: encodeI32(model.traders.cluster),
+    },
+    products: {
+      ids: model.products.ids,
+      names: model.products.names,
+      categories: model.products.categories,
+      unitPrices: encodeF64(model.products.unitPrices),
+      currencies: model.products.currencies,
+      createdAt: encodeF64(model.products.createdAt),
+      typicalQuantity: encodeF64(model.products.typicalQuantity),
+    },
+    interactions: encodeCsr(model.interactions),
+    joined: encodeCsr(model.joined),
+    features: model.features,
+    clusters: { ...model.clusters, popularity: model.clusters.popularity.map(encodeF64) },
+    cf: { userFactors: encodeMatrix(model.cf.userFactors), itemFactors: encodeMatrix(model.cf.itemFactors) },
+    tfidf: {
+      vocabulary: model.tfidf.vocabulary,
+      idf: encodeF64(model.tfidf.idf),
+      fieldWeights: model.tfidf.fieldWeights,
+      vectors: { rows: vectors.length, cols: model.tfidf.vocabulary.length, indptr: encodeI32(indptr), indices: encodeI32(indices), values: encodeF64(values) },
+    },
+    popularity: encodeF64(model.popularity),
+  };
+}
+
+export function deserialize(obj: unknown): TrainedModel {
+  const s = obj as SerializedModel;
+  if (!s || s.format !== MODEL_FORMAT) throw new Error('not a ConnectSphere recommender model');
+  if (s.formatVersion !== MODEL_FORMAT_VERSION) throw new Error(`unsupported model format version ${String(s.formatVersion)}`);
+  const vectors = decodeCsr(s.tfidf.vectors);
+  const base: Omit<TrainedModel, 'derived'> = {
+    meta: s.meta,
+    params: s.params,
+    now: s.now,
+    traders: {
+      ids: s.traders.ids,
+      profiles: s.traders.profiles,
+      createdAt: decodeF64(s.traders.createdAt),
+      lastActiveAt: decodeF64(s.traders.lastActiveAt),
+      cluster: decodeI32(s.traders.cluster),
+    },
+    products: {
+      ids: s.products.ids,
+      names: s.products.names,
+      categories: s.products.categories,
+      unitPrices: decodeF64(s.products.unitPrices),
+      currencies: s.products.currencies,
+      createdAt: decodeF64(s.products.createdAt),
+      typicalQuantity: decodeF64(s.products.typicalQuantity),
+    },
+    interactions: decodeCsr(s.interactions),
+    joined: decodeCsr(s.joined),
+    features: s.features,
+    clusters: { ...s.clusters, popularity: s.clusters.popularity.map(decodeF64) },
+    cf: { userFactors: decodeMatrix(s.cf.userFactors), itemFactors: decodeMatrix(s.cf.itemFactors) },
+    tfidf: {
+      vocabulary: s.tfidf.vocabulary,
+      idf: decodeF64(s.tfidf.idf),
+      fieldWeights: s.tfidf.fieldWeights,
+      vocabIndex: new Map(s.tfidf.vocabulary.map((t, i) => [t, i])),
+      vectors: Array.from({ length: vectors.rows }, (_, j) => rowOf(vectors, j)),
+    },
+    popularity: decodeF64(s.popularity),
+  };
+  return { ...base, derived: buildDerived(base) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serving
+
+export interface RecommendOptions extends ScoringOptions {
+  limit?: number;
+  marketCoordinates?: MarketCoordinates;
+  groupWeights?: Partial<GroupWeights>;
+  /** Distance at which the distance signal falls to 1/e. */
+  distanceScaleKm?: number;
+  /** Groups closing within this many days count as urgent. */
+  urgentDays?: number;
+  /** Category cap and MMR re-ranking; on by default. */
+  diversity?: boolean | { maxPerCategory?: number; lambda?: number };
+  maxReasons?: number;
+}
+
+function buildExplanation(
+  session: ScoringSession,
+  contributions: Explanation['contributions'],
+  signals: Explanation['signals'],
+  reasons: Reason[],
+  product: number | null,
+  maxReasons: number,
+): Explanation {
+  const seen = new Set<string>();
+  const sorted = reasons
+    .filter((r) => r.weight > 0 || r.component === 'urgency')
+    .sort((a, b) => b.weight - a.weight)
+    .filter((r) => (seen.has(r.text) ? false : (seen.add(r.text), true)))
+    .slice(0, maxReasons)
+    .map((r) => r.text);
+  if (sorted.length === 0) sorted.push(product !== null ? fallbackReason(session, product).text : 'open group you can join');
+  return { path: session.path, contributions, signals, reasons: sorted };
+}
+
+function toContext(trader: string | TraderProfile | TraderContext): TraderContext {
+  if (typeof trader === 'string') return { traderId: trader };
+  if ('market' in trader) return { profile: trader, ...(trader.id !== undefined ? { traderId: trader.id } : {}) };
+  return trader;
+}
+
+/**
+ * Ranks the open groups a trader could join. Joined, full, closed and expired groups are never
+ * returned. Each recommendation carries component contributions and reasons.
+ */
+export function recommend(model: TrainedModel, trader: TraderContext, groups: readonly Group[], options: RecommendOptions = {}): Recommendation[] {
+  const limit = options.limit ?? 10;
+  const session = createSession(model, trader, options);
+  const now = session.now;
+  const joinedGroupIds = new Set(trader.joinedGroupIds ?? []);
+  const traderId = session.trader.id;
+  const eligible = groups.filter((g) => groupEligibility(g, traderId, joinedGroupIds, now) === 'eligible');
+  if (eligible.length === 0) return [];
+
+  // Product scores are normalized over the whole catalog for this trader, so a group's score does
+  // not depend on which other groups happen to be open.
+  const catalogIndices = Array.from({ length: session.catalog.size }, (_, j) => j);
+  const scored = new Map<number, ScoredProduct>(scoreCandidates(session, catalogIndices).map((s) => [s.product, s]));
+
+  const anyParticipants = eligible.some((g) => (g.participantIds?.length ?? 0) > 0);
+  const similar = anyParticipants ? new Set(session.neighbors().map((n) => model.traders.ids[n.trader]!)) : new Set<string>();
+  const weights: GroupWeights = { ...DEFAULT_GROUP_WEIGHTS, ...options.groupWeights };
+  const ctx = {
+    traderId,
+    profile: session.trader.profile,
+    now,
+    marketCoordinates: options.marketCoordinates ?? {},
+    weights,
+    distanceScaleKm: options.distanceScaleKm ?? 5,
+    urgentDays: options.urgentDays ?? 3,
+    typicalQuantity: (productId: string) => {
+      const j = session.catalog.index.get(productId);
+      if (j === undefined) return 1;
+      const own = session.trader.joined.get(j);
+      if (own !== undefined && own > 0) return own;
+      const typical = session.catalog.typicalQuantity[j] ?? Number.NaN;
+      return typical > 0 ? Math.round(typical) : 1;
+    },
+    participantMarket: (id: string) => {
+      const t = model.derived.traderIndex.get(id);
+      return t !== undefined ? (model.traders.profiles[t]?.market ?? null) : null;
+    },
+    isSimilarTrader: (id: string) => similar.has(id),
+  };
+
+  const items = eligible.map((group) => {
+    const j = session.catalog.index.get(group.productId) ?? null;
+    const product = j !== null ? scored.get(j) : undefined;
+    const gs = groupSignals(group, ctx);
+    // score = productScore × (w.product + Σ w_g · signal_g): group facts adjust a product's score up
+    // or down but cannot lift an irrelevant product. Split into additive contributions:
+    // w.product × each product component, and productScore × w_g × signal_g for each group signal.
+    const productScore = product?.score ?? 0;
+    const contributions: Explanation['contributions'] = {};
+    const signals: Explanation['signals'] = {};
+    let score = 0;
+    if (product) {
+      for (const [name, c] of Object.entries(product.contributions) as [ComponentName, number][]) {
+        contributions[name] = weights.product * c;
+        score += weights.product * c;
+      }
+      Object.assign(signals, product.signals);
+    }
+    for (const name of ['budget', 'distance', 'urgency', 'social'] as const) {
+      const c = productScore * weights[name] * gs.signals[name];
+      contributions[name] = c;
+      signals[name] = gs.signals[name];
+      score += c;
+    }
+    return { group, j, product, gs, score, contributions, signals, category: j !== null ? (session.catalog.categories[j] ?? '') : '' };
+  });
+
+  const div = options.diversity ?? true;
+  const chosen = div
+    ? diversify(items, {
+        limit,
+        ...(typeof div === 'object' && div.maxPerCategory !== undefined ? { maxPerCategory: div.maxPerCategory } : {}),
+        ...(typeof div === 'object' && div.lambda !== undefined ? { lambda: div.lambda } : {}),
+        score: (x) => x.score,
+        category: (x) => x.category,
+        similarity: (a, b) => {
+          if (a.j === null || b.j === null) return 0;
+          if (a.j === b.j) return 1;
+          const va = session.catalog.vectors[a.j];
+          const vb = session.catalog.vectors[b.j];
+          return va && vb ? sparseDot(va, vb) : 0;
+        },
+      })
+    : [...items].sort((a, b) => b.score - a.score).slice(0, limit);
+
+  const maxReasons = options.maxReasons ?? 4;
+  return chosen.map((x, i) => {
+    const productScore = x.product?.score ?? 0;
+    const reasons: Reason[] = [
+      ...(x.product ? productReasons(session, x.product).map((r) => ({ ...r, weight: r.weight * weights.product })) : []),
+      ...x.gs.reasons.map((r) => ({ ...r, weight: r.weight * productScore })),
+    ];
+    return {
+      groupId: x.group.id,
+      productId: x.group.productId,
+      rank: i + 1,
+      score: x.score,
+      explanation: buildExplanation(session, x.contributions, x.signals, reasons, x.j, maxReasons),
+      facts: x.gs.facts,
+    };
+  });
+}
+
+export interface ScoreProductsOptions extends ScoringOptions {
+  /** Return the best `limit` products (all when absent). */
+  limit?: number;
+  /** Only score these product ids. */
+  productIds?: string[];
+  /** Leave out products the trader already interacted with. */
+  excludeInteracted?: boolean;
+  /** Category cap and MMR re-ranking; off by default. */
+  diversity?: boolean;
+  maxReasons?: number;
+}
+
+/** Ranks products for a trader: a trained trader's id, a cold profile, or a full context. */
+export function scoreProducts(
+  model: TrainedModel,
+  trader: string | TraderProfile | TraderContext,
+  options: ScoreProductsOptions = {},
+): ProductScore[] {
+  const session = createSession(model, toContext(trader), options);
+  const { catalog } = session;
+  let candidates: number[];
+  if (options.productIds) {
+    candidates = [...new Set(options.productIds.map((id) => catalog.index.get(id)).filter((j): j is number => j !== undefined))].sort((a, b) => a - b);
+  } else {
+    candidates = Array.from({ length: catalog.size }, (_, j) => j);
+  }
+  if (options.excludeInteracted) {
+    const seen = new Set(session.trader.history.map((h) => h.product));
+    candidates = candidates.filter((j) => !seen.has(j));
+  }
+  const scored = scoreCandidates(session, candidates);
+  const limit = options.limit ?? scored.length;
+  const ranked = options.diversity
+    ? diversify(scored, {
+        limit,
+        score: (s) => s.score,
+        category: (s) => catalog.categories[s.product] ?? '',
+        similarity: (a, b) => sparseDot(catalog.vectors[a.product]!, catalog.vectors[b.product]!),
+      })
+    : scored.sort((a, b) => b.score - a.score || a.product - b.product).slice(0, limit);
+  const maxReasons = options.maxReasons ?? 4;
+  return ranked.map((s) => ({
+    productId: catalog.ids[s.product]!,
+    category: catalog.categories[s.product] ?? '',
+    score: s.score,
+    explanation: buildExplanation(session, s.contributions, s.signals, productReasons(session, s), s.product, maxReasons),
+  }));
+}

@@ -1,0 +1,296 @@
+// Per-trader product scoring: resolves the trader (trained, folded-in or cold), computes every
+// component over the catalog, routes to the personalized (hybrid) or similarity (cold-start) path,
+// and fuses. Used by model.recommend, model.scoreProducts and evaluation.
+
+import {
+  categoryMatchScores,
+  DEFAULT_COLD_START_WEIGHTS,
+  freshness,
+  inactivityFactor,
+  isColdStart,
+  neighborScores,
+  similarTraders,
+  type Neighbor,
+} from './coldstart.ts';
+import { contentProfile, contentScores, type WeightedProduct } from './content.ts';
+import { COMMITMENT_KINDS, preferenceVector } from './features.ts';
+import { DEFAULT_HYBRID_WEIGHTS, fuse, minMaxNormalize, normalizeWeights, type ComponentValues, type ComponentWeights, type FusedCandidate } from './hybrid.ts';
+import { nearestCentroid } from './kmeans.ts';
+import { foldIn, matrixRows, predictRow } from './nmf.ts';
+import type { SparseVector } from './sparse.ts';
+import { rowOf } from './sparse.ts';
+import { transformTfidf } from './tfidf.ts';
+import { decay, toMillis } from './time.ts';
+import type { TrainedModel } from './trained-model.ts';
+import type { ColdStartWeights, HybridWeights, Product, Timestamp, TraderContext, TraderProfile } from './types.ts';
+
+export interface ScoringOptions {
+  /** Reference time for decay, freshness and inactivity; the model's data time by default. */
+  now?: Timestamp;
+  hybridWeights?: Partial<HybridWeights>;
+  coldStartWeights?: Partial<ColdStartWeights>;
+  /** Products the model was not trained on (e.g. listed since): scored from content and freshness. */
+  products?: Product[];
+}
+
+/** The model's products plus any extra ones given with the request. */
+export interface Catalog {
+  size: number;
+  /** Indices below this are the model's own products. */
+  modelSize: number;
+  ids: string[];
+  names: string[];
+  categories: string[];
+  unitPrices: ArrayLike<number>;
+  currencies: string[];
+  createdAt: ArrayLike<number>;
+  typicalQuantity: ArrayLike<number>;
+  vectors: SparseVector[];
+  index: Map<string, number>;
+}
+
+export function buildCatalog(model: TrainedModel, extra: readonly Product[] = []): Catalog {
+  const p = model.products;
+  const fresh = extra.filter((x) => !model.derived.productIndex.has(x.id));
+  if (fresh.length === 0) {
+    return {
+      size: p.ids.length,
+      modelSize: p.ids.length,
+      ids: p.ids,
+      names: p.names,
+      categories: p.categories,
+      unitPrices: p.unitPrices,
+      currencies: p.currencies,
+      createdAt: p.createdAt,
+      typicalQuantity: p.typicalQuantity,
+      vectors: model.tfidf.vectors,
+      index: model.derived.productIndex,
+    };
+  }
+  const ids = [...p.ids, ...fresh.map((x) => x.id)];
+  const index = new Map(model.derived.productIndex);
+  fresh.forEach((x, i) => index.set(x.id, p.ids.length + i));
+  return {
+    size: ids.length,
+    modelSize: p.ids.length,
+    ids,
+    names: [...p.names, ...fresh.map((x) => x.name)],
+    categories: [...p.categories, ...fresh.map((x) => x.category)],
+    unitPrices: Float64Array.from([...p.unitPrices, ...fresh.map((x) => x.unitPrice)]),
+    currencies: [...p.currencies, ...fresh.map((x) => x.currency ?? 'USD')],
+    createdAt: Float64Array.from([...p.createdAt, ...fresh.map((x) => toMillis(x.createdAt))]),
+    typicalQuantity: Float64Array.from([...p.typicalQuantity, ...fresh.map(() => Number.NaN)]),
+    vectors: [...model.tfidf.vectors, ...fresh.map((x) => transformTfidf(model.tfidf, x))],
+    index,
+  };
+}
+
+export interface ResolvedTrader {
+  /** Row in the model, null for a trader it was not trained on. */
+  index: number | null;
+  id: string | null;
+  profile: TraderProfile;
+  /** Decayed, kind-weighted interaction weight per catalog product. */
+  history: WeightedProduct[];
+  /** Catalog products the trader joined or paid for, with their median quantity (NaN unknown). */
+  joined: Map<number, number>;
+  lastActiveAt: number;
+  /** Latent factors, null when the trader has no usable history. */
+  cfVector: Float64Array | null;
+  cluster: number;
+  cold: boolean;
+}
+
+function cfValue(model: TrainedModel, v: number): number {
+  return model.params.nmf.valueTransform === 'log1p' ? Math.log1p(v) : v;
+}
+
+export function resolveTrader(model: TrainedModel, ctx: TraderContext, catalog: Catalog, now: number): ResolvedTrader {
+  const index = ctx.traderId !== undefined ? (model.derived.traderIndex.get(ctx.traderId) ?? null) : null;
+  const profile = ctx.profile ?? (index !== null ? model.traders.profiles[index] : undefined);
+  if (!profile) throw new Error(`trader ${ctx.traderId ?? '(no id)'} is not in the model: pass a profile for cold start`);
+  const p = model.params;
+  const weights = new Map<number, number>();
+  const joined = new Map<number, number>();
+  let lastActiveAt = Number.NaN;
+  if (index !== null) {
+    const scale = decay(now - model.now, p.halfLifeDays);
+    const row = rowOf(model.interactions, index);
+    for (let q = 0; q < row.indices.length; q++) weights.set(row.indices[q]!, row.values[q]! * scale);
+    const jr = rowOf(model.joined, index);
+    for (let q = 0; q < jr.indices.length; q++) joined.set(jr.indices[q]!, jr.values[q]! > 0 ? jr.values[q]! : Number.NaN);
+    lastActiveAt = model.traders.lastActiveAt[index] ?? Number.NaN;
+  }
+  const recent = ctx.recentInteractions ?? [];
+  for (const it of recent) {
+    const j = catalog.index.get(it.productId);
+    const w = p.interactionWeights[it.kind];
+    const at = toMillis(it.at);
+    if (j === undefined || !(w > 0) || at > now) continue;
+    weights.set(j, (weights.get(j) ?? 0) + w * decay(now - at, p.halfLifeDays));
+    if (COMMITMENT_KINDS.has(it.kind)) joined.set(j, it.quantity && it.quantity > 0 ? it.quantity : (joined.get(j) ?? Number.NaN));
+    if (!(at <= lastActiveAt)) lastActiveAt = at;
+  }
+  const history = [...weights.entries()].map(([product, weight]) => ({ product, weight }));
+
+  let cfVector: Float64Array | null = null;
+  const trained = index !== null ? matrixRows(model.cf.userFactors)[index] : undefined;
+  if (trained && recent.length === 0) {
+    cfVector = trained;
+  } else {
+    const entries = history.filter((h) => h.product < catalog.modelSize).sort((a, b) => a.product - b.product);
+    if (entries.length > 0) {
+      cfVector = foldIn(
+        {
+          indices: Int32Array.from(entries, (e) => e.product),
+          values: Float64Array.from(entries, (e) => cfValue(model, e.weight)),
+        },
+        model.cf.itemFactors,
+        {
+          regularization: p.nmf.regularization,
+          unobservedWeight: p.nmf.unobservedWeight,
+          gram: model.derived.itemGram,
+          ...(trained ? { initial: trained } : {}),
+        },
+      );
+    }
+  }
+  if (cfVector && !cfVector.some((x) => x > 0)) cfVector = null;
+  const cluster =
+    index !== null && !ctx.profile
+      ? (model.traders.cluster[index] ?? 0)
+      : nearestCentroid(model.clusters.centroids, preferenceVector(model.features, profile));
+  return {
+    index,
+    id: ctx.traderId ?? profile.id ?? null,
+    profile,
+    history,
+    joined,
+    lastActiveAt,
+    cfVector,
+    cluster,
+    cold: cfVector === null || isColdStart(history.length, p.coldStart.minInteractions),
+  };
+}
+
+export interface ScoringSession {
+  model: TrainedModel;
+  catalog: Catalog;
+  trader: ResolvedTrader;
+  now: number;
+  path: 'personalized' | 'similarity';
+  /** Raw component values per catalog product. */
+  components: ComponentValues;
+  /** Normalized weights actually used (after inactivity adjustment). */
+  weights: ComponentWeights;
+  inactivity: number;
+  /** Weight moved from personal signals to popular ones because the trader has been away. */
+  inactivityShift: number;
+  freshness: Float64Array;
+  neighbors: () => Neighbor[];
+}
+
+function extend(values: ArrayLike<number>, size: number): Float64Array {
+  const out = new Float64Array(size);
+  for (let i = 0; i < Math.min(values.length, size); i++) out[i] = values[i] ?? 0;
+  return out;
+}
+
+export function createSession(model: TrainedModel, ctx: TraderContext, options: ScoringOptions = {}): ScoringSession {
+  const now = options.now !== undefined ? toMillis(options.now) : model.now;
+  const catalog = buildCatalog(model, options.products);
+  const trader = resolveTrader(model, ctx, catalog, now);
+  const p = model.params;
+  const size = catalog.size;
+
+  let neighborCache: Neighbor[] | null = null;
+  const neighbors = () =>
+    (neighborCache ??= similarTraders(
+      { categories: trader.profile.categories, market: trader.profile.market, joined: new Set(trader.joined.keys()) },
+      {
+        categorySets: model.derived.traderCategorySets,
+        markets: model.derived.traderMarkets,
+        lastActiveAt: model.traders.lastActiveAt,
+      },
+      model.joined,
+      p.coldStart.neighbors,
+      trader.index,
+    ));
+
+  const profile = contentProfile(
+    model.tfidf,
+    catalog.vectors,
+    trader.history,
+    trader.profile.categories,
+  );
+  const components: ComponentValues = {
+    content: contentScores(profile, catalog.vectors),
+    popularity: extend(model.popularity, size),
+  };
+  const clusterPopularity = () => extend(model.clusters.popularity[trader.cluster] ?? [], size);
+  const inactivity = inactivityFactor(trader.lastActiveAt, now, p.coldStart.inactivityGraceDays, p.coldStart.inactivityHalfLifeDays);
+  let weights: ComponentWeights;
+  let inactivityShift = 0;
+  let path: ScoringSession['path'];
+  if (!trader.cold && trader.cfVector) {
+    path = 'personalized';
+    components.cf = extend(predictRow(trader.cfVector, model.cf.itemFactors), size);
+    const base = normalizeWeights({ ...DEFAULT_HYBRID_WEIGHTS, ...p.hybrid, ...options.hybridWeights });
+    const personal = (base.cf ?? 0) + (base.content ?? 0);
+    inactivityShift = (1 - inactivity) * personal;
+    weights = {
+      cf: (base.cf ?? 0) * inactivity,
+      content: (base.content ?? 0) * inactivity,
+      popularity: (base.popularity ?? 0) + inactivityShift / 2,
+      cluster: inactivityShift / 2,
+    };
+    if (inactivityShift > 0) components.cluster = clusterPopularity();
+  } else {
+    path = 'similarity';
+    const base = normalizeWeights({ ...DEFAULT_COLD_START_WEIGHTS, ...p.coldStart.weights, ...options.coldStartWeights });
+    inactivityShift = trader.history.length > 0 ? (1 - inactivity) * (base.content ?? 0) : 0;
+    weights = { ...base, content: (base.content ?? 0) - inactivityShift, popularity: (base.popularity ?? 0) + inactivityShift };
+    components.category = categoryMatchScores(catalog.categories, trader.profile.categories);
+    components.cluster = clusterPopularity();
+    components.neighbors = extend(neighborScores(neighbors(), model.joined, catalog.modelSize), size);
+  }
+  return {
+    model,
+    catalog,
+    trader,
+    now,
+    path,
+    components,
+    weights,
+    inactivity,
+    inactivityShift,
+    freshness: freshness(catalog.createdAt, now, p.coldStart.newProductDays),
+    neighbors,
+  };
+}
+
+export interface ScoredProduct extends FusedCandidate {
+  /** Catalog index. */
+  product: number;
+}
+
+/**
+ * Fuses the components over the given candidates (catalog indices): min-max normalized per trader
+ * over these candidates, weighted, plus the new-product bonus (freshness × content similarity).
+ */
+export function scoreCandidates(session: ScoringSession, candidates: readonly number[]): ScoredProduct[] {
+  const fused = fuse(session.components, session.weights, candidates);
+  const content = minMaxNormalize(session.components.content ?? [], candidates);
+  const bonus = session.model.params.coldStart.newProductBonus;
+  return candidates.map((product, i) => {
+    const f = fused[i]!;
+    const fresh = session.freshness[product] ?? 0;
+    if (fresh > 0 && bonus > 0) {
+      const signal = fresh * (content[i] ?? 0);
+      f.signals.newProduct = signal;
+      f.contributions.newProduct = bonus * signal;
+      f.score += bonus * signal;
+    }
+    return { product, ...f };
+  });
+}
