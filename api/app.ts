@@ -8,6 +8,9 @@ import type { AppContext } from './context.ts';
 import { authHandlers } from './modules/auth/routes.ts';
 import { catalogHandlers } from './modules/catalog/routes.ts';
 import { groupHandlers } from './modules/groups/routes.ts';
+import { mlHandlers } from './modules/ml/routes.ts';
+import { stopMl } from './modules/ml/startup.ts';
+import { jobHandlers } from './modules/jobs/routes.ts';
 import { paymentHandlers } from './modules/payments/routes.ts';
 import { qrHandlers } from './modules/qr/routes.ts';
 import { registerMetrics } from './modules/system/metrics.ts';
@@ -85,6 +88,10 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...groupHandlers(ctx),
     ...paymentHandlers(app, ctx),
     ...qrHandlers(ctx),
+    ...mlHandlers(ctx),
+    ...jobHandlers(ctx),
   });
+  // A training in progress is stopped (its worker ended, its run recorded as failed) on close.
+  app.addHook('onClose', async () => stopMl(ctx));
   return app;
 }

@@ -27,7 +27,6 @@ const schema = z.object({
   NOT_FOUND_MAX_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   SEED_DEMO_DATA: z.enum(['true', 'false']).default('true'),
   NOTIFY_TRANSPORT: z.enum(['log', 'file']).default('file'),
-  NOTIFY_INTERVAL_MS: z.coerce.number().int().min(0).default(2000),
   PAYMENT_PROVIDER: z.enum(['sandbox', 'flutterwave']).default('sandbox'),
   FLW_PUBLIC_KEY: z.string().min(1).optional(),
   FLW_SECRET_KEY: z.string().min(1).optional(),
@@ -38,6 +37,12 @@ const schema = z.object({
   RESERVATION_MINUTES: z.coerce.number().int().min(1).max(10_080).default(30),
   PASS_VALIDITY_DAYS: z.coerce.number().int().min(1).max(365).default(14),
   JOBS_ENABLED: z.enum(['true', 'false']).default('true'),
+  // Recommendations: retrain after this many new interactions, or once the model is this old.
+  ML_RETRAIN_THRESHOLD: z.coerce.number().int().min(1).default(200),
+  ML_RETRAIN_MAX_AGE_HOURS: z.coerce.number().positive().default(24),
+  // Train a first model in the background when none exists at start (never delays listening).
+  ML_TRAIN_ON_START: z.enum(['true', 'false']).default('true'),
+  ML_MODELS_DIR: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -56,7 +61,7 @@ export interface Config {
   loginLimits: { perAccount: number; perAddress: number; windowSeconds: number };
   notFoundPerMinute: number;
   seedDemoData: boolean;
-  notifications: { transport: Env['NOTIFY_TRANSPORT']; intervalMs: number };
+  notifications: { transport: Env['NOTIFY_TRANSPORT'] };
   payments: {
     provider: Env['PAYMENT_PROVIDER'];
     flutterwave: { publicKey: string; secretKey: string; baseUrl: string } | undefined;
@@ -68,6 +73,7 @@ export interface Config {
   reservationMinutes: number;
   passValidityDays: number;
   jobsEnabled: boolean;
+  ml: { retrainThreshold: number; retrainMaxAgeHours: number; trainOnStart: boolean; modelsDir: string };
 }
 
 export class ConfigError extends Error {}
@@ -113,7 +119,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     notFoundPerMinute: e.NOT_FOUND_MAX_PER_MINUTE,
     seedDemoData: e.SEED_DEMO_DATA === 'true',
-    notifications: { transport: e.NOTIFY_TRANSPORT, intervalMs: e.NOTIFY_INTERVAL_MS },
+    notifications: { transport: e.NOTIFY_TRANSPORT },
     payments: {
       provider: e.PAYMENT_PROVIDER,
       flutterwave:
@@ -128,5 +134,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     reservationMinutes: e.RESERVATION_MINUTES,
     passValidityDays: e.PASS_VALIDITY_DAYS,
     jobsEnabled: e.JOBS_ENABLED === 'true',
+    ml: {
+      retrainThreshold: e.ML_RETRAIN_THRESHOLD,
+      retrainMaxAgeHours: e.ML_RETRAIN_MAX_AGE_HOURS,
+      trainOnStart: e.ML_TRAIN_ON_START === 'true',
+      modelsDir: path.resolve(e.ML_MODELS_DIR ?? path.join(dataDir, 'ml_models')),
+    },
   };
 }

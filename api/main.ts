@@ -4,7 +4,8 @@ import { buildApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { users } from './db/schema.ts';
 import { ensureFirstAdmin } from './modules/auth/service.ts';
-import { startDispatcher } from './modules/notifications/worker.ts';
+import { startMl } from './modules/ml/startup.ts';
+import { startScheduler } from './modules/jobs/scheduler.ts';
 import { createContext } from './runtime.ts';
 import { demoAdminEmail, demoPassword, seedDemoData } from './seed/demo.ts';
 
@@ -32,7 +33,12 @@ if (n === 0 && config.seedDemoData) {
 const admin = await ensureFirstAdmin(ctx);
 if (admin === 'created') log.info({ email: config.admin?.email }, 'first admin created from ADMIN_EMAIL');
 
-const stopDispatcher = startDispatcher(ctx, log);
+// Loads the active recommendation model, or starts training one in a worker thread and returns:
+// listening never waits for a training.
+await startMl(ctx, log);
+// Maintenance jobs (reservations, expiry and refunds, reconciliation, passes, notifications) run on
+// Bree's schedule inside this process, which owns the database.
+const scheduler = config.jobsEnabled ? await startScheduler(ctx, log) : undefined;
 await app.listen({ port: config.port, host: config.host });
 
 let closing = false;
@@ -47,7 +53,7 @@ async function shutdown(signal: string) {
   force.unref();
   await app.close();
   if (!(await app.drained(8_000))) log.warn('some requests were still running at shutdown');
-  await stopDispatcher();
+  await scheduler?.stop();
   await ctx.database.close();
   process.exit(0);
 }

@@ -33,11 +33,11 @@ async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<{ ms
   return { ms: performance.now() - started, results };
 }
 
-export async function benchGroups(bareUrl: string, baseline: Measurement): Promise<void> {
+export async function benchGroups(baseline: Measurement): Promise<void> {
   const env: Record<string, string> = {
     DATA_DIR: tempDataDir(),
-    NOTIFY_INTERVAL_MS: '0',
     JOBS_ENABLED: 'false',
+    ML_TRAIN_ON_START: 'false',
     LOGIN_MAX_PER_ACCOUNT: '100000000',
     LOGIN_MAX_PER_ADDRESS: '100000000',
   };
@@ -89,5 +89,4 @@ export async function benchGroups(bareUrl: string, baseline: Measurement): Promi
   } finally {
     await api.stop();
   }
-  void bareUrl;
 }

@@ -1,44 +1,19 @@
-// `npm run bench`: throughput and latency of the API next to a bare Fastify route measured in the
-// same run, reported as ratios (absolute numbers depend on the machine; ratios travel).
+// `npm run bench`: the API next to a bare Fastify route measured in the same run, reported as
+// ratios (absolute numbers depend on the machine; ratios travel). BENCH_ONLY=auth,groups,ml picks
+// sections; DATABASE_URL runs them on a PostgreSQL server (a fresh database each).
+import { benchAuth } from './auth.ts';
 import { benchGroups } from './groups.ts';
-import { dropBenchDatabases, freshDatabaseEnv, measure, report, startServer, tempDataDir } from './lib.ts';
+import { dropBenchDatabases, measure, startServer } from './lib.ts';
+import { benchRecommendations } from './ml.ts';
 
-const env: Record<string, string> = {
-  DATA_DIR: tempDataDir(),
-  SEED_DEMO_DATA: 'false',
-  NOTIFY_INTERVAL_MS: '0',
-  JOBS_ENABLED: 'false',
-  // The bench signs in thousands of times; lift the limits so it measures the work, not the limiter.
-  LOGIN_MAX_PER_ACCOUNT: '100000000',
-  LOGIN_MAX_PER_ADDRESS: '100000000',
-};
-Object.assign(env, await freshDatabaseEnv());
-
+const only = new Set((process.env.BENCH_ONLY ?? 'auth,groups,ml').split(','));
 const bare = await startServer('bench/bare-server.ts', {}, 3901);
-const api = await startServer('api/main.ts', env, 3902);
 try {
   const baseline = await measure('bare Fastify GET /health', { url: `${bare.url}/health` });
-  const credentials = { email: `bench-${Date.now()}@example.co.zw`, password: 'bench-password-2026' };
-  const registered = await fetch(`${api.url}/api/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...credentials, name: 'Bench Trader', phone: '0772000000', location: { market: 'Mbare Musika' } }),
-  });
-  const { accessToken } = (await registered.json()) as { accessToken: string };
-  const rows = [
-    await measure('API GET /health', { url: `${api.url}/health` }),
-    await measure('API GET /api/auth/me', { url: `${api.url}/api/auth/me`, headers: { authorization: `Bearer ${accessToken}` } }),
-    await measure('API POST /api/auth/login (argon2id)', {
-      url: `${api.url}/api/auth/login`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(credentials),
-    }),
-  ];
-  report(`Auth on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`, baseline, rows);
-  await api.stop();
-  await benchGroups(bare.url, baseline);
+  if (only.has('auth')) await benchAuth(baseline);
+  if (only.has('groups')) await benchGroups(baseline);
+  if (only.has('ml')) await benchRecommendations(bare);
 } finally {
-  await Promise.all([bare.stop(), api.stop()]);
+  await bare.stop();
   await dropBenchDatabases();
 }

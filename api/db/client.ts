@@ -28,7 +28,16 @@ export interface Database {
   migrate(): Promise<void>;
   migrationStatus(): Promise<{ applied: number; pending: number }>;
   close(): Promise<void>;
+  /**
+   * Runs `fn` only if no other holder (in any process on this database) has the lock named `key`;
+   * never waits for it. On PostgreSQL it is a session advisory lock (pg_try_advisory_lock of
+   * hashtext(key)) on a pool connection of its own, held while `fn` runs on the others (so the
+   * pool needs at least two), then unlocked.
+   */
+  withAdvisoryLock<T>(key: string, fn: () => Promise<T>): Promise<LockResult<T>>;
 }
+
+export type LockResult<T> = { acquired: true; value: T } | { acquired: false };
 
 export interface DatabaseOptions {
   /** A postgres:// URL; without it, PGlite is used. */
@@ -54,6 +63,22 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     migrate: () => migratePg(db as never, { migrationsFolder }),
     migrationStatus: () => migrationStatus(db),
     close: () => pool.end(),
+    async withAdvisoryLock(key, fn) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [key]);
+        if (!rows[0]?.ok) return { acquired: false };
+        try {
+          return { acquired: true, value: await fn() };
+        } finally {
+          await client.query('select pg_advisory_unlock(hashtext($1))', [key]).catch((err: Error) => (broken = err));
+        }
+      } finally {
+        // A connection that could not unlock is destroyed, not pooled: closing the session frees the lock.
+        client.release(broken);
+      }
+    },
   };
 }
 
@@ -61,6 +86,7 @@ async function openPglite(dir: string): Promise<Database> {
   if (!dir.startsWith('memory://')) fs.mkdirSync(dir, { recursive: true });
   const client = await PGlite.create(dir);
   const db = drizzlePglite(client, { schema }) as unknown as Db;
+  const held = new Set<string>();
   return {
     db,
     kind: 'pglite',
@@ -68,6 +94,18 @@ async function openPglite(dir: string): Promise<Database> {
     migrate: () => migratePglite(db as never, { migrationsFolder }),
     migrationStatus: () => migrationStatus(db),
     close: () => client.close(),
+    // PGlite is one session, and a session's advisory locks are re-entrant for itself, so
+    // pg_try_advisory_lock would always succeed here. Only this process can open these files, so
+    // a set of the keys held is the whole lock.
+    async withAdvisoryLock(key, fn) {
+      if (held.has(key)) return { acquired: false };
+      held.add(key);
+      try {
+        return { acquired: true, value: await fn() };
+      } finally {
+        held.delete(key);
+      }
+    },
   };
 }
 

@@ -9,6 +9,7 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  real,
   text,
   timestamp,
   uniqueIndex,
@@ -441,4 +442,103 @@ export const jobRuns = pgTable(
     error: text('error'),
   },
   (t) => [index('job_runs_name_idx').on(t.name, t.startedAt)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Recommendations (api/modules/ml). The model itself is a file under ML_MODELS_DIR; these tables
+// are its registry, the history of training runs, and the events that feed training and the A/B
+// report.
+
+/** Every trained model version. At most one is active: the one the API serves. */
+export const mlModels = pgTable(
+  'ml_models',
+  {
+    version: text('version').primaryKey(),
+    trainedAt: timestamp('trained_at', { withTimezone: true, precision: 3 }).notNull(),
+    /** The interactions the model learned from: first and last timestamp, and how many. */
+    dataFrom: timestamp('data_from', { withTimezone: true, precision: 3 }),
+    dataTo: timestamp('data_to', { withTimezone: true, precision: 3 }).notNull(),
+    interactionCount: integer('interaction_count').notNull(),
+    traderCount: integer('trader_count').notNull(),
+    productCount: integer('product_count').notNull(),
+    /** The resolved training parameters (defaults filled in). */
+    params: jsonb('params').$type<Record<string, unknown>>().notNull(),
+    metrics: jsonb('metrics').$type<Record<string, unknown>>().notNull(),
+    filePath: text('file_path').notNull(),
+    active: boolean('active').notNull().default(false),
+    activatedAt: timestamp('activated_at', { withTimezone: true, precision: 3 }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // The database itself guarantees a single active model, whatever process flips it.
+    uniqueIndex('ml_models_one_active_key').on(t.active).where(sql`active`),
+    index('ml_models_trained_idx').on(t.trainedAt),
+  ],
+);
+
+export const mlRunStatusEnum = pgEnum('ml_run_status', ['queued', 'running', 'succeeded', 'failed']);
+export const mlRunTriggerEnum = pgEnum('ml_run_trigger', ['manual', 'schedule', 'startup']);
+
+export const mlTrainingRuns = pgTable(
+  'ml_training_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    status: mlRunStatusEnum('status').notNull().default('queued'),
+    trigger: mlRunTriggerEnum('trigger').notNull(),
+    /** if_better | always | never */
+    activation: text('activation').notNull(),
+    /** The parameter overrides asked for. */
+    params: jsonb('params').$type<Record<string, unknown>>().notNull().default({}),
+    stage: text('stage'),
+    progress: real('progress').notNull().default(0),
+    metrics: jsonb('metrics').$type<Record<string, unknown>>().notNull().default({}),
+    modelVersion: text('model_version').references(() => mlModels.version, { onDelete: 'set null' }),
+    activated: boolean('activated').notNull().default(false),
+    error: text('error'),
+    startedAt: timestamp('started_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [index('ml_training_runs_started_idx').on(t.startedAt), index('ml_training_runs_status_idx').on(t.status)],
+);
+
+export const interactionKindEnum = pgEnum('interaction_kind', ['shown', 'click', 'join', 'view']);
+
+/**
+ * What traders were shown and what they did. 'shown' rows are impressions (one per recommended
+ * item, its id is the recommendationId handed to the client); 'click' and 'join' rows carry the
+ * recommendationId they are attributed to; 'view' rows are group pages opened. Views, clicks and
+ * joins without a recommendationId (history recorded only as events) are training signal; other
+ * joins and all payments are read from contributions.
+ */
+export const interactionEvents = pgTable(
+  'interaction_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    traderId: uuid('trader_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    productId: uuid('product_id')
+      .notNull()
+      .references(() => products.id),
+    kind: interactionKindEnum('kind').notNull(),
+    recommendationId: uuid('recommendation_id'),
+    modelVersion: text('model_version'),
+    variant: text('variant'),
+    score: doublePrecision('score'),
+    rank: integer('rank'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // Click and join attribution look up the 'shown' row of a recommendationId.
+    index('interaction_events_recommendation_idx').on(t.recommendationId, t.kind),
+    // A trader's interactions since the model was trained (serving).
+    index('interaction_events_trader_idx').on(t.traderId, t.createdAt),
+    // Interactions since a time (training data, model health).
+    index('interaction_events_created_idx').on(t.createdAt, t.kind),
+    // The A/B report groups by variant and kind.
+    index('interaction_events_variant_idx').on(t.variant, t.kind).where(sql`variant is not null`),
+  ],
 );

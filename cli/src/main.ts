@@ -3,6 +3,10 @@ import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerAuth } from './commands/auth.ts';
 import { registerConfig } from './commands/config.ts';
+import { registerGroups } from './commands/groups.ts';
+import { registerJobs } from './commands/jobs.ts';
+import { registerPayments } from './commands/payments.ts';
+import { registerQr } from './commands/qr.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerUsers } from './commands/users.ts';
 import { ExitCode, reportFailure, toFailure } from './output.ts';
@@ -11,7 +15,7 @@ const { version } = JSON.parse(fs.readFileSync(new URL('../package.json', import
 
 export function buildProgram(): Command {
   const program = new Command('cs')
-    .description('ConnectSphere command line: sign in, manage users, run the API')
+    .description('ConnectSphere command line: sign in, group-buys, payments, pickup passes, jobs, users, run the API')
     .version(version, '-v, --version')
     .option('--profile <name>', 'config profile to use (env CS_PROFILE)')
     .option('--api-url <url>', 'API base URL (env CS_API_URL; default: the profile, else http://127.0.0.1:3000)')
@@ -37,6 +41,10 @@ Exit codes:
   // Subcommands are created with .command() (not addCommand) so they inherit exitOverride and the help settings.
   registerAuth(program);
   registerUsers(program);
+  registerGroups(program);
+  registerPayments(program);
+  registerQr(program);
+  registerJobs(program);
   registerConfig(program);
   registerServe(program);
   return program;

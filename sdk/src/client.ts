@@ -27,6 +27,38 @@ export interface ClientOptions {
   onTokens?: (tokens: Tokens | undefined) => void;
   /** An undici dispatcher (a proxy agent, a pool with other limits). Default: undici's global one. */
   dispatcher?: Dispatcher;
+  /**
+   * Called with every HTTP response the client receives, retries and the refresh included, before
+   * it is returned or thrown: for logging, metrics, or reading a header such as `idempotent-replayed`.
+   * What it throws is ignored (the request may have changed something already).
+   */
+  onResponse?: (response: ResponseInfo) => void;
+}
+
+/** One HTTP response, as `onResponse` sees it. */
+export interface ResponseInfo {
+  method: string;
+  /** The path as requested, without the base URL and the query. */
+  path: string;
+  status: number;
+  /** Lower-case names. */
+  headers: Record<string, string | string[] | undefined>;
+  /** 0 for the first attempt of a call, 1 for its first retry, ... (a replay after a token refresh starts at 0 again). */
+  attempt: number;
+  /** The `x-request-id` of the call (the same on every attempt). */
+  requestId: string;
+  /** True when the server answered a retried Idempotency-Key with its stored first response (`idempotent-replayed: true`). */
+  replayed: boolean;
+}
+
+/**
+ * For the calls that move money or stock (join, payments, refunds, redeeming a pass): the client
+ * sends a fresh `Idempotency-Key` per call, the same on each of its retries. Pass your own key to
+ * make a repeated call (after a crash, say) count once: the server answers it with the first response.
+ */
+export interface IdempotentOptions {
+  /** 8 to 100 characters, unique per intended change, e.g. `join-${orderId}`. Default: a random UUID. */
+  idempotencyKey?: string;
 }
 
 export type QueryValue = string | number | boolean | null | undefined;
@@ -38,7 +70,7 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /**
    * Sends `Idempotency-Key` (the same key on every attempt), which makes the request retryable.
-   * `true` generates a key.
+   * `true` generates a key; an empty string is refused.
    */
   idempotencyKey?: string | boolean;
   /** Send the stored access token (and refresh it once on 401). Default true. */
@@ -48,6 +80,11 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Non-2xx statuses whose body is returned instead of thrown (e.g. 503 from readiness). */
   okStatuses?: number[];
+}
+
+/** The transport option for a money or stock mutation: the caller's key, or `true` to generate one per call. */
+export function idempotencyKeyOf(options: IdempotentOptions | undefined): string | true {
+  return options?.idempotencyKey ?? true;
 }
 
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
@@ -70,7 +107,7 @@ interface Prepared {
 interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  text: string;
+  bytes: Uint8Array;
 }
 
 export class Transport {
@@ -83,6 +120,7 @@ export class Transport {
   readonly #userAgent: string;
   readonly #onTokens: ((tokens: Tokens | undefined) => void) | undefined;
   readonly #dispatcher: Dispatcher | undefined;
+  readonly #onResponse: ((response: ResponseInfo) => void) | undefined;
   /** The refresh in flight: concurrent 401s share it, because a refresh token is good for one exchange. */
   #refreshing: Promise<AuthSession> | undefined;
 
@@ -100,6 +138,7 @@ export class Transport {
     this.#userAgent = `connectsphere-sdk/${VERSION}${options.userAgent ? ` ${options.userAgent}` : ''}`;
     this.#onTokens = options.onTokens;
     this.#dispatcher = options.dispatcher;
+    this.#onResponse = options.onResponse;
   }
 
   async getTokens(): Promise<Tokens | undefined> {
@@ -121,7 +160,7 @@ export class Transport {
    * A spec-checked call: `path` must be a path of openapi.yaml and `method` one of its operations;
    * path parameters, query and body are typed from that operation, and so is the result.
    */
-  call<P extends keyof paths, M extends MethodsOf<P>>(
+  async call<P extends keyof paths, M extends MethodsOf<P>>(
     method: M,
     path: P,
     input: OperationInput<OperationOf<P, M>> & Omit<RequestOptions, 'query' | 'body'>,
@@ -135,7 +174,10 @@ export class Transport {
     return this.request(method.toUpperCase(), concrete, options) as Promise<SuccessBody<OperationOf<P, M>>>;
   }
 
-  /** Any request: the body of a 2xx (parsed JSON, text, or undefined for 204), or a thrown error. */
+  /**
+   * Any request: the body of a 2xx (parsed JSON; bytes for images other than SVG, audio, video,
+   * PDF and octet-stream; text for anything else; undefined for 204), or a thrown error.
+   */
   async request(method: string, path: string, options: RequestOptions = {}): Promise<unknown> {
     const req = this.#prepare(method, path, options);
     let tokens = req.auth ? await this.#tokens.get() : undefined;
@@ -198,9 +240,11 @@ export class Transport {
     };
     for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
     headers['user-agent'] = this.#userAgent;
-    if (options.idempotencyKey) {
-      headers['idempotency-key'] = options.idempotencyKey === true ? randomUUID() : options.idempotencyKey;
+    const key = options.idempotencyKey;
+    if (typeof key === 'string' && key.trim() === '') {
+      throw new ConnectSphereError('idempotencyKey must be a non-empty string (8 to 100 characters), or true to generate one');
     }
+    if (key) headers['idempotency-key'] = key === true ? randomUUID() : key;
     let body: string | undefined;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
@@ -235,11 +279,28 @@ export class Transport {
         await this.#wait(this.#backoff(attempt), req.signal);
         continue;
       }
+      this.#notify(req, res, attempt);
       if (!more || !RETRY_STATUSES.has(res.status) || req.okStatuses.includes(res.status)) return res;
       const retryAfter = retryAfterMs(res.headers['retry-after']);
       const delay = retryAfter ?? this.#backoff(attempt);
       if (delay > this.#maxRetryDelayMs) return res;
       await this.#wait(delay, req.signal);
+    }
+  }
+
+  #notify(req: Prepared, res: RawResponse, attempt: number): void {
+    try {
+      this.#onResponse?.({
+        method: req.method,
+        path: req.path,
+        status: res.status,
+        headers: res.headers,
+        attempt,
+        requestId: req.headers['x-request-id']!,
+        replayed: header(res.headers, 'idempotent-replayed') === 'true',
+      });
+    } catch {
+      // A logging hook must not turn an applied request into a failure.
     }
   }
 
@@ -269,8 +330,8 @@ export class Transport {
         signal,
         ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
       });
-      const text = await res.body.text();
-      return { status: res.statusCode, headers: res.headers, text };
+      const bytes = new Uint8Array(await res.body.arrayBuffer());
+      return { status: res.statusCode, headers: res.headers, bytes };
     } catch (err) {
       if (req.signal?.aborted) throw req.signal.reason;
       if (timer.signal.aborted) throw new TimeoutError(req.timeoutMs, req.method, req.path);
@@ -287,10 +348,11 @@ export class Transport {
     const contentType = header(res.headers, 'content-type') ?? '';
     const isJson = /[/+]json\b/i.test(contentType);
     if (ok) {
-      if (res.status === 204 || res.text === '') return undefined;
-      if (!isJson) return res.text;
+      if (res.status === 204 || res.bytes.length === 0) return undefined;
+      if (isBinary(contentType)) return res.bytes;
+      if (!isJson) return textOf(res);
       try {
-        return JSON.parse(res.text);
+        return JSON.parse(textOf(res));
       } catch {
         throw new ConnectSphereError(`${req.method} ${req.path}: the response is not valid JSON`);
       }
@@ -304,10 +366,21 @@ export class Transport {
   }
 }
 
+const utf8 = new TextDecoder();
+const textOf = (res: RawResponse) => utf8.decode(res.bytes);
+
+/**
+ * Content returned as bytes rather than text: images but SVG, audio, video, PDF, zip and
+ * octet-stream. Kept in step with `BinaryContentType` in types.ts.
+ */
+function isBinary(contentType: string): boolean {
+  return /^\s*(image\/(?!svg\+xml)|audio\/|video\/|application\/(octet-stream|pdf|zip)\b)/i.test(contentType);
+}
+
 function toProblem(res: RawResponse, isJson: boolean): Problem {
   if (isJson) {
     try {
-      const body = JSON.parse(res.text) as Partial<Problem>;
+      const body = JSON.parse(textOf(res)) as Partial<Problem>;
       if (body && typeof body === 'object' && typeof body.title === 'string') {
         return { ...body, type: body.type ?? 'about:blank', title: body.title, status: body.status ?? res.status };
       }
@@ -316,7 +389,7 @@ function toProblem(res: RawResponse, isJson: boolean): Problem {
     }
   }
   // Not a problem document (a proxy's HTML error page, say): describe it as one.
-  const detail = res.text.trim().slice(0, 200);
+  const detail = isBinary(header(res.headers, 'content-type') ?? '') ? '' : textOf(res).trim().slice(0, 200);
   return { type: 'about:blank', title: `HTTP ${res.status}`, status: res.status, ...(detail ? { detail } : {}) };
 }
 

@@ -1,6 +1,13 @@
 import { Transport, type ClientOptions, type RequestOptions } from './client.ts';
 import { AdminResource } from './resources/admin.ts';
 import { AuthResource } from './resources/auth.ts';
+import { ContributionsResource } from './resources/contributions.ts';
+import { GroupsResource } from './resources/groups.ts';
+import { JobsResource } from './resources/jobs.ts';
+import { PaymentsResource } from './resources/payments.ts';
+import { PickupPointsResource } from './resources/pickup-points.ts';
+import { ProductsResource } from './resources/products.ts';
+import { QrResource } from './resources/qr.ts';
 import { SystemResource } from './resources/system.ts';
 import { UsersResource } from './resources/users.ts';
 
@@ -13,6 +20,13 @@ export class ConnectSphere {
   readonly users: UsersResource;
   readonly admin: AdminResource;
   readonly system: SystemResource;
+  readonly products: ProductsResource;
+  readonly pickupPoints: PickupPointsResource;
+  readonly groups: GroupsResource;
+  readonly contributions: ContributionsResource;
+  readonly payments: PaymentsResource;
+  readonly qr: QrResource;
+  readonly jobs: JobsResource;
   readonly #transport: Transport;
 
   constructor(options: ClientOptions) {
@@ -21,6 +35,13 @@ export class ConnectSphere {
     this.users = new UsersResource(this.#transport);
     this.admin = new AdminResource(this.#transport);
     this.system = new SystemResource(this.#transport);
+    this.products = new ProductsResource(this.#transport);
+    this.pickupPoints = new PickupPointsResource(this.#transport);
+    this.groups = new GroupsResource(this.#transport);
+    this.contributions = new ContributionsResource(this.#transport);
+    this.payments = new PaymentsResource(this.#transport);
+    this.qr = new QrResource(this.#transport);
+    this.jobs = new JobsResource(this.#transport);
   }
 
   get baseUrl(): string {

@@ -783,6 +783,230 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Scheduled jobs and their latest runs */
+        get: operations["listJobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/jobs/{name}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["schemas"]["JobName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a job now and wait for its outcome */
+        post: operations["runJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ml/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Group-buys recommended for you, with reasons
+         * @description Open groups you have not joined and that are not full, scored by the active model (60 %
+         *     collaborative filtering, 30 % content, 10 % popularity by default) and adjusted for your
+         *     budget, distance to the pickup point and urgency. Showing them is logged for CTR; pass
+         *     `recommendationId` when joining (or call the click endpoint) to attribute the outcome.
+         */
+        get: operations["getRecommendations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ml/recommendations/{id}/click": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record that you opened a recommended group */
+        post: operations["recordRecommendationClick"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/ml/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** See what a trader is shown, and why (not logged) */
+        get: operations["previewRecommendations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/ml/train": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Train a new model (in a worker thread)
+         * @description Returns at once with the run; follow it with GET /api/admin/ml/runs/{id}.
+         */
+        post: operations["trainModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/ml/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        /** A training run's stage, progress and metrics */
+        get: operations["getTrainingRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/ml/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Trained model versions, newest first */
+        get: operations["listModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/ml/models/{version}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Serve this model version from now on (no restart) */
+        post: operations["activateModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/ml/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Evaluate a model on a temporal hold-out of the current data
+         * @description Precision@k, recall@k, NDCG@k, MAP and coverage for each component and the hybrid, next to the popularity baseline.
+         */
+        post: operations["evaluateModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/ml/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active model's age, metrics and the data that arrived since */
+        get: operations["getModelHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/ml/experiments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CTR and join rate per A/B variant */
+        get: operations["getExperimentReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1129,6 +1353,11 @@ export interface components {
              * @description One of the group's pickup points; the first when omitted.
              */
             pickupPointId?: string;
+            /**
+             * Format: uuid
+             * @description The recommendation this join follows (from getRecommendations), to attribute it.
+             */
+            recommendationId?: string;
         };
         ContributionUpdate: {
             quantity: number;
@@ -1284,7 +1513,7 @@ export interface components {
             remainingStock: number;
         };
         /** @enum {string} */
-        JobName: "release-reservations" | "expire-groups" | "reconcile-payments" | "expire-passes" | "deliver-notifications";
+        JobName: "release-reservations" | "expire-groups" | "reconcile-payments" | "expire-passes" | "deliver-notifications" | "retrain-model";
         JobRun: {
             /** Format: uuid */
             id: string;
@@ -1308,6 +1537,128 @@ export interface components {
             /** @description How often it runs, e.g. 1m */
             interval: string;
             lastRun: components["schemas"]["JobRun"] | null;
+        };
+        Recommendation: {
+            /**
+             * Format: uuid
+             * @description Pass it when joining to attribute the join.
+             */
+            recommendationId: string;
+            rank: number;
+            score: number;
+            /** @description Normalized component scores, e.g. cf, content, popularity, budget, distance, urgency. */
+            components: {
+                [key: string]: number;
+            };
+            explanation: {
+                /** @enum {string} */
+                path: "personalised" | "cold_start";
+                /** @description How much each component added to the score. */
+                contributions: {
+                    [key: string]: number;
+                };
+                reasons: string[];
+            };
+            group: components["schemas"]["Group"];
+        };
+        RecommendationList: {
+            items: components["schemas"]["Recommendation"][];
+            modelVersion: string;
+            /** @description The A/B variant this trader is in. */
+            variant: string;
+            /** Format: date-time */
+            generatedAt: string;
+        };
+        TrainRequest: {
+            /**
+             * @description Activate the new model when it beats the active one on the same hold-out (default), always, or never.
+             * @default if_better
+             * @enum {string}
+             */
+            activate: "if_better" | "always" | "never";
+            /** @description Training parameters to override (e.g. nmf rank, k range, weights). */
+            params?: {
+                [key: string]: unknown;
+            };
+        };
+        TrainingRun: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed";
+            /** @enum {string} */
+            trigger: "manual" | "schedule" | "startup";
+            /** @description features, clustering, cf, content, popularity, evaluation, saving */
+            stage: string | null;
+            /** @description 0 to 1 over the whole run. */
+            progress: number;
+            metrics: {
+                [key: string]: unknown;
+            };
+            modelVersion: string | null;
+            activated: boolean;
+            error: string | null;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+        };
+        ModelVersion: {
+            version: string;
+            /** Format: date-time */
+            trainedAt: string;
+            dataWindow: {
+                /** Format: date-time */
+                from: string | null;
+                /** Format: date-time */
+                to: string | null;
+                interactions: number;
+                traders: number;
+                products: number;
+            };
+            params: {
+                [key: string]: unknown;
+            };
+            metrics: {
+                [key: string]: unknown;
+            };
+            active: boolean;
+            /** Format: date-time */
+            activatedAt: string | null;
+        };
+        Evaluation: {
+            version: string;
+            k: number;
+            /** @description Per component (cf, content, popularity, hybrid) precision, recall, ndcg, map and coverage. */
+            metrics: {
+                [key: string]: unknown;
+            };
+        };
+        ModelHealth: {
+            /** @enum {string} */
+            status: "ok" | "stale" | "no_model" | "training";
+            activeVersion: string | null;
+            /** Format: date-time */
+            trainedAt: string | null;
+            ageHours: number | null;
+            metrics: {
+                [key: string]: unknown;
+            };
+            interactionsSinceTraining: number;
+            retrainThreshold: number;
+        };
+        ExperimentReport: {
+            variants: {
+                name: string;
+                description: string;
+                /** @description Traders who were shown recommendations in this variant. */
+                traders: number;
+                shown: number;
+                clicks: number;
+                joins: number;
+                ctr: number;
+                joinRate: number;
+            }[];
         };
     };
     responses: {
@@ -1386,6 +1737,17 @@ export interface components {
         /** @description Too many attempts; retry after the time in `Retry-After`. */
         TooManyRequests: {
             headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Temporarily unavailable (e.g. no recommendation model is active yet); retry after `Retry-After` seconds. */
+        ServiceUnavailable: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -2026,7 +2388,8 @@ export interface operations {
                 /** @description Minimum percentage of the MOQ already paid. */
                 minProgress?: number;
                 closingBefore?: string;
-                sort?: "deadline" | "progress" | "price" | "newest";
+                /** @description `recommended`: best for you first, by the recommendation scores (groups you joined or that are full follow; deadline order while no model is active). */
+                sort?: "deadline" | "progress" | "price" | "newest" | "recommended";
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The `nextCursor` of the previous page. */
@@ -2713,6 +3076,311 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+        };
+    };
+    listJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every job. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Job"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    runJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["schemas"]["JobName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRun"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    getRecommendations: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Recommendations, best first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    recordRecommendationClick: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Recorded. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    previewRecommendations: {
+        parameters: {
+            query?: {
+                userId?: string;
+                email?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The trader's recommendations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    trainModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TrainRequest"];
+            };
+        };
+        responses: {
+            /** @description Training started. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingRun"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    getTrainingRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingRun"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every model version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ModelVersion"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    activateModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The now active version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersion"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    evaluateModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description Defaults to the active version. */
+                    version?: string;
+                    /** @default 10 */
+                    k?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The evaluation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Evaluation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getModelHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Model health. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelHealth"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getExperimentReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per variant. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentReport"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
 }

@@ -12,12 +12,14 @@ export type Readiness = Schemas['Readiness'];
 export type Jwks = Schemas['Jwks'];
 export type Role = Schemas['Role'];
 export type Location = Schemas['Location'];
+/** A location as sent in a request: `city` defaults to Harare. */
+export type LocationInput = Input<Location>;
 export type Category = Schemas['Category'];
 export type Money = Schemas['Money'];
 export type Preferences = Schemas['Preferences'];
 export type Profile = Schemas['Profile'];
-export type ProfileUpdate = Schemas['ProfileUpdate'];
-export type RegisterRequest = Schemas['RegisterRequest'];
+export type ProfileUpdate = Input<Schemas['ProfileUpdate']>;
+export type RegisterRequest = Input<Schemas['RegisterRequest']>;
 export type LoginRequest = Schemas['LoginRequest'];
 export type AuthSession = Schemas['AuthSession'];
 export type User = Schemas['User'];
@@ -26,6 +28,100 @@ export type UserUpdate = Schemas['UserUpdate'];
 export type UserPage = Schemas['UserPage'];
 /** The query of `GET /api/admin/users`. */
 export type UserListQuery = NonNullable<operations['listUsers']['parameters']['query']>;
+
+// Catalog
+export type Currency = Schemas['Currency'];
+export type PriceTier = Schemas['PriceTier'];
+export type Product = Schemas['Product'];
+export type ProductCreate = Input<Schemas['ProductCreate']>;
+export type ProductUpdate = Schemas['ProductUpdate'];
+export type ProductPage = Schemas['ProductPage'];
+/** The query of `GET /api/products`. */
+export type ProductListQuery = NonNullable<operations['listProducts']['parameters']['query']>;
+
+// Pickup points and passes
+export type PickupPoint = Schemas['PickupPoint'];
+export type PickupPointCreate = Schemas['PickupPointCreate'];
+/** The body of `GET /api/pickup-points`: every pickup point, `{ items }`. */
+export type PickupPointList = JsonOf<operations['listPickupPoints']['responses'][200]>;
+export type PickupPass = Schemas['PickupPass'];
+/** The body of `GET /api/qr/passes`: the caller's passes, newest first, `{ items }`. */
+export type PickupPassList = JsonOf<operations['listMyPasses']['responses'][200]>;
+export type ScanResult = Schemas['ScanResult'];
+export type RedeemRequest = Schemas['RedeemRequest'];
+export type Redemption = Schemas['Redemption'];
+
+// Groups and contributions
+export type GroupStatus = Schemas['GroupStatus'];
+export type Group = Schemas['Group'];
+export type GroupCreate = Input<Schemas['GroupCreate']>;
+export type GroupUpdate = Schemas['GroupUpdate'];
+export type GroupTransition = Schemas['GroupTransition'];
+export type GroupPage = Schemas['GroupPage'];
+/** The query of `GET /api/groups`. */
+export type GroupListQuery = NonNullable<operations['listGroups']['parameters']['query']>;
+export type JoinRequest = Schemas['JoinRequest'];
+export type ContributionStatus = Schemas['ContributionStatus'];
+export type Contribution = Schemas['Contribution'];
+export type ContributionUpdate = Schemas['ContributionUpdate'];
+export type ContributionPage = Schemas['ContributionPage'];
+/** The query of `GET /api/contributions`. */
+export type ContributionListQuery = NonNullable<operations['listMyContributions']['parameters']['query']>;
+
+// Payments
+export type PaymentStatus = Schemas['PaymentStatus'];
+export type Payment = Schemas['Payment'];
+export type PaymentInitialize = Input<Schemas['PaymentInitialize']>;
+export type PaymentFinalize = Schemas['PaymentFinalize'];
+export type PaymentPage = Schemas['PaymentPage'];
+/** The query of `GET /api/payments`. */
+export type PaymentListQuery = NonNullable<operations['listPayments']['parameters']['query']>;
+export type Refund = Schemas['Refund'];
+export type RefundRequest = Schemas['RefundRequest'];
+/** A Flutterwave webhook body, as Flutterwave sends it. */
+export type FlutterwaveWebhook = Schemas['FlutterwaveWebhook'];
+/** The `data` of a Flutterwave webhook: `id`, `tx_ref`, `amount` (major units), `currency`, `status`. */
+export type FlutterwaveWebhookData = NonNullable<FlutterwaveWebhook['data']>;
+export type WebhookAck = Schemas['WebhookAck'];
+
+// Jobs
+export type JobName = Schemas['JobName'];
+export type JobRun = Schemas['JobRun'];
+export type Job = Schemas['Job'];
+/** The body of `GET /api/admin/jobs`: every job with its latest run, `{ items }`. */
+export type JobList = JsonOf<operations['listJobs']['responses'][200]>;
+
+// Request bodies. openapi-typescript makes a property with a `default` required (right for a
+// response, where the server fills it in), so a request type would demand what the API defaults.
+// `Input<T>` makes those properties optional again, wherever the schema appears in a body.
+
+/**
+ * The request-body properties that have a `default` in openapi.yaml, by schema. A test
+ * (test/sdk/request-defaults.test.ts) keeps this equal to the spec.
+ */
+export const requestDefaults = {
+  Location: ['city'],
+  ProductCreate: ['currency'],
+  GroupCreate: ['minPerTrader', 'status'],
+  PaymentInitialize: ['paymentMethod'],
+} as const satisfies { [N in keyof Schemas]?: readonly (keyof Schemas[N])[] };
+type Defaulted = typeof requestDefaults;
+
+/** The schema T is exactly (mutual assignability), among those with defaults. */
+type DefaultedSchema<T> = {
+  [N in keyof Defaulted]: [T] extends [Schemas[N]] ? ([Schemas[N]] extends [T] ? N : never) : never;
+}[keyof Defaulted];
+type Optional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
+type Flat<T> = { [K in keyof T]: T[K] } & {};
+
+/** A schema as a request may send it: properties the server defaults are optional, at any depth. */
+export type Input<T> = T extends readonly (infer U)[]
+  ? Input<U>[]
+  : T extends object
+    ? [DefaultedSchema<T>] extends [never]
+      ? { [K in keyof T]: Input<T[K]> }
+      : Flat<Optional<{ [K in keyof T]: Input<T[K]> }, Defaulted[DefaultedSchema<T>][number] & keyof T>>
+    : T;
 
 // What the typed `call` needs to read an operation out of `paths`: its methods, parameters,
 // request body and success body. The namespaces are checked against the spec through these.
@@ -37,14 +133,28 @@ export type MethodsOf<P extends keyof paths> = {
 }[HttpMethod];
 export type OperationOf<P extends keyof paths, M extends HttpMethod> = Exclude<paths[P][M], undefined>;
 
-type JsonContent<R> = R extends { content: { 'application/json': infer T } } ? T : undefined;
+type JsonOf<R> = R extends { content: { 'application/json': infer T } } ? T : never;
+/**
+ * What the transport returns for a response: parsed JSON, a string for SVG and other text, bytes
+ * (`Uint8Array`) for binary images, undefined for no content.
+ */
+type ContentBody<C> = 'application/json' extends keyof C
+  ? C['application/json']
+  : [keyof C & string] extends [never]
+    ? undefined
+    : [Exclude<Extract<keyof C, BinaryContentType>, 'image/svg+xml'>] extends [never]
+      ? string
+      : Uint8Array;
+/** Kept in step with `isBinary` in client.ts. */
+type BinaryContentType = `image/${string}` | `audio/${string}` | `video/${string}` | 'application/octet-stream' | 'application/pdf' | 'application/zip';
+type JsonContent<R> = R extends { content: infer C } ? ContentBody<C> : undefined;
 type SuccessStatus = 200 | 201 | 202 | 203 | 204;
 /** The JSON body of an operation's 2xx responses (undefined for 204). */
 export type SuccessBody<O> = O extends { responses: infer R }
   ? { [S in keyof R & SuccessStatus]: JsonContent<R[S]> }[keyof R & SuccessStatus]
   : never;
 type JsonBodyOf<R> = [R] extends [never] ? never : R extends { content: { 'application/json': infer B } } ? B : never;
-type RequestBody<O> = O extends { requestBody?: infer R } ? JsonBodyOf<NonNullable<R>> : never;
+type RequestBody<O> = O extends { requestBody?: infer R } ? Input<JsonBodyOf<NonNullable<R>>> : never;
 type BodyRequired<O> = O extends { requestBody: { content: unknown } } ? true : false;
 type PathParams<O> = O extends { parameters: { path: infer P } } ? P : never;
 type QueryParams<O> = O extends { parameters: { query?: infer Q } } ? Q : never;

@@ -16,7 +16,6 @@ export async function testContext(env: Record<string, string> = {}): Promise<App
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
-    NOTIFY_INTERVAL_MS: '0',
     SEED_DEMO_DATA: 'false',
     ...env,
   });

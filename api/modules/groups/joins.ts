@@ -5,6 +5,7 @@ import { encodeCursor, keyset, page } from '../../db/pagination.ts';
 import { analyticsProfiles, contributions, groups, payments, users } from '../../db/schema.ts';
 import { HttpProblem, badRequest, conflict, notFound } from '../../errors.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
+import { logJoin } from '../ml/events.ts';
 import { enqueue } from '../notifications/outbox.ts';
 import { joinable } from './lifecycle.ts';
 import { groupPointIds, lockGroup } from './service.ts';
@@ -32,6 +33,8 @@ function assertQuantity(g: GroupRow, quantity: number, alreadyMine = 0) {
 export interface JoinInput {
   quantity: number;
   pickupPointId?: string;
+  /** The recommendation the trader joined from (getRecommendations), for attribution. */
+  recommendationId?: string;
 }
 
 /**
@@ -57,6 +60,9 @@ export async function joinGroup(ctx: AppContext, trader: AuthUser, groupId: stri
       });
     }
     assertQuantity(g, input.quantity);
+    // The join event and the contribution commit together; the id is kept only if it was shown
+    // to this trader for this group.
+    const recommendationId = await logJoin(tx, { traderId: trader.id, groupId: g.id, productId: g.productId, recommendationId: input.recommendationId });
     const [c] = await tx
       .insert(contributions)
       .values({
@@ -67,6 +73,7 @@ export async function joinGroup(ctx: AppContext, trader: AuthUser, groupId: stri
         unitPrice: g.unitPrice,
         currency: g.currency,
         reservedUntil: new Date(Date.now() + ctx.config.reservationMinutes * 60_000),
+        recommendationId,
       })
       .returning();
     await tx.update(groups).set({ reservedQuantity: sql`${groups.reservedQuantity} + ${input.quantity}` }).where(eq(groups.id, g.id));

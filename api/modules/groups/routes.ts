@@ -2,6 +2,8 @@ import type { AppContext } from '../../context.ts';
 import type { Handlers } from '../../openapi/bind.ts';
 import { currentUser } from '../../plugins/auth.ts';
 import { idempotent } from '../idempotency/idempotency.ts';
+import { logView } from '../ml/events.ts';
+import { groupScores } from '../ml/serving.ts';
 import * as joins from './joins.ts';
 import type { GroupStatus } from './lifecycle.ts';
 import * as groups from './service.ts';
@@ -11,8 +13,16 @@ type Id = { id: string };
 
 export function groupHandlers(ctx: AppContext): Handlers {
   return {
-    listGroups: async (req) => groups.listGroups(ctx.db, currentUser(req), req.query as groups.GroupQuery),
-    getGroup: async (req) => groups.getGroup(ctx.db, currentUser(req), (req.params as Id).id),
+    listGroups: async (req) =>
+      groups.listGroups(ctx.db, currentUser(req), req.query as groups.GroupQuery, (viewer, ids) => groupScores(ctx, viewer, ids)),
+    getGroup: async (req) => {
+      const user = currentUser(req);
+      const group = await groups.getGroup(ctx.db, user, (req.params as Id).id);
+      // A trader opening a group's page is a (weak) signal for the recommender; losing one is
+      // better than failing the page.
+      await logView(ctx, user, group).catch((err: unknown) => req.log.warn({ err }, 'could not log a group view'));
+      return group;
+    },
     createGroup: async (req, reply) => reply.code(201).send(await groups.createGroup(ctx, currentUser(req), req.body as groups.GroupInput)),
     updateGroup: async (req) => groups.updateGroup(ctx, currentUser(req), (req.params as Id).id, req.body as groups.GroupChange),
     transitionGroup: async (req) => {

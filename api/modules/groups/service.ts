@@ -1,7 +1,7 @@
 import { and, eq, exists, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Queryable } from '../../db/client.ts';
-import { encodeCursor, keyset, page, type SortKey } from '../../db/pagination.ts';
+import { decodeCursor, encodeCursor, keyset, page, type SortKey } from '../../db/pagination.ts';
 import { groupEvents, groupPickupPoints, groups, pickupPoints, products } from '../../db/schema.ts';
 import { badRequest, conflict, notFound } from '../../errors.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
@@ -32,19 +32,28 @@ export interface GroupQuery {
   maxPrice?: number;
   minProgress?: number;
   closingBefore?: string;
-  sort: 'deadline' | 'progress' | 'price' | 'newest';
+  sort: 'deadline' | 'progress' | 'price' | 'newest' | 'recommended';
   limit: number;
   cursor?: string;
 }
 
-const sorts: Record<GroupQuery['sort'], SortKey> = {
+/**
+ * Scores open groups for a viewer (the recommender's, passed in by the route so this module does not
+ * depend on it). Groups it leaves out (joined, full) rank after the scored ones; null = no model.
+ */
+export type GroupRanker = (viewer: AuthUser, groupIds: string[]) => Promise<Map<string, number> | null>;
+
+/** sort=recommended ranks in memory, so it looks at no more open groups than this. */
+const recommendedScanLimit = 2000;
+
+const sorts: Record<Exclude<GroupQuery['sort'], 'recommended'>, SortKey> = {
   deadline: { expr: sql`extract(epoch from ${groups.deadline})::float8`, type: 'float8', direction: 'asc' },
   progress: { expr: sql`(${groups.paidQuantity}::float8 / ${groups.moq})`, type: 'float8', direction: 'desc' },
   price: { expr: sql`${groups.unitPrice}::float8`, type: 'float8', direction: 'asc' },
   newest: { expr: sql`extract(epoch from ${groups.createdAt})::float8`, type: 'float8', direction: 'desc' },
 };
 
-export async function listGroups(db: Queryable, viewer: AuthUser, query: GroupQuery) {
+export async function listGroups(db: Queryable, viewer: AuthUser, query: GroupQuery, ranker?: GroupRanker) {
   const status = query.status ?? 'open';
   if (status === 'draft' && viewer.role !== 'admin') return { items: [], nextCursor: null };
   const conditions: SQL[] = [eq(groups.status, status)];
@@ -69,7 +78,12 @@ export async function listGroups(db: Queryable, viewer: AuthUser, query: GroupQu
   if (query.maxPrice !== undefined) conditions.push(lte(groups.unitPrice, query.maxPrice));
   if (query.minProgress !== undefined) conditions.push(sql`${groups.paidQuantity} * 100 >= ${query.minProgress} * ${groups.moq}`);
   if (query.closingBefore) conditions.push(lte(groups.deadline, new Date(query.closingBefore)));
-  const sort = sorts[query.sort];
+  if (query.sort === 'recommended' && status === 'open' && ranker) {
+    const ranked = await listRecommended(db, viewer, query, conditions, ranker);
+    if (ranked) return ranked;
+  }
+  // Without a model (or for groups that are not open) "recommended" is the default order.
+  const sort = sorts[query.sort === 'recommended' ? 'deadline' : query.sort];
   const { where, order } = keyset(sort, groups.id, query.cursor);
   if (where) conditions.push(where);
   const rows = await db
@@ -79,6 +93,26 @@ export async function listGroups(db: Queryable, viewer: AuthUser, query: GroupQu
     .orderBy(order)
     .limit(query.limit + 1);
   const result = page(rows, query.limit, (r) => encodeCursor(Number(r.key), r.group.id));
+  return { items: await groupViews(db, result.items.map((r) => r.group), viewer.id), nextCursor: result.nextCursor };
+}
+
+/**
+ * Best score first; groups the ranker left out follow, soonest deadline first. Keyset on
+ * (key, id) like the SQL sorts, computed in memory: the key is the score (0 and up), or for an
+ * unscored group a number below -1 that is higher the sooner it closes.
+ */
+async function listRecommended(db: Queryable, viewer: AuthUser, query: GroupQuery, conditions: SQL[], ranker: GroupRanker) {
+  const rows = await db.select().from(groups).where(and(...conditions)).orderBy(groups.deadline, groups.id).limit(recommendedScanLimit);
+  const scores = await ranker(viewer, rows.map((g) => g.id));
+  if (!scores) return null;
+  const keyOf = (g: GroupRow) => scores.get(g.id) ?? -1 - g.deadline.getTime() / 1e13;
+  let ranked = rows.map((group) => ({ group, key: keyOf(group) })).sort((a, b) => b.key - a.key || (a.group.id < b.group.id ? 1 : -1));
+  if (query.cursor) {
+    const c = decodeCursor(query.cursor);
+    const key = Number(c.key);
+    ranked = ranked.filter((r) => r.key < key || (r.key === key && r.group.id < c.id));
+  }
+  const result = page(ranked, query.limit, (r) => encodeCursor(r.key, r.group.id));
   return { items: await groupViews(db, result.items.map((r) => r.group), viewer.id), nextCursor: result.nextCursor };
 }
 

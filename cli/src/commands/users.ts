@@ -1,7 +1,8 @@
 // cs users …: user administration. The API decides who may do this (admins); the CLI only reports a 403.
-import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
+import { Argument, Option, type Command } from 'commander';
 import type { ConnectSphere, Role, User, UserDetail } from '@connectsphere/sdk';
 import { makeClient, requireSession, run, type Context } from '../client.ts';
+import { pageSize } from '../format.ts';
 import { failure, note, paint, printJson, println, renderPairs, renderTable, usageError, withSpinner, type Column } from '../output.ts';
 import { userPairs } from './auth.ts';
 
@@ -16,12 +17,6 @@ interface ListOptions {
   limit?: number;
   cursor?: string;
   all?: boolean;
-}
-
-function pageSize(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 100) throw new InvalidArgumentError('must be a whole number from 1 to 100');
-  return n;
 }
 
 export function registerUsers(program: Command): void {

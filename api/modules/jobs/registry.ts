@@ -1,0 +1,80 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { AppContext } from '../../context.ts';
+import { releaseLapsedReservations } from '../groups/joins.ts';
+import { drainOutbox } from '../notifications/dispatcher.ts';
+import { transportFor } from '../notifications/transport.ts';
+import { expireOverdueGroups, reconcilePendingPayments } from '../payments/service.ts';
+import { retrainIfNeeded } from '../ml/retrain.ts';
+import { expirePasses } from '../qr/service.ts';
+
+/** What a job reports: named counts of what it did, stored on its run (JobRun.counts). */
+export type Counts = Record<string, number>;
+
+export interface JobDefinition {
+  description: string;
+  /** How often the scheduler runs it, in Bree's notation ('1m', '5m'); shown as Job.interval. */
+  interval: string;
+  run(ctx: AppContext, log: FastifyBaseLogger): Promise<Counts>;
+}
+
+/** A batch of the outbox; a full batch means more may be waiting, so the job drains another. */
+const outboxBatch = 50;
+const maxBatchesPerRun = 20;
+
+/**
+ * Every scheduled job, in one table. The names are the spec's JobName enum. The work itself lives
+ * in the domain modules; each entry only calls it and turns its result into counts.
+ *
+ * Intervals are short enough that a process restarting every few minutes still runs each job, and
+ * each job catches up on everything overdue, so a missed tick is never lost work.
+ */
+export const jobs = {
+  'release-reservations': {
+    description: 'Gives the units of unpaid reservations past their time back to their groups.',
+    interval: '1m',
+    run: (ctx) => releaseLapsedReservations(ctx),
+  },
+  'expire-groups': {
+    description: 'Expires open groups past their deadline below their MOQ and refunds their payments.',
+    interval: '5m',
+    run: (ctx, log) => expireOverdueGroups(ctx, log),
+  },
+  'reconcile-payments': {
+    description: 'Checks payments left pending with the provider, abandons stale ones and retries pending refunds.',
+    interval: '5m',
+    run: (ctx, log) => reconcilePendingPayments(ctx, log),
+  },
+  'expire-passes': {
+    description: 'Marks active pickup passes past their expiry as expired.',
+    interval: '15m',
+    run: async (ctx) => ({ expired: await expirePasses(ctx.db) }),
+  },
+  'deliver-notifications': {
+    description: 'Delivers queued email and SMS notifications from the outbox.',
+    interval: '1m',
+    run: async (ctx, log) => {
+      const transport = transportFor(ctx, log);
+      let sent = 0;
+      for (let i = 0; i < maxBatchesPerRun; i += 1) {
+        const n = await drainOutbox(ctx.db, transport, outboxBatch);
+        sent += n;
+        if (n < outboxBatch) break;
+      }
+      return { sent };
+    },
+  },
+  'retrain-model': {
+    description:
+      'Retrains the recommendation model when enough new interactions arrived (ML_RETRAIN_THRESHOLD) or it is older than ML_RETRAIN_MAX_AGE_HOURS; activates it only if it beats the active one on the same hold-out.',
+    interval: '15m',
+    run: (ctx, log) => retrainIfNeeded(ctx, log),
+  },
+} as const satisfies Record<string, JobDefinition>;
+
+export type JobName = keyof typeof jobs;
+
+export const jobNames = Object.keys(jobs) as JobName[];
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(jobs, name);
+}

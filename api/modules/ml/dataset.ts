@@ -1,0 +1,355 @@
+// The database, as the recommender sees it: plain traders, products and timestamped interactions for
+// training, and the open groups (with pickup coordinates, committed units and who joined) for
+// serving. ml/ never touches the database; this module is the only translation between the two.
+
+import { and, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { haversineKm, type Dataset, type Group as MlGroup, type Interaction, type MarketCoordinates, type Product, type Trader } from '../../../ml/index.ts';
+import type { Queryable } from '../../db/client.ts';
+import { contributions, groupPickupPoints, groups, interactionEvents, pickupPoints, products, userPreferences, users } from '../../db/schema.ts';
+import { markets as harareMarkets } from '../../seed/harare.ts';
+import { groupViews, openContributionStatuses } from '../groups/views.ts';
+
+export type GroupView = Awaited<ReturnType<typeof groupViews>>[number];
+
+// ---------------------------------------------------------------------------------------------
+// Markets: traders type their market freely at sign-up ("mbare musika"); distances need the
+// canonical name and its coordinates.
+
+export interface MarketDirectory {
+  coordinates: MarketCoordinates;
+  /** The known spelling of a market name (case and spacing ignored), or the name as given. */
+  canonical(name: string): string;
+}
+
+const norm = (s: string) => s.trim().toLowerCase().replace(/\s+/g, ' ');
+
+export async function marketDirectory(db: Queryable): Promise<MarketDirectory> {
+  const coordinates: MarketCoordinates = {};
+  for (const m of harareMarkets) coordinates[m.name] = { lat: m.lat, lng: m.lng };
+  // Pickup points with coordinates teach us markets the reference list does not have.
+  const rows = await db
+    .select({ market: pickupPoints.market, lat: sql<number>`avg(${pickupPoints.lat})::float8`, lng: sql<number>`avg(${pickupPoints.lng})::float8` })
+    .from(pickupPoints)
+    .where(sql`${pickupPoints.lat} is not null and ${pickupPoints.lng} is not null`)
+    .groupBy(pickupPoints.market);
+  for (const r of rows) if (!coordinates[r.market]) coordinates[r.market] = { lat: Number(r.lat), lng: Number(r.lng) };
+  const byNorm = new Map(Object.keys(coordinates).map((name) => [norm(name), name]));
+  return { coordinates, canonical: (name) => byNorm.get(norm(name)) ?? name.trim() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Traders
+
+export const traderProfileColumns = {
+  id: users.id,
+  market: users.market,
+  createdAt: users.createdAt,
+  categories: userPreferences.categories,
+  budgetMin: userPreferences.budgetMin,
+  budgetMax: userPreferences.budgetMax,
+  currency: userPreferences.currency,
+  groupSizes: userPreferences.groupSizes,
+  frequency: userPreferences.purchaseFrequency,
+};
+
+export interface TraderProfileRow {
+  id: string;
+  market: string;
+  createdAt: Date;
+  categories: string[] | null;
+  budgetMin: number | null;
+  budgetMax: number | null;
+  currency: string | null;
+  groupSizes: string[] | null;
+  frequency: string | null;
+}
+
+/**
+ * A user row (with preferences, if any) as an ml Trader. Budgets in ZWG are converted to USD cents,
+ * the currency groups are priced in. Without stated preferences the budget is marked with an unknown
+ * currency: ml then treats budget fit as neutral instead of claiming "fits your budget".
+ */
+export function toTrader(row: TraderProfileRow, directory: Pick<MarketDirectory, 'canonical'>, zwgPerUsd: number): Trader {
+  const market = directory.canonical(row.market);
+  if (row.budgetMax === null || row.budgetMin === null) {
+    return { id: row.id, market, categories: row.categories ?? [], budgetMin: 1000, budgetMax: 10000, currency: 'unknown', groupSizes: [], frequency: 'unknown', createdAt: row.createdAt };
+  }
+  const zwg = row.currency === 'ZWG';
+  const usd = (v: number) => (zwg ? Math.round(v / zwgPerUsd) : v);
+  return {
+    id: row.id,
+    market,
+    categories: row.categories ?? [],
+    budgetMin: usd(row.budgetMin),
+    budgetMax: usd(row.budgetMax),
+    currency: zwg ? 'USD' : (row.currency ?? 'USD'),
+    groupSizes: row.groupSizes ?? [],
+    frequency: row.frequency ?? 'unknown',
+    createdAt: row.createdAt,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interactions
+
+type ContributionFact = { traderId: string; productId: string; quantity: number; paidAt: Date | null; createdAt: Date };
+
+/**
+ * One interaction per contribution: 'paid' at its payment time when it was ever paid (refunds of
+ * groups that missed their MOQ included: the trader wanted the goods), else 'join' when it was
+ * made. Join events in interaction_events only attribute joins to recommendations; counting them
+ * too would count every join twice.
+ */
+export function contributionInteraction(c: ContributionFact): Interaction {
+  return c.paidAt
+    ? { traderId: c.traderId, productId: c.productId, kind: 'paid', at: c.paidAt.getTime(), quantity: c.quantity }
+    : { traderId: c.traderId, productId: c.productId, kind: 'join', at: c.createdAt.getTime(), quantity: c.quantity };
+}
+
+/**
+ * The events that are training signal: group pages opened, recommendations clicked, and joins
+ * recorded as events alone (imported history, say). A join event with a recommendationId is the
+ * attribution of a contribution, which is already counted.
+ */
+export const signalEvents = () =>
+  or(inArray(interactionEvents.kind, ['view', 'click']), and(eq(interactionEvents.kind, 'join'), isNull(interactionEvents.recommendationId)))!;
+
+type SignalKind = 'view' | 'click' | 'join';
+
+/** Rows per query when reading interactions: each page is one short block of the event loop. */
+const pageSize = 10_000;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Reads a table in pages by id (keyset), yielding to the event loop between pages. With PGlite the
+ * database runs on this thread, so one query over every interaction would stall requests for as
+ * long as it takes; pages keep each stall short. The id order also makes the result deterministic.
+ */
+async function paged<T extends { id: string }>(fetch: (after: string | null, limit: number) => Promise<T[]>, each: (row: T) => void): Promise<void> {
+  let after: string | null = null;
+  for (;;) {
+    const rows = await fetch(after, pageSize);
+    for (const row of rows) each(row);
+    if (rows.length < pageSize) return;
+    after = rows[rows.length - 1]!.id;
+    await yieldToLoop();
+  }
+}
+
+/** Everything the model learns from, as of `now`. */
+export async function buildDataset(db: Queryable, options: { now: Date; zwgPerUsd: number }): Promise<Dataset> {
+  const { now } = options;
+  const [directory, traderRows, productRows] = await Promise.all([
+    marketDirectory(db),
+    db.select(traderProfileColumns).from(users).leftJoin(userPreferences, eq(userPreferences.userId, users.id)).where(eq(users.role, 'trader')).orderBy(users.id),
+    db
+      .select({ id: products.id, name: products.name, description: products.description, category: products.category, unitPrice: products.unitPrice, currency: products.currency, createdAt: products.createdAt })
+      .from(products)
+      .orderBy(products.id),
+  ]);
+  const traders = traderRows.map((r) => toTrader(r, directory, options.zwgPerUsd));
+  const known = new Set(traders.map((t) => t.id));
+  const interactions: Interaction[] = [];
+  await paged(
+    (after, limit) =>
+      db
+        .select({ id: contributions.id, traderId: contributions.traderId, productId: groups.productId, quantity: contributions.quantity, paidAt: contributions.paidAt, createdAt: contributions.createdAt })
+        .from(contributions)
+        .innerJoin(groups, eq(groups.id, contributions.groupId))
+        .where(and(lte(contributions.createdAt, now), after ? gt(contributions.id, after) : undefined))
+        .orderBy(contributions.id)
+        .limit(limit),
+    (c) => {
+      if (known.has(c.traderId)) interactions.push(contributionInteraction(c));
+    },
+  );
+  await paged(
+    (after, limit) =>
+      db
+        .select({ id: interactionEvents.id, traderId: interactionEvents.traderId, productId: interactionEvents.productId, kind: interactionEvents.kind, createdAt: interactionEvents.createdAt })
+        .from(interactionEvents)
+        .where(and(signalEvents(), lte(interactionEvents.createdAt, now), after ? gt(interactionEvents.id, after) : undefined))
+        .orderBy(interactionEvents.id)
+        .limit(limit),
+    (e) => {
+      if (known.has(e.traderId)) interactions.push({ traderId: e.traderId, productId: e.productId, kind: e.kind as SignalKind, at: e.createdAt.getTime() });
+    },
+  );
+  return { traders, products: productRows, interactions, now };
+}
+
+export interface TraderContextRow {
+  profile: TraderProfileRow;
+  /** Interactions after `since` (the model's data time), folded into the trader's vectors per request. */
+  recent: Interaction[];
+  /** Groups the trader holds an open contribution in. */
+  joinedGroupIds: string[];
+}
+
+type Json = string | number | null;
+
+/**
+ * Everything serving needs about one trader, in one round trip (this runs on every recommendation
+ * request): profile and preferences, their contributions, and their views and clicks since `since`.
+ */
+export async function traderContext(db: Queryable, traderId: string, since: Date): Promise<TraderContextRow | undefined> {
+  const sinceIso = since.toISOString();
+  const [row] = await db
+    .select({
+      ...traderProfileColumns,
+      contributions: sql<Json[][]>`coalesce((
+        select json_agg(json_build_array(c.group_id, c.status, g.product_id, c.quantity, c.paid_at, c.created_at))
+        from ${contributions} c join ${groups} g on g.id = c.group_id
+        where c.trader_id = ${users.id}), '[]'::json)`,
+      events: sql<Json[][]>`coalesce((
+        select json_agg(json_build_array(e.product_id, e.kind, e.created_at))
+        from ${interactionEvents} e
+        where e.trader_id = ${users.id} and e.created_at > ${sinceIso}::timestamptz
+          and (e.kind in ('view', 'click') or (e.kind = 'join' and e.recommendation_id is null))), '[]'::json)`,
+    })
+    .from(users)
+    .leftJoin(userPreferences, eq(userPreferences.userId, users.id))
+    .where(eq(users.id, traderId));
+  if (!row) return undefined;
+  const { contributions: mine, events, ...profile } = row;
+  const open = new Set<string>(openContributionStatuses);
+  const recent: Interaction[] = [];
+  const joinedGroupIds: string[] = [];
+  const time = (v: Json) => (v === null ? null : new Date(v).getTime());
+  for (const [groupId, status, productId, quantity, paidAt, createdAt] of typeof mine === 'string' ? (JSON.parse(mine) as Json[][]) : mine) {
+    if (open.has(String(status))) joinedGroupIds.push(String(groupId));
+    const paid = time(paidAt!);
+    const at = paid ?? time(createdAt!)!;
+    if (at > since.getTime()) {
+      recent.push({ traderId, productId: String(productId), kind: paid !== null ? 'paid' : 'join', at, quantity: Number(quantity) });
+    }
+  }
+  for (const [productId, kind, createdAt] of typeof events === 'string' ? (JSON.parse(events) as Json[][]) : events) {
+    recent.push({ traderId, productId: String(productId), kind: kind as SignalKind, at: time(createdAt!)! });
+  }
+  return { profile, recent, joinedGroupIds };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Open groups, for serving
+
+export interface PickupOption {
+  market: string;
+  lat: number | null;
+  lng: number | null;
+}
+
+export interface OpenGroup extends MlGroup {
+  pickupOptions: PickupOption[];
+}
+
+export interface OpenGroups {
+  builtAt: number;
+  groups: OpenGroup[];
+  /** The Group view (as GET /api/groups/{id} shows it, without the viewer's own contribution). */
+  views: Map<string, GroupView>;
+  /** Products of the open groups: the ones a model was not trained on are scored from their text. */
+  products: Product[];
+  directory: MarketDirectory;
+  /** The groups with, for each, the pickup point nearest to this market. */
+  forMarket(market: string): MlGroup[];
+}
+
+export async function loadOpenGroups(db: Queryable, now = new Date()): Promise<OpenGroups> {
+  const rows = await db
+    .select()
+    .from(groups)
+    .where(and(eq(groups.status, 'open'), gt(groups.deadline, now)))
+    .orderBy(groups.deadline, groups.id);
+  const ids = rows.map((g) => g.id);
+  const productIds = [...new Set(rows.map((g) => g.productId))];
+  const [directory, points, participants, views, productRows] = await Promise.all([
+    marketDirectory(db),
+    ids.length
+      ? db
+          .select({ groupId: groupPickupPoints.groupId, market: pickupPoints.market, lat: pickupPoints.lat, lng: pickupPoints.lng })
+          .from(groupPickupPoints)
+          .innerJoin(pickupPoints, eq(pickupPoints.id, groupPickupPoints.pickupPointId))
+          .where(inArray(groupPickupPoints.groupId, ids))
+          .orderBy(pickupPoints.name)
+      : [],
+    ids.length
+      ? db
+          .select({ groupId: contributions.groupId, traderId: contributions.traderId })
+          .from(contributions)
+          .where(and(inArray(contributions.groupId, ids), inArray(contributions.status, [...openContributionStatuses])))
+      : [],
+    groupViews(db, rows, undefined, now),
+    productIds.length
+      ? db
+          .select({ id: products.id, name: products.name, description: products.description, category: products.category, unitPrice: products.unitPrice, currency: products.currency, createdAt: products.createdAt })
+          .from(products)
+          .where(inArray(products.id, productIds))
+      : [],
+  ]);
+  const pointsByGroup = new Map<string, PickupOption[]>();
+  for (const p of points) {
+    const list = pointsByGroup.get(p.groupId) ?? [];
+    list.push({ market: directory.canonical(p.market), lat: p.lat, lng: p.lng });
+    pointsByGroup.set(p.groupId, list);
+  }
+  const participantsByGroup = new Map<string, string[]>();
+  for (const p of participants) participantsByGroup.set(p.groupId, [...(participantsByGroup.get(p.groupId) ?? []), p.traderId]);
+
+  const openGroups: OpenGroup[] = rows.map((g) => ({
+    id: g.id,
+    productId: g.productId,
+    pickupMarket: '',
+    unitPrice: g.unitPrice,
+    currency: g.currency,
+    moq: g.moq,
+    // Reserved units count: they hold capacity, and most reservations are paid.
+    committedQty: g.reservedQuantity + g.paidQuantity,
+    maxQty: g.maxQuantity,
+    deadline: g.deadline.getTime(),
+    status: g.status,
+    participantIds: participantsByGroup.get(g.id) ?? [],
+    pickupOptions: pointsByGroup.get(g.id) ?? [],
+  }));
+
+  const byMarket = new Map<string, MlGroup[]>();
+  return {
+    builtAt: now.getTime(),
+    groups: openGroups,
+    views: new Map(views.map((v) => [v.id, v])),
+    products: productRows,
+    directory,
+    forMarket(market) {
+      let list = byMarket.get(market);
+      if (!list) {
+        const from = directory.coordinates[market];
+        list = openGroups.map((g) => withNearestPoint(g, from));
+        byMarket.set(market, list);
+      }
+      return list;
+    },
+  };
+}
+
+/** A group with several pickup points is as close as its nearest one. */
+function withNearestPoint(g: OpenGroup, from: { lat: number; lng: number } | undefined): MlGroup {
+  const { pickupOptions, ...group } = g;
+  let best: PickupOption | undefined = pickupOptions[0];
+  if (from) {
+    let bestKm = Infinity;
+    for (const p of pickupOptions) {
+      if (p.lat === null || p.lng === null) continue;
+      const km = haversineKm(from, { lat: p.lat, lng: p.lng });
+      if (km < bestKm) {
+        bestKm = km;
+        best = p;
+      }
+    }
+  }
+  if (!best) return group;
+  return {
+    ...group,
+    pickupMarket: best.market,
+    ...(best.lat !== null && best.lng !== null ? { pickupLat: best.lat, pickupLng: best.lng } : {}),
+  };
+}

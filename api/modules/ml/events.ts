@@ -1,0 +1,86 @@
+// Writing interaction_events: impressions, clicks, joins attributed to a recommendation, and group
+// page views. These are the experiment's outcomes and (views, clicks) part of the training signal.
+
+import { and, eq } from 'drizzle-orm';
+import type { AppContext } from '../../context.ts';
+import type { Queryable } from '../../db/client.ts';
+import { interactionEvents } from '../../db/schema.ts';
+import { notFound } from '../../errors.ts';
+import type { AuthUser } from '../../plugins/auth.ts';
+import { mlState } from './state.ts';
+
+export type NewEvent = typeof interactionEvents.$inferInsert;
+
+/** One row per recommended item; each row's id is the recommendationId the client was given. */
+export async function logShown(db: Queryable, rows: NewEvent[]): Promise<void> {
+  if (rows.length) await db.insert(interactionEvents).values(rows);
+}
+
+async function shownRow(db: Queryable, traderId: string, recommendationId: string) {
+  const [row] = await db
+    .select()
+    .from(interactionEvents)
+    .where(and(eq(interactionEvents.recommendationId, recommendationId), eq(interactionEvents.kind, 'shown'), eq(interactionEvents.traderId, traderId)));
+  return row;
+}
+
+/** The trader opened a recommended group. Only their own recommendations can be clicked. */
+export async function recordClick(ctx: AppContext, user: AuthUser, recommendationId: string): Promise<void> {
+  const shown = await shownRow(ctx.db, user.id, recommendationId);
+  if (!shown) throw notFound(`Recommendation ${recommendationId}`);
+  await ctx.db.insert(interactionEvents).values({
+    traderId: user.id,
+    groupId: shown.groupId,
+    productId: shown.productId,
+    kind: 'click',
+    recommendationId,
+    modelVersion: shown.modelVersion,
+    variant: shown.variant,
+    score: shown.score,
+    rank: shown.rank,
+  });
+}
+
+/**
+ * Called inside the join transaction, when the join carries a recommendationId. Returns the id to
+ * store on the contribution and logs the attributed join, but only for a recommendation shown to
+ * this trader for this group: attribution is bookkeeping, so an unknown or borrowed id neither
+ * fails the join nor credits a variant. Joins without one cost nothing extra here (the group row is
+ * locked meanwhile); the training data reads joins from contributions anyway.
+ */
+export async function logJoin(
+  tx: Queryable,
+  join: { traderId: string; groupId: string; productId: string; recommendationId: string | undefined },
+): Promise<string | null> {
+  if (!join.recommendationId) return null;
+  const shown = await shownRow(tx, join.traderId, join.recommendationId);
+  if (!shown || shown.groupId !== join.groupId) return null;
+  await tx.insert(interactionEvents).values({
+    traderId: join.traderId,
+    groupId: join.groupId,
+    productId: join.productId,
+    kind: 'join',
+    recommendationId: shown.recommendationId,
+    modelVersion: shown.modelVersion,
+    variant: shown.variant,
+    score: shown.score,
+    rank: shown.rank,
+  });
+  return shown.recommendationId;
+}
+
+/** A page opened again within this window is not another view. */
+const viewWindowMs = 10 * 60_000;
+
+/** A trader opened a group's page (GET /api/groups/{id}). */
+export async function logView(ctx: AppContext, user: AuthUser, group: { id: string; product: { id: string } }): Promise<void> {
+  if (user.role !== 'trader') return;
+  const seen = mlState(ctx).recentViews;
+  const key = `${user.id}:${group.id}`;
+  const now = Date.now();
+  if (now - (seen.get(key) ?? 0) < viewWindowMs) return;
+  if (seen.size > 50_000) for (const [k, at] of seen) if (now - at >= viewWindowMs) seen.delete(k);
+  if (seen.size > 100_000) seen.clear(); // a flood of distinct pages: forget rather than grow
+  seen.set(key, now);
+  await ctx.db.insert(interactionEvents).values({ traderId: user.id, groupId: group.id, productId: group.product.id, kind: 'view' });
+}

@@ -1,0 +1,132 @@
+// Loads a generated Harare-shaped dataset (ml/synthetic.ts) into a ConnectSphere database, the way
+// the API would have recorded it: traders with preferences, products, pickup points per market,
+// open groups, and the history as paid contributions (in past groups) and interaction events.
+import { randomUUID } from 'node:crypto';
+import { hash } from '@node-rs/argon2';
+import type { Db } from '../api/db/client.ts';
+import {
+  contributions,
+  groupPickupPoints,
+  groups,
+  interactionEvents,
+  pickupPoints,
+  products,
+  suppliers,
+  userPreferences,
+  users,
+} from '../api/db/schema.ts';
+import { generateSynthetic } from '../ml/index.ts';
+
+export const benchAdmin = { email: 'bench-admin@example.co.zw', password: 'bench-admin-2026' };
+
+async function insertAll<T>(rows: T[], insert: (chunk: T[]) => Promise<unknown>, size = 1000) {
+  for (let i = 0; i < rows.length; i += size) await insert(rows.slice(i, i + size));
+}
+
+export async function loadSynthetic(db: Db, size: { traders: number; products: number; groups: number }) {
+  const now = new Date();
+  const syn = generateSynthetic({ ...size, seed: 11, sessionsPerTrader: 26, now });
+  const uid = new Map<string, string>();
+  const id = (key: string) => {
+    let v = uid.get(key);
+    if (!v) uid.set(key, (v = randomUUID()));
+    return v;
+  };
+  const passwordHash = await hash('not-used-bench-trader-1');
+
+  await db.insert(users).values({ email: benchAdmin.email, name: 'Bench Admin', phone: '+263772000001', passwordHash: await hash(benchAdmin.password), role: 'admin', market: 'Harare CBD' });
+  const [supplier] = await db.insert(suppliers).values({ name: 'Bench Wholesalers', area: 'Msasa', phone: '+263242000000', email: 'bench-supplier@example.co.zw' }).returning();
+
+  await insertAll(syn.dataset.traders, (chunk) =>
+    db.insert(users).values(
+      chunk.map((t, i) => ({ id: id(t.id), email: `${t.id}-${i}@bench.example.co.zw`, name: `Trader ${t.id}`, phone: '+263772000000', passwordHash, market: t.market })),
+    ),
+  );
+  await insertAll(syn.dataset.traders, (chunk) =>
+    db.insert(userPreferences).values(
+      chunk.map((t) => ({
+        userId: id(t.id),
+        categories: t.categories,
+        budgetMin: t.budgetMin,
+        budgetMax: t.budgetMax,
+        groupSizes: t.groupSizes,
+        purchaseFrequency: t.frequency,
+      })),
+    ),
+  );
+  await insertAll(syn.dataset.products, (chunk) =>
+    db.insert(products).values(
+      chunk.map((p) => ({
+        id: id(p.id),
+        supplierId: supplier!.id,
+        sku: p.id,
+        name: p.name,
+        description: p.description,
+        category: p.category,
+        unit: 'unit',
+        unitPrice: p.unitPrice,
+        stock: 10_000,
+        createdAt: new Date(p.createdAt),
+      })),
+    ),
+  );
+  const points = Object.entries(syn.marketCoordinates).map(([market, c]) => ({ id: randomUUID(), name: `${market} pickup`, market, address: market, openingHours: 'Mon-Sat 07:00-17:00', lat: c.lat, lng: c.lng }));
+  await db.insert(pickupPoints).values(points);
+  const pointOf = new Map(points.map((p) => [p.market, p.id]));
+
+  // Open groups, as generated.
+  const open = syn.groups.filter((g) => (g.status ?? 'open') === 'open' && new Date(g.deadline).getTime() > now.getTime());
+  await insertAll(open, (chunk) =>
+    db.insert(groups).values(
+      chunk.map((g) => ({
+        id: id(g.id),
+        productId: id(g.productId),
+        title: `Group ${g.id}`,
+        status: 'open' as const,
+        moq: g.moq,
+        maxQuantity: g.maxQty,
+        deadline: new Date(g.deadline),
+        unitPrice: g.unitPrice,
+        reservedQuantity: 0,
+        paidQuantity: Math.min(g.committedQty, g.maxQty ?? Infinity),
+      })),
+    ),
+  );
+  await insertAll(open, (chunk) => db.insert(groupPickupPoints).values(chunk.map((g) => ({ groupId: id(g.id), pickupPointId: pointOf.get(g.pickupMarket) ?? points[0]!.id }))));
+
+  // History: the n-th paid purchase of a product by a trader goes into that product's n-th past
+  // group (a trader holds one contribution per group). Other kinds become interaction events.
+  const seen = new Map<string, number>();
+  const history: (typeof groups.$inferInsert)[] = [];
+  const historyOf = new Map<string, string>();
+  const historyGroup = (productId: string, n: number) => {
+    const key = `${productId}#${n}`;
+    let g = historyOf.get(key);
+    if (!g) {
+      g = randomUUID();
+      historyOf.set(key, g);
+      const p = syn.dataset.products.find((x) => x.id === productId);
+      history.push({ id: g, productId: id(productId), title: `Past group ${key}`, status: 'completed', moq: 1, deadline: new Date(now.getTime() - 86_400_000), unitPrice: p?.unitPrice ?? 100, createdAt: new Date(now.getTime() - 200 * 86_400_000) });
+    }
+    return g;
+  };
+  const paid: (typeof contributions.$inferInsert)[] = [];
+  const events: (typeof interactionEvents.$inferInsert)[] = [];
+  const productIndex = new Map(syn.dataset.products.map((p) => [p.id, p]));
+  for (const it of syn.dataset.interactions) {
+    const p = productIndex.get(it.productId)!;
+    const at = new Date(it.at);
+    if (it.kind === 'paid') {
+      const key = `${it.traderId}|${it.productId}`;
+      const n = seen.get(key) ?? 0;
+      seen.set(key, n + 1);
+      paid.push({ groupId: historyGroup(it.productId, n), traderId: id(it.traderId), pickupPointId: points[0]!.id, quantity: it.quantity ?? 1, unitPrice: p.unitPrice, currency: 'USD', status: 'paid', paidAt: at, createdAt: at });
+    } else {
+      events.push({ traderId: id(it.traderId), groupId: historyGroup(it.productId, 0), productId: id(it.productId), kind: it.kind === 'join' ? 'join' : it.kind === 'click' ? 'click' : 'view', createdAt: at });
+    }
+  }
+  await insertAll(history, (chunk) => db.insert(groups).values(chunk));
+  await insertAll(paid, (chunk) => db.insert(contributions).values(chunk));
+  await insertAll(events, (chunk) => db.insert(interactionEvents).values(chunk));
+  return { traders: syn.dataset.traders.length, products: syn.dataset.products.length, openGroups: open.length, paid: paid.length, events: events.length, traderIds: syn.dataset.traders.map((t) => id(t.id)) };
+}

@@ -1,0 +1,95 @@
+// Recommendations at scale: 10,000 traders, 2,000 products, 500 open groups (generated with
+// structure by ml/synthetic.ts and loaded into the database as the API records it). Reports the
+// training time and the API process's peak memory, and the latency of single recommendation
+// requests next to single requests to the bare route, measured in the same run.
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../api/config.ts';
+import { openDatabase } from '../api/db/client.ts';
+import { loadOrCreateKeys } from '../api/modules/auth/keys.ts';
+import { signAccessToken } from '../api/modules/auth/tokens.ts';
+import { freshDatabaseEnv, startServer, tempDataDir, type Server } from './lib.ts';
+import { benchAdmin, loadSynthetic } from './ml-data.ts';
+
+const size = {
+  traders: Number(process.env.BENCH_ML_TRADERS ?? 10_000),
+  products: Number(process.env.BENCH_ML_PRODUCTS ?? 2_000),
+  groups: Number(process.env.BENCH_ML_GROUPS ?? 500),
+};
+const samples = Number(process.env.BENCH_ML_REQUESTS ?? 300);
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+async function sequentialLatency(urls: () => { url: string; headers?: Record<string, string> }, n: number) {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const { url, headers } = urls();
+    const t0 = performance.now();
+    const res = await fetch(url, headers ? { headers } : {});
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p99: percentile(times, 99) };
+}
+
+/** Peak resident memory of a process (Linux), including its worker threads. */
+const peakRssMb = (pid: number) => {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+};
+
+export async function benchRecommendations(bare: Server): Promise<void> {
+  const dataDir = tempDataDir();
+  const env: Record<string, string> = { DATA_DIR: dataDir, SEED_DEMO_DATA: 'false', JOBS_ENABLED: 'false', ML_TRAIN_ON_START: 'true', LOG_LEVEL: 'warn' };
+  Object.assign(env, await freshDatabaseEnv());
+
+  const loadStarted = performance.now();
+  const database = await openDatabase({ databaseUrl: env.DATABASE_URL, pgliteDir: path.join(dataDir, 'pgdata') });
+  await database.migrate();
+  const loaded = await loadSynthetic(database.db, size);
+  await database.close();
+  console.log(
+    `\nRecommendations: loaded ${loaded.traders} traders, ${loaded.products} products, ${loaded.openGroups} open groups, ` +
+      `${loaded.paid} paid contributions and ${loaded.events} events in ${((performance.now() - loadStarted) / 1000).toFixed(0)} s`,
+  );
+
+  const api = await startServer('api/main.ts', env, 3904);
+  try {
+    const login = await fetch(`${api.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(benchAdmin) });
+    const admin = ((await login.json()) as { accessToken: string }).accessToken;
+    // The API trains a model at start (in a worker) because none exists yet.
+    const trainStarted = performance.now();
+    let health: { status: string; activeVersion: string | null } = { status: 'no_model', activeVersion: null };
+    while (!health.activeVersion) {
+      if (performance.now() - trainStarted > 600_000) throw new Error('no model after 10 minutes');
+      await new Promise((r) => setTimeout(r, 500));
+      health = (await (await fetch(`${api.url}/api/admin/ml/health`, { headers: { authorization: `Bearer ${admin}` } })).json()) as typeof health;
+    }
+    const trainingSeconds = (performance.now() - trainStarted) / 1000;
+    const peak = peakRssMb(api.process.pid!);
+
+    const config = loadConfig({ DATA_DIR: dataDir });
+    const keys = await loadOrCreateKeys(config.jwt.keysFile);
+    const tokens = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => signAccessToken(keys, config, { sub: loaded.traderIds[(i * 197) % loaded.traderIds.length]!, role: 'trader' })),
+    );
+    let i = 0;
+    // Warm up both, then measure single requests one after another (latency, not throughput).
+    await sequentialLatency(() => ({ url: `${bare.url}/health` }), 50);
+    await sequentialLatency(() => ({ url: `${api.url}/api/ml/recommendations?limit=10`, headers: { authorization: `Bearer ${tokens[i++ % tokens.length]}` } }), 50);
+    const baseline = await sequentialLatency(() => ({ url: `${bare.url}/health` }), samples);
+    const recs = await sequentialLatency(() => ({ url: `${api.url}/api/ml/recommendations?limit=10`, headers: { authorization: `Bearer ${tokens[i++ % tokens.length]}` } }), samples);
+
+    console.log(`  training (worker thread, started by the API): ${trainingSeconds.toFixed(1)} s   target < 60 s`);
+    console.log(`  API peak memory while training and serving:  ${peak.toFixed(0)} MB   target < 1024 MB`);
+    console.log(`  single requests, ${samples} each:`);
+    console.log(`    bare Fastify GET /health          p50 ${baseline.p50.toFixed(2)} ms   p99 ${baseline.p99.toFixed(2)} ms`);
+    console.log(`    GET /api/ml/recommendations       p50 ${recs.p50.toFixed(2)} ms   p99 ${recs.p99.toFixed(2)} ms   target p99 < 20 ms`);
+    console.log(`    ratio to bare                     p50 ${(recs.p50 / baseline.p50).toFixed(1)}x   p99 ${(recs.p99 / baseline.p99).toFixed(1)}x`);
+  } finally {
+    await api.stop();
+  }
+}

@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { eq } from 'drizzle-orm';
+import qrcode from 'qrcode-terminal';
+import { pickupPasses } from '../../api/db/schema.ts';
+import { liveServer } from '../helpers/app.ts';
+import { market, type Market } from '../helpers/fixtures.ts';
+import { bearer, registerUser, userWithRole, type Session } from '../helpers/users.ts';
+import { advanceTo, cliAs, fundedGroup, joinAndPay } from './market.ts';
+
+// Each step spawns the CLI (about a second under tsx, more on a busy machine).
+const slow = 120_000;
+
+interface Pass {
+  id: string;
+  token: string;
+  quantity: number;
+  pickupPoint: { id: string; name: string };
+}
+
+let app: FastifyInstance;
+let url: string;
+let m: Market;
+let chipo: Session;
+let farai: Session;
+let chipoPass: Pass;
+let faraiPass: Pass;
+let asStaff: ReturnType<typeof cliAs>;
+
+async function passesOf(s: Session): Promise<Pass[]> {
+  return (await app.inject({ url: '/api/qr/passes', headers: bearer(s.accessToken) })).json().items;
+}
+
+beforeAll(async () => {
+  ({ app, url } = await liveServer());
+  m = await market(app);
+  // Chipo funds the group (10 units, collected at its first point, Glen View); Farai adds 5 for Mbare.
+  const funded = await fundedGroup(app, m, { title: 'Oil for pickup' });
+  chipo = funded.buyer;
+  farai = await registerUser(app, { name: 'Farai Dube' });
+  await joinAndPay(app, farai, funded.group.id, 5, { pickupPointId: m.pointIds[0] });
+  await advanceTo(app, m, funded.group.id, ['ordered', 'shipped', 'delivered', 'ready_for_pickup']);
+  chipoPass = (await passesOf(chipo))[0]!;
+  faraiPass = (await passesOf(farai))[0]!;
+  asStaff = cliAs(url, await userWithRole(app, 'staff'));
+});
+afterAll(async () => {
+  await app.close();
+});
+
+describe('cs qr list and show as the pass holder', { timeout: slow }, () => {
+  it('draws the pass token as a QR code in half blocks, with what to collect where', async () => {
+    const cs = cliAs(url, chipo);
+    const res = await cs(['qr', 'show', chipoPass.id.slice(0, 8)]);
+    expect(res.code, res.stderr).toBe(0);
+    // Exactly the code qrcode-terminal draws for the token in small mode.
+    const expected = await new Promise<string>((resolve) => qrcode.generate(chipoPass.token, { small: true }, (code) => resolve(code.trimEnd())));
+    expect(res.stdout.startsWith(`${expected}\n`)).toBe(true);
+    const block = expected.split('\n');
+    expect(block.length).toBeGreaterThan(10);
+    expect(block.every((line) => /^[▀▄█ ]+$/.test(line) && [...line].length === [...block[0]!].length)).toBe(true);
+    expect(res.stdout).toMatch(new RegExp(`^Pass\\s+${chipoPass.id}$`, 'm'));
+    expect(res.stdout).toMatch(/^Collect\s+10 × Sunflower cooking oil \(2 L bottle\)$/m);
+    expect(res.stdout).toMatch(/^Pickup point\s+Glen View complex, Glen View · Glen View, Harare$/m);
+    expect(res.stdout).toMatch(/^Status\s+active$/m);
+    expect(res.stdout).toMatch(/^Expires\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC \(in \d+d/m);
+
+    const list = await cs(['qr', 'list']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/^ID\s+COLLECT\s+PICKUP POINT\s+STATUS\s+EXPIRES$/m);
+    expect(list.stdout).toMatch(new RegExp(`^${chipoPass.id}\\s+10 × Sunflower cooking oil \\(2 L bottle\\)\\s+Glen View complex\\s+active\\s+in \\d+d`, 'm'));
+
+    const json = await cs(['qr', 'show', chipoPass.id, '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual(chipoPass);
+  });
+});
+
+describe('cs qr redeem as staff', { timeout: slow }, () => {
+  it('shows what to hand over, redeems once, and a second redeem says when and where (exit 1)', async () => {
+    const res = await asStaff(['qr', 'redeem', chipoPass.token, '--yes']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/^Hand over\s+10 × Sunflower cooking oil \(2 L bottle\)$/m);
+    expect(res.stdout).toMatch(/^Trader\s+Chipo Ncube$/m);
+    expect(res.stdout).toMatch(/^Pickup point\s+Glen View complex, Glen View · Glen View, Harare$/m);
+    expect(res.stdout).toMatch(/^Status\s+active, can be redeemed$/m);
+    expect(res.stdout).toContain('✓ Redeemed: hand 10 × Sunflower cooking oil (2 L bottle) to Chipo Ncube');
+    expect(res.stdout).toMatch(/^ {2}at Glen View complex, \d{4}-\d\d-\d\d \d\d:\d\d UTC · 0 left here for this group$/m);
+    const [row] = await app.ctx.db.select().from(pickupPasses).where(eq(pickupPasses.id, chipoPass.id));
+    expect(row!.status).toBe('used');
+
+    const again = await asStaff(['qr', 'redeem', chipoPass.token, '--yes']);
+    expect(again.code).toBe(1);
+    const usedAt = `${row!.usedAt!.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    expect(again.stdout).toMatch(/^Status\s+used, cannot be redeemed$/m);
+    expect(again.stderr).toContain(`Error: Already redeemed: This pass was already redeemed on ${usedAt} (`);
+    expect(again.stderr).toContain(' at Glen View complex; hand nothing over');
+  });
+
+  it('refuses a pass for another pickup point before redeeming, then redeems it there (--json)', async () => {
+    const wrong = await asStaff(['qr', 'redeem', faraiPass.token, '--pickup-point', m.pointIds[1]!, '--yes']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('Error: Wrong pickup point: This pass is for Mbare Musika stall 14 (Mbare Musika, Mbare Musika, Harare)');
+    expect((await app.ctx.db.select().from(pickupPasses).where(eq(pickupPasses.id, faraiPass.id)))[0]!.status).toBe('active');
+
+    const right = await asStaff(['qr', 'redeem', faraiPass.token, '--pickup-point', m.pointIds[0]!, '--yes', '--json']);
+    expect(right.code, right.stderr).toBe(0);
+    expect(JSON.parse(right.stdout)).toMatchObject({
+      scan: { passId: faraiPass.id, traderName: 'Farai Dube', quantity: 5, redeemable: true },
+      redemption: { passId: faraiPass.id, quantity: 5, remainingStock: 0, pickupPoint: { id: m.pointIds[0] } },
+    });
+  });
+
+  it('needs the token as an argument when there is no terminal to ask on (exit 2)', async () => {
+    const res = await asStaff(['qr', 'redeem', '--yes']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('no token given and stdin is not a terminal');
+  });
+});
