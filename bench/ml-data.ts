@@ -25,7 +25,8 @@ async function insertAll<T>(rows: T[], insert: (chunk: T[]) => Promise<unknown>,
 
 export async function loadSynthetic(db: Db, size: { traders: number; products: number; groups: number }) {
   const now = new Date();
-  const syn = generateSynthetic({ ...size, seed: 11, sessionsPerTrader: 26, now });
+  // The generator also makes some closed and full groups: ask for a few more to get `groups` open ones.
+  const syn = generateSynthetic({ ...size, groups: Math.ceil(size.groups * 1.1), seed: 11, sessionsPerTrader: 26, now });
   const uid = new Map<string, string>();
   const id = (key: string) => {
     let v = uid.get(key);
@@ -75,7 +76,7 @@ export async function loadSynthetic(db: Db, size: { traders: number; products: n
   const pointOf = new Map(points.map((p) => [p.market, p.id]));
 
   // Open groups, as generated.
-  const open = syn.groups.filter((g) => (g.status ?? 'open') === 'open' && new Date(g.deadline).getTime() > now.getTime());
+  const open = syn.groups.filter((g) => (g.status ?? 'open') === 'open' && new Date(g.deadline).getTime() > now.getTime()).slice(0, size.groups);
   await insertAll(open, (chunk) =>
     db.insert(groups).values(
       chunk.map((g) => ({

@@ -65,14 +65,24 @@ export function similarTraders(
     if (inter === 0) continue;
     const sizeB = catSet.size + 1 + (end - start);
     out.push({ trader: t, similarity: inter / (sizeA + sizeB - inter) });
+    // Keep only the best `count` as we go: sorting every match of a 10,000-trader scan on each
+    // request would dominate serving time. Truncating under the same total order keeps the result
+    // identical to one full sort.
+    if (out.length >= count * 4) {
+      out.sort(byNeighborRank);
+      out.length = count;
+    }
   }
-  out.sort(
-    (a, b) =>
+  out.sort(byNeighborRank);
+  return out.slice(0, count);
+
+  function byNeighborRank(a: Neighbor, b: Neighbor) {
+    return (
       b.similarity - a.similarity ||
       ((traders.lastActiveAt[b.trader] ?? 0) || 0) - ((traders.lastActiveAt[a.trader] ?? 0) || 0) ||
-      a.trader - b.trader,
-  );
-  return out.slice(0, count);
+      a.trader - b.trader
+    );
+  }
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
