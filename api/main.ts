@@ -7,6 +7,7 @@ import { ensureFirstAdmin } from './modules/auth/service.ts';
 import { startMl } from './modules/ml/startup.ts';
 import { startScheduler } from './modules/jobs/scheduler.ts';
 import { createContext } from './runtime.ts';
+import { onShutdown } from './shutdown.ts';
 import { demoAdminEmail, demoPassword, seedDemoData } from './seed/demo.ts';
 
 let config: Config;
@@ -41,21 +42,9 @@ await startMl(ctx, log);
 const scheduler = config.jobsEnabled ? await startScheduler(ctx, log) : undefined;
 await app.listen({ port: config.port, host: config.host });
 
-let closing = false;
-async function shutdown(signal: string) {
-  if (closing) return;
-  closing = true;
-  log.info({ signal }, 'shutting down: finishing requests in flight');
-  const force = setTimeout(() => {
-    log.error('shutdown took over 10 s; exiting');
-    process.exit(1);
-  }, 10_000);
-  force.unref();
+onShutdown(log, 'finishing requests in flight', 10_000, async () => {
   await app.close();
   if (!(await app.drained(8_000))) log.warn('some requests were still running at shutdown');
   await scheduler?.stop();
   await ctx.database.close();
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+});

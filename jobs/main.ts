@@ -9,6 +9,7 @@ import Fastify from 'fastify';
 import { ConfigError, loadConfig, type Config } from '../api/config.ts';
 import { startScheduler } from '../api/modules/jobs/scheduler.ts';
 import { createContext } from '../api/runtime.ts';
+import { onShutdown } from '../api/shutdown.ts';
 
 let config: Config;
 try {
@@ -39,19 +40,9 @@ const ctx = await createContext(config);
 log.info({ database: ctx.database.kind, location: ctx.database.location }, 'database migrated');
 const scheduler = await startScheduler(ctx, log);
 
-let closing = false;
-async function shutdown(signal: string) {
-  if (closing) return;
-  closing = true;
-  log.info({ signal }, 'stopping: waiting for runs in flight');
-  const force = setTimeout(() => {
-    log.error('runs still going after 60 s; exiting (their rows will be marked interrupted by the next run)');
-    process.exit(1);
-  }, 60_000);
-  force.unref();
+// Runs still going are waited for; if they outlast the limit their rows are marked interrupted by
+// the next run.
+onShutdown(log, 'waiting for runs in flight', 60_000, async () => {
   await scheduler.stop();
   await ctx.database.close();
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+});
