@@ -94,6 +94,13 @@ export function pageSize(value: string): number {
   return n;
 }
 
+/** A `--limit` or `--k` of at most 50 (the recommendation endpoints' maximum). */
+export function upTo50(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 50) throw new InvalidArgumentError('must be a whole number from 1 to 50');
+  return n;
+}
+
 export function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 100_000_000) throw new InvalidArgumentError('must be a whole number of at least 1');

@@ -5,8 +5,10 @@ import { registerAuth } from './commands/auth.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerGroups } from './commands/groups.ts';
 import { registerJobs } from './commands/jobs.ts';
+import { registerMl } from './commands/ml.ts';
 import { registerPayments } from './commands/payments.ts';
 import { registerQr } from './commands/qr.ts';
+import { registerRecs } from './commands/recs.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerUsers } from './commands/users.ts';
 import { ExitCode, reportFailure, toFailure } from './output.ts';
@@ -15,7 +17,7 @@ const { version } = JSON.parse(fs.readFileSync(new URL('../package.json', import
 
 export function buildProgram(): Command {
   const program = new Command('cs')
-    .description('ConnectSphere command line: sign in, group-buys, payments, pickup passes, jobs, users, run the API')
+    .description('ConnectSphere command line: sign in, group-buys, payments, pickup passes, recommendations, jobs, users, run the API')
     .version(version, '-v, --version')
     .option('--profile <name>', 'config profile to use (env CS_PROFILE)')
     .option('--api-url <url>', 'API base URL (env CS_API_URL; default: the profile, else http://127.0.0.1:3000)')
@@ -44,6 +46,8 @@ Exit codes:
   registerGroups(program);
   registerPayments(program);
   registerQr(program);
+  registerRecs(program);
+  registerMl(program);
   registerJobs(program);
   registerConfig(program);
   registerServe(program);

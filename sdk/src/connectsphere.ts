@@ -4,6 +4,7 @@ import { AuthResource } from './resources/auth.ts';
 import { ContributionsResource } from './resources/contributions.ts';
 import { GroupsResource } from './resources/groups.ts';
 import { JobsResource } from './resources/jobs.ts';
+import { MlResource } from './resources/ml.ts';
 import { PaymentsResource } from './resources/payments.ts';
 import { PickupPointsResource } from './resources/pickup-points.ts';
 import { ProductsResource } from './resources/products.ts';
@@ -27,6 +28,7 @@ export class ConnectSphere {
   readonly payments: PaymentsResource;
   readonly qr: QrResource;
   readonly jobs: JobsResource;
+  readonly ml: MlResource;
   readonly #transport: Transport;
 
   constructor(options: ClientOptions) {
@@ -42,6 +44,7 @@ export class ConnectSphere {
     this.payments = new PaymentsResource(this.#transport);
     this.qr = new QrResource(this.#transport);
     this.jobs = new JobsResource(this.#transport);
+    this.ml = new MlResource(this.#transport);
   }
 
   get baseUrl(): string {

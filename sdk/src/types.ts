@@ -91,6 +91,29 @@ export type Job = Schemas['Job'];
 /** The body of `GET /api/admin/jobs`: every job with its latest run, `{ items }`. */
 export type JobList = JsonOf<operations['listJobs']['responses'][200]>;
 
+// Recommendations
+export type Recommendation = Schemas['Recommendation'];
+/** Recommendations, best first, with the model version and the trader's A/B variant. */
+export type RecommendationList = Schemas['RecommendationList'];
+/** The query of `GET /api/ml/recommendations`. */
+export type RecommendationQuery = NonNullable<operations['getRecommendations']['parameters']['query']>;
+/** The query of `GET /api/admin/ml/recommendations`: the trader by `userId` or `email`. */
+export type RecommendationPreviewQuery = NonNullable<operations['previewRecommendations']['parameters']['query']>;
+/** The body of `POST /api/admin/ml/train`: `activate` defaults to if_better. */
+export type TrainRequest = Input<Schemas['TrainRequest']>;
+export type TrainingRun = Schemas['TrainingRun'];
+export type TrainingRunStatus = TrainingRun['status'];
+export type ModelVersion = Schemas['ModelVersion'];
+/** The body of `GET /api/admin/ml/models`: every version, newest first, `{ items }`. */
+export type ModelList = JsonOf<operations['listModels']['responses'][200]>;
+/** The body of `POST /api/admin/ml/evaluate`: `version` defaults to the active one, `k` to 10. */
+export type EvaluateRequest = NonNullable<JsonBodyOf<NonNullable<operations['evaluateModel']['requestBody']>>>;
+export type Evaluation = Schemas['Evaluation'];
+export type ModelHealth = Schemas['ModelHealth'];
+export type ExperimentReport = Schemas['ExperimentReport'];
+/** One A/B variant's row of the experiment report. */
+export type ExperimentVariant = ExperimentReport['variants'][number];
+
 // Request bodies. openapi-typescript makes a property with a `default` required (right for a
 // response, where the server fills it in), so a request type would demand what the API defaults.
 // `Input<T>` makes those properties optional again, wherever the schema appears in a body.
@@ -104,6 +127,7 @@ export const requestDefaults = {
   ProductCreate: ['currency'],
   GroupCreate: ['minPerTrader', 'status'],
   PaymentInitialize: ['paymentMethod'],
+  TrainRequest: ['activate'],
 } as const satisfies { [N in keyof Schemas]?: readonly (keyof Schemas[N])[] };
 type Defaulted = typeof requestDefaults;
 

@@ -2,16 +2,23 @@
 // so a call that does not match openapi.yaml does not compile. Each @ts-expect-error must stay an error.
 import type { Transport } from '../../sdk/src/client.ts';
 import type {
-  Contribution,
   ConnectSphere,
+  Contribution,
+  Evaluation,
+  ExperimentReport,
   Group,
   GroupPage,
   JobList,
   JobRun,
+  ModelHealth,
+  ModelList,
+  ModelVersion,
   Payment,
   PickupPassList,
   Readiness,
+  RecommendationList,
   Redemption,
+  TrainingRun,
   User,
   UserDetail,
   UserPage,
@@ -81,4 +88,27 @@ export const checks = [
   cs.jobs.run('expire-passes') satisfies Promise<JobRun>,
   // @ts-expect-error not a job
   cs.jobs.run('defragment-the-moon'),
+
+  // Recommendations and the model behind them.
+  cs.ml.recommendations({ limit: 5 }) satisfies Promise<RecommendationList>,
+  cs.ml.click('r') satisfies Promise<void>,
+  cs.ml.preview({ email: 'tendai@example.co.zw' }) satisfies Promise<RecommendationList>,
+  cs.ml.train() satisfies Promise<TrainingRun>,
+  cs.ml.train({ params: { nmf: { rank: 8 } } }) satisfies Promise<TrainingRun>,
+  cs.ml.waitForRun('id', { onProgress: (run: TrainingRun) => run.progress, intervalMs: 100 }) satisfies Promise<TrainingRun>,
+  cs.ml.models() satisfies Promise<ModelList>,
+  cs.ml.activate('v20261125-121539-4d15') satisfies Promise<ModelVersion>,
+  // `k` has an inline default: optional without help from requestDefaults.
+  cs.ml.evaluate() satisfies Promise<Evaluation>,
+  cs.ml.evaluate({ k: 5 }) satisfies Promise<Evaluation>,
+  cs.ml.health() satisfies Promise<ModelHealth>,
+  cs.ml.experiments() satisfies Promise<ExperimentReport>,
+  cs.groups.list({ sort: 'recommended' }) satisfies Promise<GroupPage>,
+  cs.groups.join('g', { quantity: 1, recommendationId: 'r' }) satisfies Promise<Contribution>,
+  // @ts-expect-error not an activation policy
+  cs.ml.train({ activate: 'sometimes' }),
+  // @ts-expect-error the limit is a number
+  cs.ml.recommendations({ limit: '5' }),
+  // @ts-expect-error k is a number
+  cs.ml.evaluate({ k: '10' }),
 ];

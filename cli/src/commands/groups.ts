@@ -43,7 +43,7 @@ const categories: Category[] = [
   'cosmetics',
   'beverages',
 ];
-const sorts = ['deadline', 'progress', 'price', 'newest'] as const;
+const sorts = ['deadline', 'progress', 'price', 'newest', 'recommended'] as const;
 
 /** What `advance` moves a group to when no --to is given: publishing a draft, then the delivery chain. */
 const nextState: Partial<Record<GroupStatus, GroupStatus>> = {
@@ -88,7 +88,7 @@ export function registerGroups(program: Command): void {
     .addOption(new Option('--status <status>', 'only groups in this state (default open)').choices(groupStatuses))
     .addOption(new Option('--category <category>', 'only this product category').choices(categories))
     .option('--market <market>', 'only groups with a pickup point in this market')
-    .addOption(new Option('--sort <order>', 'deadline (soonest first), progress, price or newest').choices(sorts))
+    .addOption(new Option('--sort <order>', 'deadline (soonest first), progress, price, newest, or recommended (best for you first)').choices(sorts))
     .option('--limit <n>', 'page size, 1-100 (default 20)', pageSize)
     .option('--cursor <cursor>', 'continue from the nextCursor of an earlier page')
     .addOption(new Option('--all', 'follow every page').conflicts('cursor'))
