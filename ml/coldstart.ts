@@ -49,28 +49,37 @@ export function similarTraders(
   count: number,
   exclude: number | null = null,
 ): Neighbor[] {
+  const index = attributeIndex(traders);
   const targetCats = new Set(target.categories);
+  let targetMask = 0;
+  for (const c of targetCats) targetMask |= index.bit.get(c) ?? 0;
+  // Categories the traders never stated cannot match anyone, but still count in the union.
   const sizeA = targetCats.size + 1 + target.joined.size;
+  const targetMarket = index.marketId.get(target.market) ?? -1;
   const out: Neighbor[] = [];
   const { indptr, indices } = joined;
-  for (let t = 0; t < traders.markets.length; t++) {
+  // Once `count` neighbours are kept, a trader less similar than the worst of them cannot enter.
+  let floor = -1;
+  for (let t = 0; t < index.masks.length; t++) {
     if (t === exclude) continue;
-    let inter = 0;
-    const catSet = traders.categorySets[t] ?? EMPTY;
-    for (const c of catSet) if (targetCats.has(c)) inter++;
-    if (traders.markets[t] === target.market) inter++;
+    const mask = index.masks[t]!;
+    let inter = index.exact ? popcount(mask & targetMask) : countShared(traders.categorySets[t] ?? EMPTY, targetCats);
+    if (index.markets[t] === targetMarket) inter++;
     const start = indptr[t]!;
     const end = indptr[t + 1]!;
     if (target.joined.size > 0) for (let p = start; p < end; p++) if (target.joined.has(indices[p]!)) inter++;
     if (inter === 0) continue;
-    const sizeB = catSet.size + 1 + (end - start);
-    out.push({ trader: t, similarity: inter / (sizeA + sizeB - inter) });
+    const sizeB = (index.exact ? popcount(mask) : (traders.categorySets[t] ?? EMPTY).size) + 1 + (end - start);
+    const similarity = inter / (sizeA + sizeB - inter);
+    if (similarity < floor) continue;
+    out.push({ trader: t, similarity });
     // Keep only the best `count` as we go: sorting every match of a 10,000-trader scan on each
     // request would dominate serving time. Truncating under the same total order keeps the result
     // identical to one full sort.
     if (out.length >= count * 4) {
       out.sort(byNeighborRank);
       out.length = count;
+      floor = out[count - 1]!.similarity;
     }
   }
   out.sort(byNeighborRank);
@@ -83,6 +92,54 @@ export function similarTraders(
       a.trader - b.trader
     );
   }
+}
+
+interface AttributeIndex {
+  /** Each trader's categories as a bitmask, and market as a number: integer work in the scan. */
+  masks: Int32Array;
+  /** False past 31 distinct categories, where the scan counts with the sets instead. */
+  exact: boolean;
+  markets: Int32Array;
+  bit: Map<string, number>;
+  marketId: Map<string, number>;
+}
+
+// Built once per model (the trader arrays are the model's own), not once per request.
+const attributeIndexes = new WeakMap<object, AttributeIndex>();
+
+function attributeIndex(traders: { categorySets: readonly ReadonlySet<string>[]; markets: readonly string[] }): AttributeIndex {
+  const cached = attributeIndexes.get(traders.categorySets);
+  if (cached) return cached;
+  const bit = new Map<string, number>();
+  const marketId = new Map<string, number>();
+  const masks = new Int32Array(traders.markets.length);
+  const markets = new Int32Array(traders.markets.length);
+  for (let t = 0; t < traders.markets.length; t++) {
+    let mask = 0;
+    for (const c of traders.categorySets[t] ?? []) {
+      if (!bit.has(c)) bit.set(c, bit.size < 31 ? 1 << bit.size : 0);
+      mask |= bit.get(c)!;
+    }
+    masks[t] = mask;
+    const m = traders.markets[t]!;
+    if (!marketId.has(m)) marketId.set(m, marketId.size);
+    markets[t] = marketId.get(m)!;
+  }
+  const index = { masks, markets, bit, marketId, exact: bit.size <= 31 };
+  attributeIndexes.set(traders.categorySets, index);
+  return index;
+}
+
+function countShared(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
+  let n = 0;
+  for (const x of a) if (b.has(x)) n++;
+  return n;
+}
+
+function popcount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 const EMPTY: ReadonlySet<string> = new Set();

@@ -108,3 +108,29 @@ describe('diversify', () => {
     expect(top.map((x) => x.id)).toEqual(['a1', 'b1']);
   });
 });
+
+describe('similarTraders at scale', () => {
+  it('keeps exactly the neighbours a full Jaccard sort would, with its early cut-offs', async () => {
+    const { generateSynthetic, train } = await import('../../ml/index.ts');
+    const syn = generateSynthetic({ traders: 600, products: 120, groups: 20, seed: 5 });
+    const model = train(syn.dataset, { version: 't', evaluation: false } as never);
+    const { traderCategorySets } = model.derived;
+    const markets = model.traders.profiles.map((p) => p.market);
+    const lastActiveAt = model.traders.lastActiveAt;
+    const rowsOf = (t: number) => new Set(Array.from(model.joined.indices.slice(model.joined.indptr[t]!, model.joined.indptr[t + 1]!)));
+    for (const t of [0, 17, 311]) {
+      const target = { categories: [...traderCategorySets[t]!], market: markets[t]!, joined: rowsOf(t) };
+      const fast = similarTraders(target, { categorySets: traderCategorySets, markets, lastActiveAt }, model.joined, 10, t);
+      // The naive definition: Jaccard over {categories} ∪ {market} ∪ {joined products}, every trader, one sort.
+      const key = (u: number) => new Set<string>([...[...traderCategorySets[u]!].map((c) => `c:${c}`), `m:${markets[u]}`, ...[...rowsOf(u)].map((p) => `p:${p}`)]);
+      const mine = key(t);
+      const naive = markets
+        .map((_, u) => ({ trader: u, similarity: jaccard(mine, key(u)) }))
+        .filter((n) => n.trader !== t && n.similarity > 0)
+        .sort((a, b) => b.similarity - a.similarity || (lastActiveAt[b.trader] ?? 0) - (lastActiveAt[a.trader] ?? 0) || a.trader - b.trader)
+        .slice(0, 10);
+      expect(fast.map((n) => n.trader)).toEqual(naive.map((n) => n.trader));
+      expect(fast.map((n) => n.similarity)).toEqual(naive.map((n) => expect.closeTo(n.similarity, 12)));
+    }
+  });
+});
