@@ -154,9 +154,9 @@ describe('cs.ml', () => {
   });
 
   it('a trader may not train, preview or read the admin reports (ApiError 403); preview of an unknown email is 404', async () => {
-    for (const call of [trader.ml.train(), trader.ml.preview({ email: traderEmail }), trader.ml.health(), trader.ml.models(), trader.ml.experiments()]) {
-      expect(await rejection(call)).toMatchObject({ status: 403 });
-    }
+    // Each call starts only when awaited: a rejection left pending would be unhandled.
+    const calls = [() => trader.ml.train(), () => trader.ml.preview({ email: traderEmail }), () => trader.ml.health(), () => trader.ml.models(), () => trader.ml.experiments()];
+    for (const call of calls) expect(await rejection(call())).toMatchObject({ status: 403 });
     expect(await rejection(admin.ml.preview({ email: 'nobody@example.co.zw' }))).toMatchObject({ status: 404 });
     expect(await rejection(admin.ml.preview({}))).toMatchObject({ status: 400 });
   });
