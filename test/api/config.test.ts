@@ -24,3 +24,18 @@ describe('configuration', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).databaseUrl).toBeUndefined();
   });
 });
+
+describe('.env.example', () => {
+  it('documents every variable the configuration reads, and loads as it stands', async () => {
+    const fs = await import('node:fs');
+    const source = fs.readFileSync('api/config.ts', 'utf8');
+    const example = fs.readFileSync('.env.example', 'utf8');
+    const read = [...source.matchAll(/^ {2}([A-Z_]+): z\./gm)].map((m) => m[1]!);
+    expect(read.length).toBeGreaterThan(20);
+    expect(read.filter((name) => !new RegExp(`^${name}=`, 'm').test(example))).toEqual([]);
+    const values = Object.fromEntries(
+      example.split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    expect(() => loadConfig(values)).not.toThrow();
+  });
+});
