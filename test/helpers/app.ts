@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -33,11 +34,26 @@ export async function freshApp(env: Record<string, string> = {}): Promise<Fastif
   return app;
 }
 
-/** The same, listening on a loopback port for the SDK and the CLI. */
+/**
+ * The same, listening on a loopback port for the SDK and the CLI. The port is chosen first so
+ * PUBLIC_URL is right: checkout and return URLs then point at this server, and a test can follow
+ * them as a browser would.
+ */
 export async function liveServer(env: Record<string, string> = {}): Promise<{ app: FastifyInstance; url: string }> {
-  const app = await freshApp(env);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  if (typeof address !== 'object' || !address) throw new Error('server has no address');
-  return { app, url: `http://127.0.0.1:${address.port}` };
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const app = await freshApp({ PUBLIC_URL: url, ...env });
+  await app.listen({ port, host: '127.0.0.1' });
+  return { app, url };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }

@@ -3,6 +3,7 @@
 // sandbox checkout like a browser, collects a QR pickup pass, and staff scan and redeem it. Plus the
 // idempotency of the money and stock calls (explicit keys, and responses lost on the way back),
 // paging with iterate(), and verifyFlutterwaveWebhook.
+import { liveServer } from '../helpers/app.ts';
 import { and, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
@@ -23,13 +24,13 @@ import {
 import { groups as groupsTable, idempotencyKeys, suppliers, users } from '../../api/db/schema.ts';
 import { resetDatabase } from '../helpers/db.ts';
 import { traderInput } from '../helpers/users.ts';
-import { lossyProxy, publicLiveServer } from './live-server.ts';
+import { lossyProxy } from './live-server.ts';
 import { rejection } from './stub-server.ts';
 
 let app: FastifyInstance;
 let url: string;
 beforeAll(async () => {
-  ({ app, url } = await publicLiveServer());
+  ({ app, url } = await liveServer());
 });
 beforeEach(async () => {
   await resetDatabase(app.ctx.database);

@@ -1,21 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
-import { freshApp } from '../helpers/app.ts';
-import { closedPort } from './stub-server.ts';
-
-/**
- * Like liveServer() (test/helpers/app.ts), but listening on a port chosen first so that PUBLIC_URL
- * is right: the sandbox's checkoutUrl and return URL then point at this server, and a test can
- * follow them like a browser would.
- */
-export async function publicLiveServer(env: Record<string, string> = {}): Promise<{ app: FastifyInstance; url: string }> {
-  const port = await closedPort();
-  const url = `http://127.0.0.1:${port}`;
-  const app = await freshApp({ PUBLIC_URL: url, ...env });
-  await app.listen({ port, host: '127.0.0.1' });
-  return { app, url };
-}
 
 export interface Forwarded {
   method: string;

@@ -1,5 +1,6 @@
 // examples/trader-journey.ts runs as its own process against a real server (sandbox payments):
 // it joins, pays through the checkout page, finalizes and, playing the admin, prints the pass.
+import { liveServer } from '../helpers/app.ts';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,6 @@ import { ConnectSphere, type RegisterRequest } from '@connectsphere/sdk';
 import { suppliers, users } from '../../api/db/schema.ts';
 import { resetDatabase } from '../helpers/db.ts';
 import { traderInput } from '../helpers/users.ts';
-import { publicLiveServer } from './live-server.ts';
 import { closedPort } from './stub-server.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -20,7 +20,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 let app: FastifyInstance;
 let url: string;
 beforeAll(async () => {
-  ({ app, url } = await publicLiveServer());
+  ({ app, url } = await liveServer());
 });
 beforeEach(async () => {
   await resetDatabase(app.ctx.database);
