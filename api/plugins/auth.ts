@@ -17,6 +17,8 @@ export interface AuthUser {
 declare module 'fastify' {
   interface FastifyRequest {
     user?: AuthUser;
+    /** The signed-in user's whole row, read once by the auth hook (GET /api/auth/me returns it). */
+    account?: typeof users.$inferSelect;
   }
 }
 
@@ -44,13 +46,11 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
     } catch {
       throw unauthorized('The access token is invalid or expired');
     }
-    const [row] = await ctx.db
-      .select({ id: users.id, email: users.email, name: users.name, role: users.role, active: users.active })
-      .from(users)
-      .where(eq(users.id, sub));
+    const [row] = await ctx.db.select().from(users).where(eq(users.id, sub));
     if (!row) throw unauthorized('The account no longer exists');
     if (!row.active) throw unauthorized('The account is deactivated');
     request.user = { id: row.id, email: row.email, name: row.name, role: row.role };
+    request.account = row;
     if (contract.roles && !contract.roles.includes(row.role)) {
       throw forbidden(`This needs the role ${contract.roles.join(' or ')}; you are ${row.role}`);
     }
