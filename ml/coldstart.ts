@@ -1,7 +1,7 @@
 // Cold start and behavioural adjustments: similar traders (Jaccard), cluster and preference-based
 // scores for traders without history, a bonus for new products, and decay for inactive traders.
 
-import { rowOf, type CsrMatrix } from './sparse.ts';
+import { rowOf, transpose, type CsrMatrix } from './sparse.ts';
 import { DAY_MS } from './time.ts';
 import type { ColdStartWeights } from './types.ts';
 
@@ -39,17 +39,58 @@ export interface Neighbor {
 }
 
 /**
+ * What the similarity search needs of the model's traders, built once per model: categories as
+ * bitmasks and markets as numbers (so the per-request scan is integer work), and the joined
+ * matrix both ways (trader → products, product → traders).
+ */
+export interface TraderSimilarityIndex {
+  masks: Int32Array;
+  /** False past 31 distinct categories, where the scan counts with the sets instead. */
+  exact: boolean;
+  markets: Int32Array;
+  bit: Map<string, number>;
+  marketId: Map<string, number>;
+  categorySets: readonly ReadonlySet<string>[];
+  lastActiveAt: ArrayLike<number>;
+  joined: CsrMatrix;
+  joiners: CsrMatrix;
+}
+
+export function buildSimilarityIndex(
+  traders: { categorySets: readonly ReadonlySet<string>[]; markets: readonly string[]; lastActiveAt: ArrayLike<number> },
+  joined: CsrMatrix,
+  joiners: CsrMatrix = transpose(joined),
+): TraderSimilarityIndex {
+  const bit = new Map<string, number>();
+  const marketId = new Map<string, number>();
+  const masks = new Int32Array(traders.markets.length);
+  const markets = new Int32Array(traders.markets.length);
+  for (let t = 0; t < traders.markets.length; t++) {
+    let mask = 0;
+    for (const c of traders.categorySets[t] ?? []) {
+      if (!bit.has(c)) bit.set(c, bit.size < 31 ? 1 << bit.size : 0);
+      mask |= bit.get(c)!;
+    }
+    masks[t] = mask;
+    const m = traders.markets[t]!;
+    if (!marketId.has(m)) marketId.set(m, marketId.size);
+    markets[t] = marketId.get(m)!;
+  }
+  return { masks, markets, bit, marketId, exact: bit.size <= 31, categorySets: traders.categorySets, lastActiveAt: traders.lastActiveAt, joined, joiners };
+}
+
+/** Whether trader `t` lists `category` (and is in market `market`, when one is given). */
+export function tradesIn(index: TraderSimilarityIndex, t: number, category: string, market?: number): boolean {
+  if (market !== undefined && index.markets[t] !== market) return false;
+  return index.exact ? (index.masks[t]! & (index.bit.get(category) ?? 0)) !== 0 : (index.categorySets[t]?.has(category) ?? false);
+}
+
+/**
  * The `count` traders most similar to the target by Jaccard similarity of their attribute sets:
  * preferred categories, market, and products joined. Ties go to the more recently active trader.
  */
-export function similarTraders(
-  target: SimilarityTarget,
-  traders: { categorySets: readonly ReadonlySet<string>[]; markets: readonly string[]; lastActiveAt: ArrayLike<number> },
-  joined: CsrMatrix,
-  count: number,
-  exclude: number | null = null,
-): Neighbor[] {
-  const index = attributeIndex(traders);
+export function similarTraders(target: SimilarityTarget, index: TraderSimilarityIndex, count: number, exclude: number | null = null): Neighbor[] {
+  const { categorySets, lastActiveAt } = index;
   const targetCats = new Set(target.categories);
   let targetMask = 0;
   for (const c of targetCats) targetMask |= index.bit.get(c) ?? 0;
@@ -57,19 +98,25 @@ export function similarTraders(
   const sizeA = targetCats.size + 1 + target.joined.size;
   const targetMarket = index.marketId.get(target.market) ?? -1;
   const out: Neighbor[] = [];
-  const { indptr, indices } = joined;
+  const { indptr } = index.joined;
+  // Products in common, counted from the joiners of the target's products (the inverted index):
+  // far fewer steps than looking up every trader's products in the target's set.
+  const shared = new Int32Array(index.masks.length);
+  const byProduct = index.joiners;
+  for (const p of target.joined) {
+    if (p < 0 || p >= byProduct.rows) continue;
+    for (let q = byProduct.indptr[p]!; q < byProduct.indptr[p + 1]!; q++) shared[byProduct.indices[q]!]!++;
+  }
   // Once `count` neighbours are kept, a trader less similar than the worst of them cannot enter.
   let floor = -1;
   for (let t = 0; t < index.masks.length; t++) {
     if (t === exclude) continue;
     const mask = index.masks[t]!;
-    let inter = index.exact ? popcount(mask & targetMask) : countShared(traders.categorySets[t] ?? EMPTY, targetCats);
+    let inter = index.exact ? popcount(mask & targetMask) : countShared(categorySets[t] ?? EMPTY, targetCats);
     if (index.markets[t] === targetMarket) inter++;
-    const start = indptr[t]!;
-    const end = indptr[t + 1]!;
-    if (target.joined.size > 0) for (let p = start; p < end; p++) if (target.joined.has(indices[p]!)) inter++;
+    inter += shared[t]!;
     if (inter === 0) continue;
-    const sizeB = (index.exact ? popcount(mask) : (traders.categorySets[t] ?? EMPTY).size) + 1 + (end - start);
+    const sizeB = (index.exact ? popcount(mask) : (categorySets[t] ?? EMPTY).size) + 1 + (indptr[t + 1]! - indptr[t]!);
     const similarity = inter / (sizeA + sizeB - inter);
     if (similarity < floor) continue;
     out.push({ trader: t, similarity });
@@ -86,48 +133,8 @@ export function similarTraders(
   return out.slice(0, count);
 
   function byNeighborRank(a: Neighbor, b: Neighbor) {
-    return (
-      b.similarity - a.similarity ||
-      ((traders.lastActiveAt[b.trader] ?? 0) || 0) - ((traders.lastActiveAt[a.trader] ?? 0) || 0) ||
-      a.trader - b.trader
-    );
+    return b.similarity - a.similarity || ((lastActiveAt[b.trader] ?? 0) || 0) - ((lastActiveAt[a.trader] ?? 0) || 0) || a.trader - b.trader;
   }
-}
-
-interface AttributeIndex {
-  /** Each trader's categories as a bitmask, and market as a number: integer work in the scan. */
-  masks: Int32Array;
-  /** False past 31 distinct categories, where the scan counts with the sets instead. */
-  exact: boolean;
-  markets: Int32Array;
-  bit: Map<string, number>;
-  marketId: Map<string, number>;
-}
-
-// Built once per model (the trader arrays are the model's own), not once per request.
-const attributeIndexes = new WeakMap<object, AttributeIndex>();
-
-function attributeIndex(traders: { categorySets: readonly ReadonlySet<string>[]; markets: readonly string[] }): AttributeIndex {
-  const cached = attributeIndexes.get(traders.categorySets);
-  if (cached) return cached;
-  const bit = new Map<string, number>();
-  const marketId = new Map<string, number>();
-  const masks = new Int32Array(traders.markets.length);
-  const markets = new Int32Array(traders.markets.length);
-  for (let t = 0; t < traders.markets.length; t++) {
-    let mask = 0;
-    for (const c of traders.categorySets[t] ?? []) {
-      if (!bit.has(c)) bit.set(c, bit.size < 31 ? 1 << bit.size : 0);
-      mask |= bit.get(c)!;
-    }
-    masks[t] = mask;
-    const m = traders.markets[t]!;
-    if (!marketId.has(m)) marketId.set(m, marketId.size);
-    markets[t] = marketId.get(m)!;
-  }
-  const index = { masks, markets, bit, marketId, exact: bit.size <= 31 };
-  attributeIndexes.set(traders.categorySets, index);
-  return index;
 }
 
 function countShared(a: ReadonlySet<string>, b: ReadonlySet<string>): number {

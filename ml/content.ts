@@ -1,6 +1,6 @@
 // Content-based scores: cosine between a trader's profile in TF-IDF space and each product's vector.
 
-import { denseDot, sparseDot, type SparseVector } from './sparse.ts';
+import { sparseDot, type SparseVector } from './sparse.ts';
 import { textVector, type TfidfModel } from './tfidf.ts';
 
 export interface WeightedProduct {
@@ -55,9 +55,14 @@ function scaleToUnit(v: Float64Array): Float64Array {
 export function contentScores(profile: Float64Array | null, productVectors: readonly SparseVector[]): Float64Array {
   const out = new Float64Array(productVectors.length);
   if (!profile) return out;
-  productVectors.forEach((v, j) => {
-    out[j] = denseDot(profile, v);
-  });
+  // Runs over the whole catalog on every request, so kept to plain typed-array reads: every index
+  // is below the vocabulary size, which is the profile's length.
+  for (let j = 0; j < productVectors.length; j++) {
+    const { indices, values } = productVectors[j]!;
+    let s = 0;
+    for (let i = 0; i < indices.length; i++) s += profile[indices[i]!]! * values[i]!;
+    out[j] = s;
+  }
   return out;
 }
 

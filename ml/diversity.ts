@@ -24,7 +24,7 @@ export function diversify<T>(items: readonly T[], options: DiversifyOptions<T>):
   if (limit <= 0) return [];
   const cap = options.maxPerCategory ?? Math.ceil(limit / 3);
   const lambda = options.lambda ?? 0.8;
-  const pool = [...items].sort((a, b) => score(b) - score(a)).slice(0, limit * (options.poolFactor ?? 5));
+  const pool = topByScore(items, score, limit * (options.poolFactor ?? 5));
   const chosen: T[] = [];
   const perCategory = new Map<string, number>();
   const maxSim = new Float64Array(pool.length);
@@ -59,4 +59,26 @@ export function diversify<T>(items: readonly T[], options: DiversifyOptions<T>):
     }
   }
   return chosen;
+}
+
+/**
+ * The best `k` items by score, best first, ties in input order: what a stable sort then slice(0, k)
+ * gives, without sorting every open group to keep a few dozen.
+ */
+export function topByScore<T>(items: readonly T[], score: (item: T) => number, k: number): T[] {
+  const top: T[] = [];
+  const scores: number[] = [];
+  for (const item of items) {
+    const s = score(item);
+    if (top.length >= k && !(s > scores[k - 1]!)) continue;
+    let i = top.length;
+    while (i > 0 && scores[i - 1]! < s) i--;
+    top.splice(i, 0, item);
+    scores.splice(i, 0, s);
+    if (top.length > k) {
+      top.pop();
+      scores.pop();
+    }
+  }
+  return top;
 }

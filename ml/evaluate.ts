@@ -2,7 +2,7 @@
 // popularity baseline.
 
 import { Rng } from './random.ts';
-import { createSession, scoreCandidates } from './scoring.ts';
+import { createSession, scoreCandidateArrays } from './scoring.ts';
 import { toMillis } from './time.ts';
 import type { TrainedModel } from './trained-model.ts';
 import type { Dataset, EvaluationReport, InteractionKind, RankingMetrics, Timestamp } from './types.ts';
@@ -166,7 +166,8 @@ export function evaluateModel(
     if (relevant.size === 0) continue;
     const candidates = excludeSeen ? all.filter((j) => !seen.has(j)) : all;
     const hybrid = new Float64Array(m);
-    for (const s of scoreCandidates(session, candidates)) hybrid[s.product] = s.score;
+    const fused = scoreCandidateArrays(session, candidates);
+    candidates.forEach((j, i) => (hybrid[j] = fused.scores[i]!));
     const scores: Record<Ranker, ArrayLike<number>> = {
       popularity: model.popularity,
       cf: session.components.cf ?? model.popularity,

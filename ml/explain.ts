@@ -1,5 +1,6 @@
 // Human reasons for a scored product, ordered by how much the matching component contributed.
 
+import { tradesIn } from './coldstart.ts';
 import { mostSimilarInHistory } from './content.ts';
 import { categoryLabel, plural } from './format.ts';
 import type { ScoredProduct, ScoringSession } from './scoring.ts';
@@ -20,12 +21,12 @@ export function marketJoiners(session: ScoringSession, product: number): { sameM
   if (product >= session.catalog.modelSize) return { sameMarketCategory: 0, total: 0 };
   const row = rowOf(model.derived.joinersByProduct, product);
   const category = session.catalog.categories[product] ?? '';
+  const index = model.derived.similarity;
+  const market = index.marketId.get(session.trader.profile.market) ?? -1;
   let count = 0;
   for (let q = 0; q < row.indices.length; q++) {
     const t = row.indices[q]!;
-    if (t === session.trader.index) continue;
-    const profile = model.traders.profiles[t];
-    if (profile && profile.market === session.trader.profile.market && profile.categories.includes(category)) count++;
+    if (t !== session.trader.index && tradesIn(index, t, category, market)) count++;
   }
   return { sameMarketCategory: count, total: row.indices.length };
 }

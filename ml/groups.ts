@@ -7,6 +7,7 @@
 import type { Reason } from './explain.ts';
 import { formatMoney, plural } from './format.ts';
 import { DAY_MS, toMillis } from './time.ts';
+import type { TrainedModel } from './trained-model.ts';
 import type { GeoPoint, Group, GroupWeights, MarketCoordinates, TraderProfile } from './types.ts';
 
 export const DEFAULT_GROUP_WEIGHTS: GroupWeights = { product: 0.55, budget: 0.15, distance: 0.15, urgency: 0.1, social: 0.05 };
@@ -68,19 +69,74 @@ export function socialSignal(sameMarketParticipants: number, similarParticipants
 }
 
 export interface GroupScoringContext {
-  traderId: string | null;
   profile: TraderProfile;
   now: number;
   marketCoordinates: MarketCoordinates;
   weights: GroupWeights;
   distanceScaleKm: number;
   urgentDays: number;
-  /** Units the trader usually takes of this product. */
-  typicalQuantity: (productId: string) => number;
-  /** Market of a participant, if known. */
-  participantMarket: (traderId: string) => string | null;
-  /** Whether a participant is one of the trader's similar traders. */
-  isSimilarTrader: (traderId: string) => boolean;
+}
+
+/** Participants other than the trader: from the trader's market, and among their similar traders. */
+export interface ParticipantCounts {
+  sameMarket: number;
+  similar: number;
+}
+
+/** A list of groups resolved against one model. */
+export interface GroupTable {
+  /** Each group's product as a model product index, -1 when the model does not know it. */
+  product: Int32Array;
+  /** Each group's participants as model trader indices; traders the model does not know are left out. */
+  participants: Int32Array[];
+}
+
+// Per list of groups, per model: the same open groups are scored by every request until they are
+// rebuilt, so their ids are resolved to model indices once, not on each request.
+const groupTables = new WeakMap<readonly Group[], WeakMap<TrainedModel, GroupTable>>();
+
+export function groupTable(model: TrainedModel, groups: readonly Group[]): GroupTable {
+  let byModel = groupTables.get(groups);
+  if (!byModel) groupTables.set(groups, (byModel = new WeakMap()));
+  let table = byModel.get(model);
+  if (!table) {
+    const { traderIndex, productIndex } = model.derived;
+    table = {
+      product: Int32Array.from(groups, (g) => productIndex.get(g.productId) ?? -1),
+      participants: groups.map((g) => {
+        const known: number[] = [];
+        for (const id of g.participantIds ?? []) {
+          const t = traderIndex.get(id);
+          if (t !== undefined) known.push(t);
+        }
+        return Int32Array.from(known);
+      }),
+    };
+    byModel.set(model, table);
+  }
+  return table;
+}
+
+/**
+ * Counts a group's participants (model indices) in the trader's market (a similarity-index market
+ * id, -1 when unknown) and among their similar traders, leaving out the trader themself.
+ */
+export function countParticipants(
+  participants: Int32Array,
+  self: number | null,
+  market: number,
+  markets: Int32Array,
+  similar: ReadonlySet<number>,
+): ParticipantCounts {
+  let sameMarket = 0;
+  let similarCount = 0;
+  for (let q = 0; q < participants.length; q++) {
+    const t = participants[q]!;
+    if (t === self) continue;
+    if (markets[t] === market) sameMarket++;
+    if (similar.has(t)) similarCount++;
+  }
+  return { sameMarket, similar: similarCount };
 }
 
 export interface GroupFacts {
@@ -94,8 +150,7 @@ export interface GroupFacts {
 export interface GroupSignals {
   signals: { budget: number; distance: number; urgency: number; social: number };
   facts: GroupFacts;
-  /** Reasons with weight = signal × the component's weight (× the product score gives the contribution). */
-  reasons: Reason[];
+  participants: ParticipantCounts;
 }
 
 function pickupPoint(group: Group, markets: MarketCoordinates): GeoPoint | null {
@@ -111,16 +166,57 @@ function closesInText(days: number): string {
   return `closes in ${plural(Math.round(days), 'day')}`;
 }
 
-export function groupSignals(group: Group, ctx: GroupScoringContext): GroupSignals {
-  const w = ctx.weights;
-  const reasons: Reason[] = [];
+/**
+ * The numbers only: this runs for every open group on every request, so it builds no text
+ * (groupReasons does, for the few groups that are shown).
+ */
+/** What the caller knows of the trader and this group: their usual quantity of its product, and who is in. */
+export interface GroupTraderFacts {
+  typicalQuantity: number;
+  participants: ParticipantCounts;
+}
+
+export function groupSignals(group: Group, known: GroupTraderFacts, ctx: GroupScoringContext): GroupSignals {
   const profile = ctx.profile;
 
   // Budget: the cost of the trader's typical order at this group's price.
-  const quantity = Math.max(1, ctx.typicalQuantity(group.productId));
+  const quantity = Math.max(1, known.typicalQuantity);
   const cost = group.unitPrice * quantity;
   const sameCurrency = (group.currency ?? 'USD') === (profile.currency ?? 'USD');
   const budget = sameCurrency ? budgetFit(cost, profile.budgetMin, profile.budgetMax) : 0.5;
+
+  // Distance from the trader's market to the pickup point.
+  const from = ctx.marketCoordinates[profile.market] ?? null;
+  const to = pickupPoint(group, ctx.marketCoordinates);
+  const km = from && to ? haversineKm(from, to) : null;
+  const distance = km === null ? 0.5 : distanceSignal(km, ctx.distanceScaleKm);
+
+  // Urgency: closing soon, close to MOQ.
+  const closesInDays = (toMillis(group.deadline) - ctx.now) / DAY_MS;
+  const unitsToMoq = Math.max(0, group.moq - group.committedQty);
+  const urgency = urgencySignal(closesInDays, group.moq, group.committedQty, ctx.urgentDays);
+
+  // Who is already in.
+  const { participants } = known;
+  const { sameMarket, similar } = participants;
+  const social = socialSignal(sameMarket, similar);
+
+  return {
+    signals: { budget, distance, urgency, social },
+    facts: { distanceKm: km, closesInDays, unitsToMoq, estimatedCost: cost, typicalQuantity: quantity },
+    participants,
+  };
+}
+
+/** Reasons with weight = signal × the component's weight (× the product score gives the contribution). */
+export function groupReasons(group: Group, gs: GroupSignals, ctx: Pick<GroupScoringContext, 'profile' | 'weights' | 'urgentDays'>): Reason[] {
+  const w = ctx.weights;
+  const profile = ctx.profile;
+  const { budget, distance, urgency, social } = gs.signals;
+  const { distanceKm: km, closesInDays, unitsToMoq, estimatedCost: cost, typicalQuantity: quantity } = gs.facts;
+  const reasons: Reason[] = [];
+
+  const sameCurrency = (group.currency ?? 'USD') === (profile.currency ?? 'USD');
   const range = `${formatMoney(profile.budgetMin, profile.currency)}-${formatMoney(profile.budgetMax, profile.currency)}`;
   if (sameCurrency && cost >= profile.budgetMin && cost <= profile.budgetMax) {
     reasons.push({ text: `fits your ${range} budget`, weight: w.budget * budget, component: 'budget' });
@@ -132,11 +228,6 @@ export function groupSignals(group: Group, ctx: GroupScoringContext): GroupSigna
     });
   }
 
-  // Distance from the trader's market to the pickup point.
-  const from = ctx.marketCoordinates[profile.market] ?? null;
-  const to = pickupPoint(group, ctx.marketCoordinates);
-  const km = from && to ? haversineKm(from, to) : null;
-  const distance = km === null ? 0.5 : distanceSignal(km, ctx.distanceScaleKm);
   if (km !== null) {
     const text =
       group.pickupMarket === profile.market && km < 1
@@ -145,10 +236,6 @@ export function groupSignals(group: Group, ctx: GroupScoringContext): GroupSigna
     reasons.push({ text, weight: w.distance * distance, component: 'distance' });
   }
 
-  // Urgency: closing soon, close to MOQ.
-  const closesInDays = (toMillis(group.deadline) - ctx.now) / DAY_MS;
-  const unitsToMoq = Math.max(0, group.moq - group.committedQty);
-  const urgency = urgencySignal(closesInDays, group.moq, group.committedQty, ctx.urgentDays);
   const uw = w.urgency * urgency;
   if (unitsToMoq > 0 && unitsToMoq <= Math.max(3, Math.ceil(group.moq * 0.25))) {
     reasons.push({ text: `${plural(unitsToMoq, 'unit')} to MOQ`, weight: uw, component: 'urgency' });
@@ -161,24 +248,11 @@ export function groupSignals(group: Group, ctx: GroupScoringContext): GroupSigna
     if (left > 0 && left <= Math.max(quantity, 5)) reasons.push({ text: `only ${plural(left, 'unit')} left`, weight: uw * 0.8, component: 'urgency' });
   }
 
-  // Who is already in.
-  let sameMarket = 0;
-  let similar = 0;
-  for (const id of group.participantIds ?? []) {
-    if (id === ctx.traderId) continue;
-    if (ctx.participantMarket(id) === profile.market) sameMarket++;
-    if (ctx.isSimilarTrader(id)) similar++;
-  }
-  const social = socialSignal(sameMarket, similar);
+  const { sameMarket, similar } = gs.participants;
   if (similar > 0) {
     reasons.push({ text: `${plural(similar, 'trader')} like you ${similar === 1 ? 'is' : 'are'} in this group`, weight: w.social * social, component: 'social' });
   } else if (sameMarket > 0) {
     reasons.push({ text: `${plural(sameMarket, 'trader')} from ${profile.market} already joined`, weight: w.social * social, component: 'social' });
   }
-
-  return {
-    signals: { budget, distance, urgency, social },
-    facts: { distanceKm: km, closesInDays, unitsToMoq, estimatedCost: cost, typicalQuantity: quantity },
-    reasons,
-  };
+  return reasons;
 }

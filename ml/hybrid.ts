@@ -23,9 +23,7 @@ export function minMaxNormalize(values: ArrayLike<number>, candidates: readonly 
   }
   const span = max - min;
   if (!(span > 1e-12)) return out;
-  candidates.forEach((c, i) => {
-    out[i] = ((values[c] ?? 0) - min) / span;
-  });
+  for (let i = 0; i < candidates.length; i++) out[i] = ((values[candidates[i]!] ?? 0) - min) / span;
   return out;
 }
 
@@ -47,26 +45,43 @@ export interface FusedCandidate {
   signals: Partial<Record<ComponentName, number>>;
 }
 
-/**
- * Normalizes each component over the candidates and sums weight × normalized value. Returns one entry
- * per candidate, in candidate order, with each component's contribution and normalized signal.
- */
-export function fuse(components: ComponentValues, weights: ComponentWeights, candidates: readonly number[]): FusedCandidate[] {
+/** Fused scores of a candidate list, kept as arrays: serving reads every score but details few. */
+export interface Fusion {
+  /** score[i] = Σ weight × normalized value of candidates[i]. */
+  scores: Float64Array;
+  /** Each weighted component, min-max normalized over the candidates. */
+  normalized: Map<ComponentName, Float64Array>;
+  weights: ComponentWeights;
+}
+
+/** Normalizes each weighted component over the candidates and sums weight × normalized value. */
+export function fuseScores(components: ComponentValues, weights: ComponentWeights, candidates: readonly number[]): Fusion {
   const normalized = new Map<ComponentName, Float64Array>();
+  const scores = new Float64Array(candidates.length);
   for (const [name, values] of Object.entries(components) as [ComponentName, ArrayLike<number> | undefined][]) {
-    if (values && (weights[name] ?? 0) > 0) normalized.set(name, minMaxNormalize(values, candidates));
+    const w = weights[name] ?? 0;
+    if (!values || !(w > 0)) continue;
+    const norm = minMaxNormalize(values, candidates);
+    normalized.set(name, norm);
+    for (let i = 0; i < norm.length; i++) scores[i]! += w * norm[i]!;
   }
-  return candidates.map((_, i) => {
-    const contributions: Partial<Record<ComponentName, number>> = {};
-    const signals: Partial<Record<ComponentName, number>> = {};
-    let score = 0;
-    for (const [name, norm] of normalized) {
-      const signal = norm[i] ?? 0;
-      const contribution = (weights[name] ?? 0) * signal;
-      signals[name] = signal;
-      contributions[name] = contribution;
-      score += contribution;
-    }
-    return { score, contributions, signals };
-  });
+  return { scores, normalized, weights };
+}
+
+/** One candidate's score with each component's contribution and normalized signal. */
+export function fusedCandidate(fusion: Fusion, i: number): FusedCandidate {
+  const contributions: Partial<Record<ComponentName, number>> = {};
+  const signals: Partial<Record<ComponentName, number>> = {};
+  for (const [name, norm] of fusion.normalized) {
+    const signal = norm[i] ?? 0;
+    signals[name] = signal;
+    contributions[name] = (fusion.weights[name] ?? 0) * signal;
+  }
+  return { score: fusion.scores[i] ?? 0, contributions, signals };
+}
+
+/** fuseScores with every candidate's detail, in candidate order. */
+export function fuse(components: ComponentValues, weights: ComponentWeights, candidates: readonly number[]): FusedCandidate[] {
+  const fusion = fuseScores(components, weights, candidates);
+  return candidates.map((_, i) => fusedCandidate(fusion, i));
 }

@@ -24,6 +24,8 @@ export { fuse, minMaxNormalize, normalizeWeights, DEFAULT_HYBRID_WEIGHTS } from 
 export {
   jaccard,
   similarTraders,
+  buildSimilarityIndex,
+  type TraderSimilarityIndex,
   neighborScores,
   categoryMatchScores,
   freshness,
@@ -34,7 +36,10 @@ export {
 export { diversify, type DiversifyOptions } from './diversity.ts';
 export {
   groupEligibility,
+  groupReasons,
   groupSignals,
+  groupTable,
+  countParticipants,
   haversineKm,
   budgetFit,
   distanceSignal,

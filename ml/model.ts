@@ -17,12 +17,12 @@ import {
   preferenceVector,
   type FeatureSpec,
 } from './features.ts';
-import { DEFAULT_GROUP_WEIGHTS, groupEligibility, groupSignals } from './groups.ts';
+import { countParticipants, DEFAULT_GROUP_WEIGHTS, groupEligibility, groupReasons, groupSignals, groupTable } from './groups.ts';
 import { DEFAULT_HYBRID_WEIGHTS } from './hybrid.ts';
 import { chooseK, distinctCount, kMeans, sampledSilhouetteScore } from './kmeans.ts';
 import { nmf } from './nmf.ts';
 import { decayedPopularity } from './popularity.ts';
-import { createSession, scoreCandidates, type ScoredProduct, type ScoringOptions, type ScoringSession } from './scoring.ts';
+import { createSession, scoreCandidateArrays, scoreCandidates, scoredProduct, type ScoringOptions, type ScoringSession } from './scoring.ts';
 import { mapValues, rowOf, sparseDot, transpose } from './sparse.ts';
 import { DEFAULT_FIELD_WEIGHTS, fitTfidf } from './tfidf.ts';
 import { isoOrNull, toMillis } from './time.ts';
@@ -542,65 +542,54 @@ export function recommend(model: TrainedModel, trader: TraderContext, groups: re
   const now = session.now;
   const joinedGroupIds = new Set(trader.joinedGroupIds ?? []);
   const traderId = session.trader.id;
-  const eligible = groups.filter((g) => groupEligibility(g, traderId, joinedGroupIds, now) === 'eligible');
+  // Positions in `groups` of the ones the trader could join.
+  const eligible: number[] = [];
+  groups.forEach((g, i) => {
+    if (groupEligibility(g, traderId, joinedGroupIds, now) === 'eligible') eligible.push(i);
+  });
   if (eligible.length === 0) return [];
 
   // Product scores are normalized over the whole catalog for this trader, so a group's score does
-  // not depend on which other groups happen to be open.
-  const catalogIndices = Array.from({ length: session.catalog.size }, (_, j) => j);
-  const scored = new Map<number, ScoredProduct>(scoreCandidates(session, catalogIndices).map((s) => [s.product, s]));
+  // not depend on which other groups happen to be open. Kept as arrays (catalog index = position):
+  // only the groups finally shown get their contributions and reasons spelled out.
+  const products = scoreCandidateArrays(session, session.catalog.all);
 
-  const anyParticipants = eligible.some((g) => (g.participantIds?.length ?? 0) > 0);
-  const similar = anyParticipants ? new Set(session.neighbors().map((n) => model.traders.ids[n.trader]!)) : new Set<string>();
+  const table = groupTable(model, groups);
+  const anyParticipants = eligible.some((i) => table.participants[i]!.length > 0);
+  const similar = anyParticipants ? new Set(session.neighbors().map((n) => n.trader)) : new Set<number>();
+  const { markets, marketId } = model.derived.similarity;
+  const market = marketId.get(session.trader.profile.market) ?? -1;
   const weights: GroupWeights = { ...DEFAULT_GROUP_WEIGHTS, ...options.groupWeights };
   const ctx = {
-    traderId,
     profile: session.trader.profile,
     now,
     marketCoordinates: options.marketCoordinates ?? {},
     weights,
     distanceScaleKm: options.distanceScaleKm ?? 5,
     urgentDays: options.urgentDays ?? 3,
-    typicalQuantity: (productId: string) => {
-      const j = session.catalog.index.get(productId);
-      if (j === undefined) return 1;
-      const own = session.trader.joined.get(j);
-      if (own !== undefined && own > 0) return own;
-      const typical = session.catalog.typicalQuantity[j] ?? Number.NaN;
-      return typical > 0 ? Math.round(typical) : 1;
-    },
-    participantMarket: (id: string) => {
-      const t = model.derived.traderIndex.get(id);
-      return t !== undefined ? (model.traders.profiles[t]?.market ?? null) : null;
-    },
-    isSimilarTrader: (id: string) => similar.has(id),
+  };
+  /** Units the trader usually takes of catalog product j: their own, else the catalog's, else 1. */
+  const typicalQuantity = (j: number | null) => {
+    if (j === null) return 1;
+    const own = session.trader.joined.get(j);
+    if (own !== undefined && own > 0) return own;
+    const typical = session.catalog.typicalQuantity[j] ?? Number.NaN;
+    return typical > 0 ? Math.round(typical) : 1;
   };
 
-  const items = eligible.map((group) => {
-    const j = session.catalog.index.get(group.productId) ?? null;
-    const product = j !== null ? scored.get(j) : undefined;
-    const gs = groupSignals(group, ctx);
-    // score = productScore × (w.product + Σ w_g · signal_g): group facts adjust a product's score up
-    // or down but cannot lift an irrelevant product. Split into additive contributions:
-    // w.product × each product component, and productScore × w_g × signal_g for each group signal.
-    const productScore = product?.score ?? 0;
-    const contributions: Explanation['contributions'] = {};
-    const signals: Explanation['signals'] = {};
-    let score = 0;
-    if (product) {
-      for (const [name, c] of Object.entries(product.contributions) as [ComponentName, number][]) {
-        contributions[name] = weights.product * c;
-        score += weights.product * c;
-      }
-      Object.assign(signals, product.signals);
-    }
-    for (const name of ['budget', 'distance', 'urgency', 'social'] as const) {
-      const c = productScore * weights[name] * gs.signals[name];
-      contributions[name] = c;
-      signals[name] = gs.signals[name];
-      score += c;
-    }
-    return { group, j, product, gs, score, contributions, signals, category: j !== null ? (session.catalog.categories[j] ?? '') : '' };
+  // score = productScore × (w.product + Σ w_g · signal_g): group facts adjust a product's score up
+  // or down but cannot lift an irrelevant product.
+  const items = eligible.map((i) => {
+    const group = groups[i]!;
+    // Model products keep their index in the catalog; only products listed since need a lookup.
+    const modelIndex = table.product[i]!;
+    const j = modelIndex >= 0 ? modelIndex : (session.catalog.index.get(group.productId) ?? null);
+    const productScore = j !== null ? products.scores[j]! : 0;
+    const participants = countParticipants(table.participants[i]!, session.trader.index, market, markets, similar);
+    const gs = groupSignals(group, { typicalQuantity: typicalQuantity(j), participants }, ctx);
+    const s = gs.signals;
+    const score = productScore * (weights.product + weights.budget * s.budget + weights.distance * s.distance + weights.urgency * s.urgency + weights.social * s.social);
+    return { group, j, gs, score, category: j !== null ? (session.catalog.categories[j] ?? '') : '' };
   });
 
   const div = options.diversity ?? true;
@@ -623,17 +612,30 @@ export function recommend(model: TrainedModel, trader: TraderContext, groups: re
 
   const maxReasons = options.maxReasons ?? 4;
   return chosen.map((x, i) => {
-    const productScore = x.product?.score ?? 0;
+    // The score split into additive contributions: w.product × each product component, and
+    // productScore × w_g × signal_g for each group signal.
+    const product = x.j !== null ? scoredProduct(products, x.j) : null;
+    const productScore = product?.score ?? 0;
+    const contributions: Explanation['contributions'] = {};
+    const signals: Explanation['signals'] = {};
+    if (product) {
+      for (const [name, c] of Object.entries(product.contributions) as [ComponentName, number][]) contributions[name] = weights.product * c;
+      Object.assign(signals, product.signals);
+    }
+    for (const name of ['budget', 'distance', 'urgency', 'social'] as const) {
+      contributions[name] = productScore * weights[name] * x.gs.signals[name];
+      signals[name] = x.gs.signals[name];
+    }
     const reasons: Reason[] = [
-      ...(x.product ? productReasons(session, x.product).map((r) => ({ ...r, weight: r.weight * weights.product })) : []),
-      ...x.gs.reasons.map((r) => ({ ...r, weight: r.weight * productScore })),
+      ...(product ? productReasons(session, product).map((r) => ({ ...r, weight: r.weight * weights.product })) : []),
+      ...groupReasons(x.group, x.gs, ctx).map((r) => ({ ...r, weight: r.weight * productScore })),
     ];
     return {
       groupId: x.group.id,
       productId: x.group.productId,
       rank: i + 1,
       score: x.score,
-      explanation: buildExplanation(session, x.contributions, x.signals, reasons, x.j, maxReasons),
+      explanation: buildExplanation(session, contributions, signals, reasons, x.j, maxReasons),
       facts: x.gs.facts,
     };
   });
@@ -659,11 +661,11 @@ export function scoreProducts(
 ): ProductScore[] {
   const session = createSession(model, toContext(trader), options);
   const { catalog } = session;
-  let candidates: number[];
+  let candidates: readonly number[];
   if (options.productIds) {
     candidates = [...new Set(options.productIds.map((id) => catalog.index.get(id)).filter((j): j is number => j !== undefined))].sort((a, b) => a - b);
   } else {
-    candidates = Array.from({ length: catalog.size }, (_, j) => j);
+    candidates = catalog.all;
   }
   if (options.excludeInteracted) {
     const seen = new Set(session.trader.history.map((h) => h.product));

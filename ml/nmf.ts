@@ -205,10 +205,12 @@ export function predictRow(user: ArrayLike<number>, itemFactors: Matrix): Float6
   const Hr = matrixRows(itemFactors);
   const out = new Float64Array(Hr.length);
   const k = itemFactors.columns;
+  // A typed copy of the user's factors: the inner loop then reads one array kind only.
+  const u = Float64Array.from({ length: k }, (_, f) => user[f] ?? 0);
   for (let j = 0; j < Hr.length; j++) {
     const h = Hr[j]!;
     let s = 0;
-    for (let f = 0; f < k; f++) s += (user[f] ?? 0) * h[f]!;
+    for (let f = 0; f < k; f++) s += u[f]! * h[f]!;
     out[j] = s;
   }
   return out;

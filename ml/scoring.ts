@@ -14,7 +14,17 @@ import {
 } from './coldstart.ts';
 import { contentProfile, contentScores, type WeightedProduct } from './content.ts';
 import { COMMITMENT_KINDS, preferenceVector } from './features.ts';
-import { DEFAULT_HYBRID_WEIGHTS, fuse, minMaxNormalize, normalizeWeights, type ComponentValues, type ComponentWeights, type FusedCandidate } from './hybrid.ts';
+import {
+  DEFAULT_HYBRID_WEIGHTS,
+  fusedCandidate,
+  fuseScores,
+  minMaxNormalize,
+  normalizeWeights,
+  type ComponentValues,
+  type ComponentWeights,
+  type FusedCandidate,
+  type Fusion,
+} from './hybrid.ts';
 import { nearestCentroid } from './kmeans.ts';
 import { foldIn, matrixRows, predictRow } from './nmf.ts';
 import type { SparseVector } from './sparse.ts';
@@ -47,9 +57,25 @@ export interface Catalog {
   typicalQuantity: ArrayLike<number>;
   vectors: SparseVector[];
   index: Map<string, number>;
+  /** Every catalog index in order (0 … size − 1): the candidates when scoring the whole catalog. */
+  all: readonly number[];
 }
 
+// Per list of extra products, per model: serving passes the same list (the open groups' products)
+// on every request until the open groups are rebuilt, so the extended catalog is built once.
+const extendedCatalogs = new WeakMap<readonly Product[], WeakMap<TrainedModel, Catalog>>();
+
+/** The model's products plus the ones in `extra` it was not trained on. */
 export function buildCatalog(model: TrainedModel, extra: readonly Product[] = []): Catalog {
+  if (extra.length === 0) return extendCatalog(model, []);
+  let byModel = extendedCatalogs.get(extra);
+  if (!byModel) extendedCatalogs.set(extra, (byModel = new WeakMap()));
+  let catalog = byModel.get(model);
+  if (!catalog) byModel.set(model, (catalog = extendCatalog(model, extra)));
+  return catalog;
+}
+
+function extendCatalog(model: TrainedModel, extra: readonly Product[]): Catalog {
   const p = model.products;
   const fresh = extra.filter((x) => !model.derived.productIndex.has(x.id));
   if (fresh.length === 0) {
@@ -65,6 +91,7 @@ export function buildCatalog(model: TrainedModel, extra: readonly Product[] = []
       typicalQuantity: p.typicalQuantity,
       vectors: model.tfidf.vectors,
       index: model.derived.productIndex,
+      all: model.derived.productOrder,
     };
   }
   const ids = [...p.ids, ...fresh.map((x) => x.id)];
@@ -82,6 +109,7 @@ export function buildCatalog(model: TrainedModel, extra: readonly Product[] = []
     typicalQuantity: Float64Array.from([...p.typicalQuantity, ...fresh.map(() => Number.NaN)]),
     vectors: [...model.tfidf.vectors, ...fresh.map((x) => transformTfidf(model.tfidf, x))],
     index,
+    all: Array.from({ length: ids.length }, (_, j) => j),
   };
 }
 
@@ -207,12 +235,7 @@ export function createSession(model: TrainedModel, ctx: TraderContext, options: 
   const neighbors = () =>
     (neighborCache ??= similarTraders(
       { categories: trader.profile.categories, market: trader.profile.market, joined: new Set(trader.joined.keys()) },
-      {
-        categorySets: model.derived.traderCategorySets,
-        markets: model.derived.traderMarkets,
-        lastActiveAt: model.traders.lastActiveAt,
-      },
-      model.joined,
+      model.derived.similarity,
       p.coldStart.neighbors,
       trader.index,
     ));
@@ -274,23 +297,48 @@ export interface ScoredProduct extends FusedCandidate {
   product: number;
 }
 
+/** Scores of candidates (catalog indices) as arrays; detail one of them with scoredProduct(). */
+export interface CandidateScores extends Fusion {
+  candidates: readonly number[];
+  /** Freshness × normalized content similarity: the new-product signal. */
+  newProduct: Float64Array;
+  newProductBonus: number;
+  freshness: ArrayLike<number>;
+}
+
 /**
- * Fuses the components over the given candidates (catalog indices): min-max normalized per trader
- * over these candidates, weighted, plus the new-product bonus (freshness × content similarity).
+ * Fuses the components over the given candidates: min-max normalized per trader over these
+ * candidates, weighted, plus the new-product bonus (freshness × content similarity).
  */
-export function scoreCandidates(session: ScoringSession, candidates: readonly number[]): ScoredProduct[] {
-  const fused = fuse(session.components, session.weights, candidates);
+export function scoreCandidateArrays(session: ScoringSession, candidates: readonly number[]): CandidateScores {
+  const fusion = fuseScores(session.components, session.weights, candidates);
   const content = minMaxNormalize(session.components.content ?? [], candidates);
   const bonus = session.model.params.coldStart.newProductBonus;
-  return candidates.map((product, i) => {
-    const f = fused[i]!;
-    const fresh = session.freshness[product] ?? 0;
-    if (fresh > 0 && bonus > 0) {
-      const signal = fresh * (content[i] ?? 0);
-      f.signals.newProduct = signal;
-      f.contributions.newProduct = bonus * signal;
-      f.score += bonus * signal;
+  const newProduct = new Float64Array(candidates.length);
+  if (bonus > 0) {
+    for (let i = 0; i < candidates.length; i++) {
+      const fresh = session.freshness[candidates[i]!] ?? 0;
+      if (fresh > 0) {
+        newProduct[i] = fresh * content[i]!;
+        fusion.scores[i]! += bonus * newProduct[i]!;
+      }
     }
-    return { product, ...f };
-  });
+  }
+  return { ...fusion, candidates, newProduct, newProductBonus: bonus, freshness: session.freshness };
+}
+
+/** The i-th candidate with its contributions and signals. */
+export function scoredProduct(scores: CandidateScores, i: number): ScoredProduct {
+  const f = fusedCandidate(scores, i);
+  if (scores.newProductBonus > 0 && (scores.freshness[scores.candidates[i]!] ?? 0) > 0) {
+    f.signals.newProduct = scores.newProduct[i]!;
+    f.contributions.newProduct = scores.newProductBonus * scores.newProduct[i]!;
+  }
+  return { product: scores.candidates[i]!, ...f };
+}
+
+/** scoreCandidateArrays with every candidate's detail, in candidate order. */
+export function scoreCandidates(session: ScoringSession, candidates: readonly number[]): ScoredProduct[] {
+  const scores = scoreCandidateArrays(session, candidates);
+  return candidates.map((_, i) => scoredProduct(scores, i));
 }

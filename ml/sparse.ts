@@ -114,10 +114,3 @@ export function sparseNorm(a: SparseVector): number {
   for (let i = 0; i < a.values.length; i++) s += a.values[i]! * a.values[i]!;
   return Math.sqrt(s);
 }
-
-/** Dot product of a sparse vector with a dense one. */
-export function denseDot(dense: ArrayLike<number>, v: SparseVector): number {
-  let s = 0;
-  for (let i = 0; i < v.indices.length; i++) s += (dense[v.indices[i]!] ?? 0) * v.values[i]!;
-  return s;
-}

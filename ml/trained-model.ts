@@ -1,6 +1,7 @@
 // The in-memory shape of a trained model, and the indexes rebuilt from it after loading.
 
 import type { Matrix } from 'ml-matrix';
+import { buildSimilarityIndex, type TraderSimilarityIndex } from './coldstart.ts';
 import type { FeatureSpec } from './features.ts';
 import { buildIndex } from './features.ts';
 import { transpose, type CsrMatrix } from './sparse.ts';
@@ -43,13 +44,16 @@ export interface ClusterModel {
 export interface DerivedIndexes {
   traderIndex: Map<string, number>;
   productIndex: Map<string, number>;
+  /** 0 … products − 1, built once: scoring the whole catalog would otherwise build it per request. */
+  productOrder: readonly number[];
   /** joined, transposed: for each product, the traders who joined it. */
   joinersByProduct: CsrMatrix;
   /** itemFactorsᵀ · itemFactors, for folding in new traders. */
   itemGram: Matrix;
-  /** Each trader's preferred categories as a set, and market, for similarity search. */
+  /** Each trader's preferred categories as a set. */
   traderCategorySets: Set<string>[];
-  traderMarkets: string[];
+  /** Traders' categories, markets and joins in the shape the similarity search scans. */
+  similarity: TraderSimilarityIndex;
 }
 
 export interface TrainedModel {
@@ -73,12 +77,19 @@ export interface TrainedModel {
 }
 
 export function buildDerived(model: Omit<TrainedModel, 'derived'>): DerivedIndexes {
+  const joinersByProduct = transpose(model.joined);
+  const traderCategorySets = model.traders.profiles.map((t) => new Set(t.categories));
   return {
     traderIndex: buildIndex(model.traders.ids),
     productIndex: buildIndex(model.products.ids),
-    joinersByProduct: transpose(model.joined),
+    productOrder: Array.from({ length: model.products.ids.length }, (_, j) => j),
+    joinersByProduct,
     itemGram: model.cf.itemFactors.gram(),
-    traderCategorySets: model.traders.profiles.map((t) => new Set(t.categories)),
-    traderMarkets: model.traders.profiles.map((t) => t.market),
+    traderCategorySets,
+    similarity: buildSimilarityIndex(
+      { categorySets: traderCategorySets, markets: model.traders.profiles.map((t) => t.market), lastActiveAt: model.traders.lastActiveAt },
+      model.joined,
+      joinersByProduct,
+    ),
   };
 }

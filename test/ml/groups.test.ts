@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budgetFit, groupEligibility, haversineKm, recommend, urgencySignal } from '../../ml/index.ts';
+import { budgetFit, countParticipants, groupEligibility, groupTable, haversineKm, recommend, similarTraders, urgencySignal } from '../../ml/index.ts';
 import type { Group } from '../../ml/index.ts';
 import { smallModel } from './fixtures.ts';
 
@@ -79,5 +79,59 @@ describe('group explanations', () => {
       expect.arrayContaining(['fits your $50-$200 budget', '1.2 km from your market', '3 units to MOQ', 'closes in 2 days']),
     );
     expect(rec!.facts).toEqual({ distanceKm: expect.closeTo(1.2, 3), closesInDays: 2, unitsToMoq: 3, estimatedCost: 6000, typicalQuantity: 1 });
+  });
+});
+
+describe('who is in a group', () => {
+  const model = smallModel();
+  const { ids, profiles } = model.traders;
+  const me = 0;
+  const market = profiles[me]!.market;
+  const sameMarket = ids.map((_, t) => t).filter((t) => t !== me && profiles[t]!.market === market);
+  const elsewhere = ids.findIndex((_, t) => profiles[t]!.market !== market);
+  const open = (id: string, participantIds: string[], productId = model.products.ids[0]!): Group => ({
+    id,
+    productId,
+    pickupMarket: market,
+    unitPrice: model.products.unitPrices[0]!,
+    moq: 50,
+    committedQty: 10,
+    maxQty: null,
+    deadline: model.now + 5 * DAY,
+    status: 'open',
+    participantIds,
+  });
+
+  it('resolves participants and products to model indices once per list, leaving out ones the model does not know', () => {
+    const groups = [open('g1', [ids[sameMarket[0]!]!, 'someone-new', ids[elsewhere]!]), open('g2', [], 'product-listed-since')];
+    const table = groupTable(model, groups);
+    expect([...table.participants[0]!]).toEqual([sameMarket[0], elsewhere]);
+    expect([...table.participants[1]!]).toEqual([]);
+    expect([...table.product]).toEqual([0, -1]);
+    expect(groupTable(model, groups)).toBe(table);
+  });
+
+  it('counts participants from the trader\'s market and among their similar traders, never the trader', () => {
+    const { markets, marketId } = model.derived.similarity;
+    const participants = Int32Array.from([me, sameMarket[0]!, sameMarket[1]!, elsewhere]);
+    expect(countParticipants(participants, me, marketId.get(market)!, markets, new Set([me, elsewhere]))).toEqual({ sameMarket: 2, similar: 1 });
+    expect(countParticipants(participants, null, -1, markets, new Set())).toEqual({ sameMarket: 0, similar: 0 });
+  });
+
+  it('says so in the reasons: traders like you, or traders from your market', () => {
+    const row = (t: number) => new Set(Array.from(model.joined.indices.slice(model.joined.indptr[t]!, model.joined.indptr[t + 1]!)));
+    const neighbours = similarTraders(
+      { categories: profiles[me]!.categories, market, joined: row(me) },
+      model.derived.similarity,
+      model.params.coldStart.neighbors,
+      me,
+    ).map((n) => n.trader);
+    const strangers = sameMarket.filter((t) => !neighbours.includes(t)).slice(0, 2);
+    expect(strangers).toHaveLength(2);
+    const reasons = (participantIds: string[]) =>
+      recommend(model, { traderId: ids[me]! }, [open('g', participantIds)], { maxReasons: 20, diversity: false })[0]!.explanation.reasons;
+    expect(reasons(neighbours.slice(0, 3).map((t) => ids[t]!))).toContain('3 traders like you are in this group');
+    expect(reasons(strangers.map((t) => ids[t]!))).toContain(`2 traders from ${market} already joined`);
+    expect(reasons([])).not.toEqual(expect.arrayContaining([expect.stringMatching(/like you|already joined/)]));
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { categoryMatchScores, freshness, inactivityFactor, jaccard, neighborScores, similarTraders } from '../../ml/coldstart.ts';
+import { buildSimilarityIndex, categoryMatchScores, freshness, inactivityFactor, jaccard, neighborScores, similarTraders } from '../../ml/coldstart.ts';
 import { contentProfile, contentScores } from '../../ml/content.ts';
-import { diversify } from '../../ml/diversity.ts';
+import { diversify, topByScore } from '../../ml/diversity.ts';
 import { fuse, minMaxNormalize, normalizeWeights } from '../../ml/hybrid.ts';
 import { csrFromRowMaps } from '../../ml/sparse.ts';
 import { fitTfidf } from '../../ml/tfidf.ts';
@@ -67,7 +67,7 @@ describe('cold start helpers', () => {
       markets: ['Mbare Musika', 'Mbare Musika', 'Glen View'],
       lastActiveAt: [0, 0, 0],
     };
-    const n = similarTraders({ categories: ['sugar'], market: 'Mbare Musika', joined: new Set([0]) }, traders, joined, 5);
+    const n = similarTraders({ categories: ['sugar'], market: 'Mbare Musika', joined: new Set([0]) }, buildSimilarityIndex(traders, joined), 5);
     // target {sugar, Mbare, p0}: trader 0 {sugar, Mbare, p0} → 3/3; trader 1 {sugar, rice, Mbare, p1} → 2/5; trader 2 shares nothing
     expect(n).toEqual([
       { trader: 0, similarity: 1 },
@@ -109,6 +109,19 @@ describe('diversify', () => {
   });
 });
 
+describe('topByScore', () => {
+  it('keeps what a stable sort and slice would: best first, ties in input order', () => {
+    // Scores from a small set so that ties are common, including at the cut.
+    let seed = 7;
+    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (const [n, k] of [[0, 5], [3, 5], [50, 5], [500, 50], [500, 500], [40, 1]] as const) {
+      const items = Array.from({ length: n }, (_, i) => ({ i, s: Math.floor(next() * 12) / 4 }));
+      const expected = [...items].sort((a, b) => b.s - a.s).slice(0, k);
+      expect(topByScore(items, (x) => x.s, k)).toEqual(expected);
+    }
+  });
+});
+
 describe('similarTraders at scale', () => {
   it('keeps exactly the neighbours a full Jaccard sort would, with its early cut-offs', async () => {
     const { generateSynthetic, train } = await import('../../ml/index.ts');
@@ -120,7 +133,7 @@ describe('similarTraders at scale', () => {
     const rowsOf = (t: number) => new Set(Array.from(model.joined.indices.slice(model.joined.indptr[t]!, model.joined.indptr[t + 1]!)));
     for (const t of [0, 17, 311]) {
       const target = { categories: [...traderCategorySets[t]!], market: markets[t]!, joined: rowsOf(t) };
-      const fast = similarTraders(target, { categorySets: traderCategorySets, markets, lastActiveAt }, model.joined, 10, t);
+      const fast = similarTraders(target, model.derived.similarity, 10, t);
       // The naive definition: Jaccard over {categories} ∪ {market} ∪ {joined products}, every trader, one sort.
       const key = (u: number) => new Set<string>([...[...traderCategorySets[u]!].map((c) => `c:${c}`), `m:${markets[u]}`, ...[...rowsOf(u)].map((p) => `p:${p}`)]);
       const mine = key(t);
