@@ -22,6 +22,14 @@ export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta
 
 export interface Database {
   db: Db;
+  /**
+   * For analytics events only (impressions, views, clicks), never money, stock or reservations.
+   * On PostgreSQL its sessions run with synchronous_commit off: a commit is visible to every
+   * session as soon as it returns but does not wait for the WAL to reach the disk, so a crash can
+   * lose the last fraction of a second of events and nothing else. Every recommendation request
+   * writes its impressions, and the flush was most of what that write cost. On PGlite it is `db`.
+   */
+  eventsDb: Db;
   kind: 'pglite' | 'postgres';
   /** Where the data lives, for logs and readiness (never the password). */
   location: string;
@@ -55,14 +63,19 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   const db = drizzlePg(pool, { schema }) as unknown as Db;
+  const eventsPool = new pg.Pool({ connectionString: url, max: 2, options: '-c synchronous_commit=off' });
+  const eventsDb = drizzlePg(eventsPool, { schema }) as unknown as Db;
   const u = new URL(url);
   return {
     db,
+    eventsDb,
     kind: 'postgres',
     location: `${u.hostname}:${u.port || 5432}${u.pathname}`,
     migrate: () => migratePg(db as never, { migrationsFolder }),
     migrationStatus: () => migrationStatus(db),
-    close: () => pool.end(),
+    close: async () => {
+      await Promise.all([pool.end(), eventsPool.end()]);
+    },
     async withAdvisoryLock(key, fn) {
       const client = await pool.connect();
       let broken: Error | undefined;
@@ -89,6 +102,7 @@ async function openPglite(dir: string): Promise<Database> {
   const held = new Set<string>();
   return {
     db,
+    eventsDb: db,
     kind: 'pglite',
     location: dir,
     migrate: () => migratePglite(db as never, { migrationsFolder }),

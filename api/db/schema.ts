@@ -504,6 +504,15 @@ export const mlTrainingRuns = pgTable(
 export const interactionKindEnum = pgEnum('interaction_kind', ['shown', 'click', 'join', 'view']);
 
 /**
+ * The events that are training signal: group pages opened, recommendations clicked, and joins
+ * recorded as events alone (imported history, say); a join event with a recommendationId is the
+ * attribution of a contribution, which is already counted. Literal SQL over unqualified columns
+ * (no parameters), so that the partial index below matches every query filtering with it,
+ * prepared statements included.
+ */
+export const signalEventCondition = sql`(kind in ('view', 'click') or (kind = 'join' and recommendation_id is null))`;
+
+/**
  * What traders were shown and what they did. 'shown' rows are impressions (one per recommended
  * item, its id is the recommendationId handed to the client); 'click' and 'join' rows carry the
  * recommendationId they are attributed to; 'view' rows are group pages opened. Views, clicks and
@@ -534,8 +543,10 @@ export const interactionEvents = pgTable(
   (t) => [
     // Click and join attribution look up the 'shown' row of a recommendationId.
     index('interaction_events_recommendation_idx').on(t.recommendationId, t.kind),
-    // A trader's interactions since the model was trained (serving).
-    index('interaction_events_trader_idx').on(t.traderId, t.createdAt),
+    // A trader's signal since the model was trained (serving, on every recommendation request):
+    // without the predicate the scan walks all of the trader's impressions too, and each request
+    // adds ten.
+    index('interaction_events_trader_signal_idx').on(t.traderId, t.createdAt).where(signalEventCondition),
     // Interactions since a time (training data, model health).
     index('interaction_events_created_idx').on(t.createdAt, t.kind),
     // The A/B report groups by variant and kind.

@@ -1,6 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
+import { prepared } from '../db/prepared.ts';
 import { users } from '../db/schema.ts';
 import { forbidden, unauthorized } from '../errors.ts';
 import { verifyAccessToken } from '../modules/auth/tokens.ts';
@@ -46,7 +47,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
     } catch {
       throw unauthorized('The access token is invalid or expired');
     }
-    const [row] = await ctx.db.select().from(users).where(eq(users.id, sub));
+    const [row] = await prepared(ctx.db, 'auth_user', (db) => db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare('auth_user')).execute({ id: sub });
     if (!row) throw unauthorized('The account no longer exists');
     if (!row.active) throw unauthorized('The account is deactivated');
     request.user = { id: row.id, email: row.email, name: row.name, role: row.role };

@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
+import { idIn } from '../db/id-lists.ts';
 import { analyticsProfiles, products, suppliers, userPreferences, users } from '../db/schema.ts';
 import { hashPassword } from '../modules/auth/passwords.ts';
 import { segmentOf, slug } from '../modules/users/segments.ts';
@@ -111,7 +111,7 @@ export async function seedDemoData(db: Db, options: { traders?: number; now?: Da
     // Only rows whose user really is the seeded one (an existing account keeps its own data).
     const ids = people.map((p) => p.id!);
     const present = new Set(
-      (await tx.select({ id: users.id }).from(users).where(sql`${users.id} = any(${sql.param(ids)}::uuid[])`)).map((u) => u.id),
+      (await tx.select({ id: users.id }).from(users).where(idIn(users.id, ids))).map((u) => u.id),
     );
     const seededPrefs = prefs.filter((p) => present.has(p.userId));
     for (let i = 0; i < seededPrefs.length; i += 200) {

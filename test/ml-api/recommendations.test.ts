@@ -1,8 +1,9 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contributions, groups, interactionEvents } from '../../api/db/schema.ts';
 import { invalidateOpenGroups } from '../../api/modules/ml/serving.ts';
+import { onPostgres } from '../helpers/db.ts';
 import { registerUser, bearer, type Session } from '../helpers/users.ts';
 import { demoAdmin, demoApp, recommendations, train, traderInOpenGroup, traderWithHistory } from './helpers.ts';
 
@@ -126,6 +127,17 @@ describe('attribution and the A/B report', () => {
     expect(join.statusCode, join.body).toBe(201);
     const [c] = await app.ctx.db.select().from(contributions).where(eq(contributions.id, join.json().id));
     expect(c!.recommendationId).toBeNull();
+  });
+
+  it('writes events on connections that do not wait for the disk flush (PostgreSQL); money keeps waiting', async () => {
+    const setting = async (db: typeof app.ctx.db) =>
+      ((await db.execute(sql`show synchronous_commit`)) as unknown as { rows: { synchronous_commit: string }[] }).rows[0]!.synchronous_commit;
+    if (onPostgres()) {
+      expect(await setting(app.ctx.database.eventsDb)).toBe('off');
+      expect(await setting(app.ctx.db)).toBe('on');
+    } else {
+      expect(app.ctx.database.eventsDb).toBe(app.ctx.db); // PGlite is one session
+    }
   });
 
   it('records a trader opening a group page as a view', async () => {

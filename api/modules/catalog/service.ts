@@ -1,5 +1,6 @@
-import { and, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.ts';
+import { idIn } from '../../db/id-lists.ts';
 import { encodeCursor, keyset, page, type SortKey } from '../../db/pagination.ts';
 import { pickupPoints, products, suppliers, type PriceTier } from '../../db/schema.ts';
 import { HttpProblem, badRequest, notFound } from '../../errors.ts';
@@ -152,5 +153,5 @@ export async function createPickupPoint(db: Queryable, input: Omit<PickupPointRo
 
 export async function pickupPointsByIds(db: Queryable, ids: string[]) {
   if (ids.length === 0) return [];
-  return db.select().from(pickupPoints).where(inArray(pickupPoints.id, ids));
+  return db.select().from(pickupPoints).where(idIn(pickupPoints.id, ids));
 }

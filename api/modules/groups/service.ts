@@ -1,6 +1,7 @@
-import { and, eq, exists, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { and, eq, exists, gte, lte, sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Queryable } from '../../db/client.ts';
+import { idIn } from '../../db/id-lists.ts';
 import { decodeCursor, encodeCursor, keyset, page, type SortKey } from '../../db/pagination.ts';
 import { groupEvents, groupPickupPoints, groups, pickupPoints, products } from '../../db/schema.ts';
 import { badRequest, conflict, notFound } from '../../errors.ts';
@@ -210,5 +211,5 @@ export async function groupPointIds(db: Queryable, groupId: string): Promise<str
 }
 
 export async function groupsByIds(db: Queryable, ids: string[]) {
-  return ids.length ? db.select().from(groups).where(inArray(groups.id, ids)) : [];
+  return ids.length ? db.select().from(groups).where(idIn(groups.id, ids)) : [];
 }

@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.ts';
+import { idIn } from '../../db/id-lists.ts';
 import { contributions, groupPickupPoints, groups, pickupPoints, products } from '../../db/schema.ts';
 import { pickupPointView } from '../catalog/service.ts';
 
@@ -31,30 +32,36 @@ export async function groupViews(db: Queryable, rows: GroupRow[], viewerId: stri
   const ids = rows.map((g) => g.id);
   const productIds = [...new Set(rows.map((g) => g.productId))];
   const [productRows, pointRows, counts, mine] = await Promise.all([
-    db.select().from(products).where(inArray(products.id, productIds)),
+    db.select({ id: products.id, name: products.name, category: products.category, unit: products.unit }).from(products).where(idIn(products.id, productIds)),
     db
       .select({ groupId: groupPickupPoints.groupId, point: pickupPoints })
       .from(groupPickupPoints)
       .innerJoin(pickupPoints, eq(pickupPoints.id, groupPickupPoints.pickupPointId))
-      .where(inArray(groupPickupPoints.groupId, ids))
+      .where(idIn(groupPickupPoints.groupId, ids))
       .orderBy(pickupPoints.name),
     db
       .select({ groupId: contributions.groupId, n: sql<number>`count(*)::int` })
       .from(contributions)
-      .where(and(inArray(contributions.groupId, ids), inArray(contributions.status, [...openContributionStatuses])))
+      .where(and(idIn(contributions.groupId, ids), inArray(contributions.status, [...openContributionStatuses])))
       .groupBy(contributions.groupId),
     viewerId
       ? db
           .select()
           .from(contributions)
           .where(
-            and(inArray(contributions.groupId, ids), eq(contributions.traderId, viewerId), inArray(contributions.status, [...openContributionStatuses])),
+            and(idIn(contributions.groupId, ids), eq(contributions.traderId, viewerId), inArray(contributions.status, [...openContributionStatuses])),
           )
       : Promise.resolve([] as ContributionRow[]),
   ]);
   const productById = new Map(productRows.map((p) => [p.id, p]));
   const countByGroup = new Map(counts.map((c) => [c.groupId, c.n]));
   const mineByGroup = new Map(mine.map((c) => [c.groupId, c]));
+  const pointsByGroup = new Map<string, ReturnType<typeof pickupPointView>[]>();
+  for (const r of pointRows) {
+    const list = pointsByGroup.get(r.groupId);
+    if (list) list.push(pickupPointView(r.point));
+    else pointsByGroup.set(r.groupId, [pickupPointView(r.point)]);
+  }
   return rows.map((g) => {
     const product = productById.get(g.productId)!;
     const mineRow = mineByGroup.get(g.id);
@@ -77,7 +84,7 @@ export async function groupViews(db: Queryable, rows: GroupRow[], viewerId: stri
       moqProgress: Math.round((g.paidQuantity / g.moq) * 1000) / 10,
       participantCount: countByGroup.get(g.id) ?? 0,
       secondsLeft: Math.max(0, Math.floor((g.deadline.getTime() - now.getTime()) / 1000)),
-      pickupPoints: pointRows.filter((r) => r.groupId === g.id).map((r) => pickupPointView(r.point)),
+      pickupPoints: pointsByGroup.get(g.id) ?? [],
       myContribution: mineRow ? contributionView(mineRow) : null,
       createdAt: g.createdAt.toISOString(),
     };

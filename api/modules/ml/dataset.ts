@@ -2,10 +2,12 @@
 // training, and the open groups (with pickup coordinates, committed units and who joined) for
 // serving. ml/ never touches the database; this module is the only translation between the two.
 
-import { and, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import { haversineKm, type Dataset, type Group as MlGroup, type Interaction, type MarketCoordinates, type Product, type Trader } from '../../../ml/index.ts';
 import type { Queryable } from '../../db/client.ts';
-import { contributions, groupPickupPoints, groups, interactionEvents, pickupPoints, products, userPreferences, users } from '../../db/schema.ts';
+import { idIn } from '../../db/id-lists.ts';
+import { prepared } from '../../db/prepared.ts';
+import { contributions, groups, interactionEvents, pickupPoints, products, signalEventCondition, userPreferences, users } from '../../db/schema.ts';
 import { markets as harareMarkets } from '../../seed/harare.ts';
 import { groupViews, openContributionStatuses } from '../groups/views.ts';
 
@@ -106,14 +108,6 @@ export function contributionInteraction(c: ContributionFact): Interaction {
     : { traderId: c.traderId, productId: c.productId, kind: 'join', at: c.createdAt.getTime(), quantity: c.quantity };
 }
 
-/**
- * The events that are training signal: group pages opened, recommendations clicked, and joins
- * recorded as events alone (imported history, say). A join event with a recommendationId is the
- * attribution of a contribution, which is already counted.
- */
-export const signalEvents = () =>
-  or(inArray(interactionEvents.kind, ['view', 'click']), and(eq(interactionEvents.kind, 'join'), isNull(interactionEvents.recommendationId)))!;
-
 type SignalKind = 'view' | 'click' | 'join';
 
 /** Rows per query when reading interactions: each page is one short block of the event loop. */
@@ -168,7 +162,7 @@ export async function buildDataset(db: Queryable, options: { now: Date; zwgPerUs
       db
         .select({ id: interactionEvents.id, traderId: interactionEvents.traderId, productId: interactionEvents.productId, kind: interactionEvents.kind, createdAt: interactionEvents.createdAt })
         .from(interactionEvents)
-        .where(and(signalEvents(), lte(interactionEvents.createdAt, now), after ? gt(interactionEvents.id, after) : undefined))
+        .where(and(signalEventCondition, lte(interactionEvents.createdAt, now), after ? gt(interactionEvents.id, after) : undefined))
         .orderBy(interactionEvents.id)
         .limit(limit),
     (e) => {
@@ -188,13 +182,8 @@ export interface TraderContextRow {
 
 type Json = string | number | null;
 
-/**
- * Everything serving needs about one trader, in one round trip (this runs on every recommendation
- * request): profile and preferences, their contributions, and their views and clicks since `since`.
- */
-export async function traderContext(db: Queryable, traderId: string, since: Date): Promise<TraderContextRow | undefined> {
-  const sinceIso = since.toISOString();
-  const [row] = await db
+const traderContextQuery = (db: Queryable) =>
+  db
     .select({
       ...traderProfileColumns,
       contributions: sql<Json[][]>`coalesce((
@@ -204,12 +193,19 @@ export async function traderContext(db: Queryable, traderId: string, since: Date
       events: sql<Json[][]>`coalesce((
         select json_agg(json_build_array(e.product_id, e.kind, e.created_at))
         from ${interactionEvents} e
-        where e.trader_id = ${users.id} and e.created_at > ${sinceIso}::timestamptz
-          and (e.kind in ('view', 'click') or (e.kind = 'join' and e.recommendation_id is null))), '[]'::json)`,
+        where e.trader_id = ${users.id} and e.created_at > ${sql.placeholder('since')}::timestamptz and ${signalEventCondition}), '[]'::json)`,
     })
     .from(users)
     .leftJoin(userPreferences, eq(userPreferences.userId, users.id))
-    .where(eq(users.id, traderId));
+    .where(eq(users.id, sql.placeholder('id')))
+    .prepare('trader_context');
+
+/**
+ * Everything serving needs about one trader, in one round trip (this runs on every recommendation
+ * request): profile and preferences, their contributions, and their views and clicks since `since`.
+ */
+export async function traderContext(db: Queryable, traderId: string, since: Date): Promise<TraderContextRow | undefined> {
+  const [row] = await prepared(db, 'trader_context', traderContextQuery).execute({ id: traderId, since: since.toISOString() });
   if (!row) return undefined;
   const { contributions: mine, events, ...profile } = row;
   const open = new Set<string>(openContributionStatuses);
@@ -263,40 +259,26 @@ export async function loadOpenGroups(db: Queryable, now = new Date()): Promise<O
     .orderBy(groups.deadline, groups.id);
   const ids = rows.map((g) => g.id);
   const productIds = [...new Set(rows.map((g) => g.productId))];
-  const [directory, points, participants, views, productRows] = await Promise.all([
+  const [directory, participants, views, productRows] = await Promise.all([
     marketDirectory(db),
-    ids.length
-      ? db
-          .select({ groupId: groupPickupPoints.groupId, market: pickupPoints.market, lat: pickupPoints.lat, lng: pickupPoints.lng })
-          .from(groupPickupPoints)
-          .innerJoin(pickupPoints, eq(pickupPoints.id, groupPickupPoints.pickupPointId))
-          .where(inArray(groupPickupPoints.groupId, ids))
-          .orderBy(pickupPoints.name)
-      : [],
-    ids.length
-      ? db
-          .select({ groupId: contributions.groupId, traderId: contributions.traderId })
-          .from(contributions)
-          .where(and(inArray(contributions.groupId, ids), inArray(contributions.status, [...openContributionStatuses])))
-      : [],
+    db
+      .select({ groupId: contributions.groupId, traderId: contributions.traderId })
+      .from(contributions)
+      .where(and(idIn(contributions.groupId, ids), inArray(contributions.status, [...openContributionStatuses]))),
     groupViews(db, rows, undefined, now),
-    productIds.length
-      ? db
-          .select({ id: products.id, name: products.name, description: products.description, category: products.category, unitPrice: products.unitPrice, currency: products.currency, createdAt: products.createdAt })
-          .from(products)
-          .where(inArray(products.id, productIds))
-      : [],
+    db
+      .select({ id: products.id, name: products.name, description: products.description, category: products.category, unitPrice: products.unitPrice, currency: products.currency, createdAt: products.createdAt })
+      .from(products)
+      .where(idIn(products.id, productIds)),
   ]);
-  const pointsByGroup = new Map<string, PickupOption[]>();
-  for (const p of points) {
-    const list = pointsByGroup.get(p.groupId) ?? [];
-    list.push({ market: directory.canonical(p.market), lat: p.lat, lng: p.lng });
-    pointsByGroup.set(p.groupId, list);
-  }
   const participantsByGroup = new Map<string, string[]>();
-  for (const p of participants) participantsByGroup.set(p.groupId, [...(participantsByGroup.get(p.groupId) ?? []), p.traderId]);
+  for (const p of participants) {
+    const list = participantsByGroup.get(p.groupId);
+    if (list) list.push(p.traderId);
+    else participantsByGroup.set(p.groupId, [p.traderId]);
+  }
 
-  const openGroups: OpenGroup[] = rows.map((g) => ({
+  const openGroups: OpenGroup[] = rows.map((g, i) => ({
     id: g.id,
     productId: g.productId,
     pickupMarket: '',
@@ -309,7 +291,8 @@ export async function loadOpenGroups(db: Queryable, now = new Date()): Promise<O
     deadline: g.deadline.getTime(),
     status: g.status,
     participantIds: participantsByGroup.get(g.id) ?? [],
-    pickupOptions: pointsByGroup.get(g.id) ?? [],
+    // groupViews returns the views in the order of `rows`.
+    pickupOptions: views[i]!.pickupPoints.map((p) => ({ market: directory.canonical(p.market), lat: p.lat, lng: p.lng })),
   }));
 
   const byMarket = new Map<string, MlGroup[]>();
@@ -331,13 +314,17 @@ export async function loadOpenGroups(db: Queryable, now = new Date()): Promise<O
   };
 }
 
-/** A group with several pickup points is as close as its nearest one. */
+/**
+ * A group with several pickup points is as close as its nearest one. Every group is built by this
+ * one literal, so all have the same shape: the scorer reads these fields of every open group on
+ * every request, and objects made by rest/spread with optional keys made those reads several
+ * times slower.
+ */
 function withNearestPoint(g: OpenGroup, from: { lat: number; lng: number } | undefined): MlGroup {
-  const { pickupOptions, ...group } = g;
-  let best: PickupOption | undefined = pickupOptions[0];
+  let best: PickupOption | undefined = g.pickupOptions[0];
   if (from) {
     let bestKm = Infinity;
-    for (const p of pickupOptions) {
+    for (const p of g.pickupOptions) {
       if (p.lat === null || p.lng === null) continue;
       const km = haversineKm(from, { lat: p.lat, lng: p.lng });
       if (km < bestKm) {
@@ -346,10 +333,20 @@ function withNearestPoint(g: OpenGroup, from: { lat: number; lng: number } | und
       }
     }
   }
-  if (!best) return group;
+  const located = best !== undefined && best.lat !== null && best.lng !== null;
   return {
-    ...group,
-    pickupMarket: best.market,
-    ...(best.lat !== null && best.lng !== null ? { pickupLat: best.lat, pickupLng: best.lng } : {}),
+    id: g.id,
+    productId: g.productId,
+    pickupMarket: best?.market ?? g.pickupMarket,
+    pickupLat: located ? best!.lat! : undefined,
+    pickupLng: located ? best!.lng! : undefined,
+    unitPrice: g.unitPrice,
+    currency: g.currency,
+    moq: g.moq,
+    committedQty: g.committedQty,
+    maxQty: g.maxQty,
+    deadline: g.deadline,
+    status: g.status,
+    participantIds: g.participantIds,
   };
 }

@@ -1,19 +1,56 @@
 // Writing interaction_events: impressions, clicks, joins attributed to a recommendation, and group
 // page views. These are the experiment's outcomes and (views, clicks) part of the training signal.
 
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Queryable } from '../../db/client.ts';
+import { prepared } from '../../db/prepared.ts';
 import { interactionEvents } from '../../db/schema.ts';
 import { notFound } from '../../errors.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
 import { mlState } from './state.ts';
 
-export type NewEvent = typeof interactionEvents.$inferInsert;
+export interface Impression {
+  /** The row's id, which is also the recommendationId the client was given. */
+  id: string;
+  traderId: string;
+  groupId: string;
+  productId: string;
+  modelVersion: string;
+  variant: string;
+  score: number;
+  rank: number;
+}
 
-/** One row per recommended item; each row's id is the recommendationId the client was given. */
-export async function logShown(db: Queryable, rows: NewEvent[]): Promise<void> {
-  if (rows.length) await db.insert(interactionEvents).values(rows);
+/**
+ * One 'shown' row per recommended item. Every recommendation request writes these, so they go in
+ * as one statement with one array parameter per column (unnest), prepared once, whatever the
+ * number of items.
+ */
+export async function logShown(db: Queryable, rows: Impression[]): Promise<void> {
+  if (!rows.length) return;
+  const column = <K extends keyof Impression>(key: K) => rows.map((r) => r[key]);
+  await prepared(db, 'log_shown', (d) =>
+    d
+      .insert(interactionEvents)
+      .select(
+        sql`select id, trader_id, group_id, product_id, 'shown'::interaction_kind, id, model_version, variant, score, rank, now()
+            from unnest(${sql.placeholder('ids')}::uuid[], ${sql.placeholder('traders')}::uuid[], ${sql.placeholder('groups')}::uuid[],
+                        ${sql.placeholder('products')}::uuid[], ${sql.placeholder('versions')}::text[], ${sql.placeholder('variants')}::text[],
+                        ${sql.placeholder('scores')}::float8[], ${sql.placeholder('ranks')}::int[])
+              as t(id, trader_id, group_id, product_id, model_version, variant, score, rank)`,
+      )
+      .prepare('log_shown'),
+  ).execute({
+    ids: column('id'),
+    traders: column('traderId'),
+    groups: column('groupId'),
+    products: column('productId'),
+    versions: column('modelVersion'),
+    variants: column('variant'),
+    scores: column('score'),
+    ranks: column('rank'),
+  });
 }
 
 async function shownRow(db: Queryable, traderId: string, recommendationId: string) {
@@ -28,7 +65,7 @@ async function shownRow(db: Queryable, traderId: string, recommendationId: strin
 export async function recordClick(ctx: AppContext, user: AuthUser, recommendationId: string): Promise<void> {
   const shown = await shownRow(ctx.db, user.id, recommendationId);
   if (!shown) throw notFound(`Recommendation ${recommendationId}`);
-  await ctx.db.insert(interactionEvents).values({
+  await ctx.database.eventsDb.insert(interactionEvents).values({
     traderId: user.id,
     groupId: shown.groupId,
     productId: shown.productId,
@@ -82,5 +119,5 @@ export async function logView(ctx: AppContext, user: AuthUser, group: { id: stri
   if (seen.size > 50_000) for (const [k, at] of seen) if (now - at >= viewWindowMs) seen.delete(k);
   if (seen.size > 100_000) seen.clear(); // a flood of distinct pages: forget rather than grow
   seen.set(key, now);
-  await ctx.db.insert(interactionEvents).values({ traderId: user.id, groupId: group.id, productId: group.product.id, kind: 'view' });
+  await ctx.database.eventsDb.insert(interactionEvents).values({ traderId: user.id, groupId: group.id, productId: group.product.id, kind: 'view' });
 }

@@ -4,8 +4,7 @@
 import { and, gt, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Queryable } from '../../db/client.ts';
-import { contributions, interactionEvents } from '../../db/schema.ts';
-import { signalEvents } from './dataset.ts';
+import { contributions, interactionEvents, signalEventCondition } from '../../db/schema.ts';
 import { activeModelRow } from './model-store.ts';
 import { trainingInProgress } from './training.ts';
 
@@ -22,7 +21,7 @@ export async function interactionsAfter(db: Queryable, since: Date): Promise<num
     db
       .select({ n: sql<number>`count(*)::int` })
       .from(interactionEvents)
-      .where(and(gt(interactionEvents.createdAt, since), signalEvents())),
+      .where(and(gt(interactionEvents.createdAt, since), signalEventCondition)),
   ]);
   return (c?.n ?? 0) + (e?.n ?? 0);
 }

@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { recommend, type Product, type Recommendation, type TrainedModel } from '../../../ml/index.ts';
+import { recommend, type Recommendation } from '../../../ml/index.ts';
 import type { AppContext } from '../../context.ts';
 import { users } from '../../db/schema.ts';
 import { HttpProblem, badRequest, notFound } from '../../errors.ts';
@@ -71,11 +71,6 @@ interface Scored {
   recommendations: Recommendation[];
 }
 
-/** Products of open groups that the model has never seen (listed since it was trained). */
-function unseenProducts(model: TrainedModel, products: Product[]): Product[] {
-  return products.filter((p) => !model.derived.productIndex.has(p.id));
-}
-
 async function score(
   ctx: AppContext,
   userId: string,
@@ -91,7 +86,6 @@ async function score(
   const now = Date.now();
   let groups = open.forMarket(trader.market);
   if (options.only) groups = groups.filter((g) => options.only!.has(g.id));
-  const extra = unseenProducts(served.model, open.products);
   const recommendations = recommend(
     served.model,
     // The stated preferences as they are now (they may have changed since training).
@@ -102,7 +96,8 @@ async function score(
       limit: options.limit,
       marketCoordinates: open.directory.coordinates,
       diversity: options.diversity,
-      ...(extra.length ? { products: extra } : {}),
+      // Those the model was not trained on (listed since) are scored from their text.
+      products: open.products,
       ...(variant.hybridWeights ? { hybridWeights: variant.hybridWeights } : {}),
     },
   );
@@ -130,14 +125,12 @@ export async function recommendationsFor(ctx: AppContext, user: Pick<AuthUser, '
   // Impressions are the experiment's denominator: only traders' own requests count.
   if (options.log && user.role === 'trader') {
     await logShown(
-      ctx.db,
+      ctx.database.eventsDb,
       items.map((i) => ({
         id: i.recommendationId,
-        recommendationId: i.recommendationId,
         traderId: user.id,
         groupId: i.group.id,
         productId: i.productId,
-        kind: 'shown' as const,
         modelVersion: served.version,
         variant: variant.name,
         score: i.score,

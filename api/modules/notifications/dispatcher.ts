@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../../db/client.ts';
+import { idIn } from '../../db/id-lists.ts';
 import { notifications } from '../../db/schema.ts';
 import { render } from './templates.ts';
 
@@ -65,7 +66,7 @@ export async function drainOutbox(db: Db, transport: Transport, batch = 50): Pro
       await tx
         .update(notifications)
         .set({ status: 'sent', sentAt: new Date(), attempts: sql`${notifications.attempts} + 1` })
-        .where(and(inArray(notifications.id, sent), eq(notifications.status, 'queued')));
+        .where(and(idIn(notifications.id, sent), eq(notifications.status, 'queued')));
     }
     return sent.length;
   });

@@ -3,6 +3,7 @@ import { and, desc, eq, inArray, isNotNull, lt, sql, type SQL } from 'drizzle-or
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import type { Queryable, Tx } from '../../db/client.ts';
+import { idIn } from '../../db/id-lists.ts';
 import { encodeCursor, keyset, page } from '../../db/pagination.ts';
 import { analyticsProfiles, contributions, groups, payments, products, refunds, users, webhookEvents } from '../../db/schema.ts';
 import { HttpProblem, conflict, notFound, unauthorized } from '../../errors.ts';
@@ -27,11 +28,11 @@ async function paymentViews(db: Queryable, rows: PaymentRow[]) {
   if (rows.length === 0) return [];
   const ids = rows.map((p) => p.id);
   const [refundRows, groupIds] = await Promise.all([
-    db.select().from(refunds).where(inArray(refunds.paymentId, ids)).orderBy(refunds.createdAt),
+    db.select().from(refunds).where(idIn(refunds.paymentId, ids)).orderBy(refunds.createdAt),
     db
       .select({ id: contributions.id, groupId: contributions.groupId })
       .from(contributions)
-      .where(inArray(contributions.id, rows.map((p) => p.contributionId))),
+      .where(idIn(contributions.id, rows.map((p) => p.contributionId))),
   ]);
   const groupOf = new Map(groupIds.map((r) => [r.id, r.groupId]));
   return rows.map((p) => ({
