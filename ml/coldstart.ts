@@ -97,7 +97,6 @@ export function similarTraders(target: SimilarityTarget, index: TraderSimilarity
   // Categories the traders never stated cannot match anyone, but still count in the union.
   const sizeA = targetCats.size + 1 + target.joined.size;
   const targetMarket = index.marketId.get(target.market) ?? -1;
-  const out: Neighbor[] = [];
   const { indptr } = index.joined;
   // Products in common, counted from the joiners of the target's products (the inverted index):
   // far fewer steps than looking up every trader's products in the target's set.
@@ -107,8 +106,11 @@ export function similarTraders(target: SimilarityTarget, index: TraderSimilarity
     if (p < 0 || p >= byProduct.rows) continue;
     for (let q = byProduct.indptr[p]!; q < byProduct.indptr[p + 1]!; q++) shared[byProduct.indices[q]!]!++;
   }
-  // Once `count` neighbours are kept, a trader less similar than the worst of them cannot enter.
-  let floor = -1;
+  // The best `count` so far in a heap with the worst of them on top: a trader enters only by
+  // ranking above it. Selecting under the same total order as one full sort keeps the result
+  // identical to sorting every match of a 10,000-trader scan, which would dominate serving time.
+  const heap: Neighbor[] = [];
+  const worse = (a: Neighbor, b: Neighbor) => byNeighborRank(a, b) > 0;
   for (let t = 0; t < index.masks.length; t++) {
     if (t === exclude) continue;
     const mask = index.masks[t]!;
@@ -118,22 +120,49 @@ export function similarTraders(target: SimilarityTarget, index: TraderSimilarity
     if (inter === 0) continue;
     const sizeB = (index.exact ? popcount(mask) : (categorySets[t] ?? EMPTY).size) + 1 + (indptr[t + 1]! - indptr[t]!);
     const similarity = inter / (sizeA + sizeB - inter);
-    if (similarity < floor) continue;
-    out.push({ trader: t, similarity });
-    // Keep only the best `count` as we go: sorting every match of a 10,000-trader scan on each
-    // request would dominate serving time. Truncating under the same total order keeps the result
-    // identical to one full sort.
-    if (out.length >= count * 4) {
-      out.sort(byNeighborRank);
-      out.length = count;
-      floor = out[count - 1]!.similarity;
+    if (heap.length < count) {
+      heap.push({ trader: t, similarity });
+      siftUp(heap, heap.length - 1, worse);
+    } else if (count > 0 && ranksAbove(t, similarity, heap[0]!)) {
+      heap[0] = { trader: t, similarity };
+      siftDown(heap, 0, worse);
     }
   }
-  out.sort(byNeighborRank);
-  return out.slice(0, count);
+  return heap.sort(byNeighborRank);
 
+  function active(t: number) {
+    return (lastActiveAt[t] ?? 0) || 0;
+  }
+  function ranksAbove(t: number, similarity: number, n: Neighbor) {
+    if (similarity !== n.similarity) return similarity > n.similarity;
+    const d = active(t) - active(n.trader);
+    return d !== 0 ? d > 0 : t < n.trader;
+  }
   function byNeighborRank(a: Neighbor, b: Neighbor) {
-    return b.similarity - a.similarity || ((lastActiveAt[b.trader] ?? 0) || 0) - ((lastActiveAt[a.trader] ?? 0) || 0) || a.trader - b.trader;
+    return b.similarity - a.similarity || active(b.trader) - active(a.trader) || a.trader - b.trader;
+  }
+}
+
+/** Binary heap helpers: `above(a, b)` true when a belongs nearer the top than b. */
+function siftUp<T>(heap: T[], i: number, above: (a: T, b: T) => boolean): void {
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!above(heap[i]!, heap[parent]!)) return;
+    [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+    i = parent;
+  }
+}
+
+function siftDown<T>(heap: T[], i: number, above: (a: T, b: T) => boolean): void {
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let top = i;
+    if (l < heap.length && above(heap[l]!, heap[top]!)) top = l;
+    if (r < heap.length && above(heap[r]!, heap[top]!)) top = r;
+    if (top === i) return;
+    [heap[i], heap[top]] = [heap[top]!, heap[i]!];
+    i = top;
   }
 }
 

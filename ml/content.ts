@@ -1,6 +1,6 @@
 // Content-based scores: cosine between a trader's profile in TF-IDF space and each product's vector.
 
-import { sparseDot, type SparseVector } from './sparse.ts';
+import { sparseDot, type CsrMatrix, type SparseVector } from './sparse.ts';
 import { textVector, type TfidfModel } from './tfidf.ts';
 
 export interface WeightedProduct {
@@ -51,16 +51,16 @@ function scaleToUnit(v: Float64Array): Float64Array {
   return v;
 }
 
-/** Cosine of the (unit) profile with each (unit) product vector. */
-export function contentScores(profile: Float64Array | null, productVectors: readonly SparseVector[]): Float64Array {
-  const out = new Float64Array(productVectors.length);
+/** Cosine of the (unit) profile with each (unit) product vector, the rows of `products`. */
+export function contentScores(profile: Float64Array | null, products: CsrMatrix): Float64Array {
+  const out = new Float64Array(products.rows);
   if (!profile) return out;
-  // Runs over the whole catalog on every request, so kept to plain typed-array reads: every index
-  // is below the vocabulary size, which is the profile's length.
-  for (let j = 0; j < productVectors.length; j++) {
-    const { indices, values } = productVectors[j]!;
+  // Runs over the whole catalog on every request, so it reads the three CSR arrays only: every
+  // column is below the vocabulary size, which is the profile's length.
+  const { indptr, indices, values } = products;
+  for (let j = 0; j < products.rows; j++) {
     let s = 0;
-    for (let i = 0; i < indices.length; i++) s += profile[indices[i]!]! * values[i]!;
+    for (let q = indptr[j]!; q < indptr[j + 1]!; q++) s += profile[indices[q]!]! * values[q]!;
     out[j] = s;
   }
   return out;

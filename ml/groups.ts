@@ -14,16 +14,20 @@ export const DEFAULT_GROUP_WEIGHTS: GroupWeights = { product: 0.55, budget: 0.15
 
 export type GroupEligibility = 'eligible' | 'joined' | 'full' | 'closed' | 'expired';
 
-/** Only open, unexpired, not-full groups the trader is not already in can be recommended. */
+/**
+ * Only open, unexpired, not-full groups the trader is not already in can be recommended.
+ * `participating`, when the caller knows it, says whether the trader is among participantIds.
+ */
 export function groupEligibility(
   group: Group,
   traderId: string | null,
   joinedGroupIds: ReadonlySet<string>,
   now: number,
+  participating?: boolean,
 ): GroupEligibility {
   if (group.status !== undefined && group.status !== 'open') return 'closed';
   if (toMillis(group.deadline) <= now) return 'expired';
-  if (joinedGroupIds.has(group.id) || (traderId !== null && (group.participantIds ?? []).includes(traderId))) return 'joined';
+  if (joinedGroupIds.has(group.id) || (participating ?? (traderId !== null && (group.participantIds ?? []).includes(traderId)))) return 'joined';
   if (group.maxQty !== null && group.committedQty >= group.maxQty) return 'full';
   return 'eligible';
 }

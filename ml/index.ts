@@ -17,7 +17,7 @@ export {
 } from './features.ts';
 export { fitTfidf, transformTfidf, textVector, tokenize, cosine, STOPWORDS, DEFAULT_FIELD_WEIGHTS, type TfidfModel } from './tfidf.ts';
 export { kMeans, chooseK, silhouetteScore, sampledSilhouetteScore, nearestCentroid, type Clustering, type ChooseKResult } from './kmeans.ts';
-export { nmf, foldIn, predictRow, type NmfOptions, type NmfResult, type NmfLoss } from './nmf.ts';
+export { nmf, foldIn, predictRow, flatRows, type FlatRows, type NmfOptions, type NmfResult, type NmfLoss } from './nmf.ts';
 export { contentProfile, contentScores } from './content.ts';
 export { decayedPopularity } from './popularity.ts';
 export { fuse, minMaxNormalize, normalizeWeights, DEFAULT_HYBRID_WEIGHTS } from './hybrid.ts';

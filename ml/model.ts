@@ -542,10 +542,14 @@ export function recommend(model: TrainedModel, trader: TraderContext, groups: re
   const now = session.now;
   const joinedGroupIds = new Set(trader.joinedGroupIds ?? []);
   const traderId = session.trader.id;
-  // Positions in `groups` of the ones the trader could join.
+  // Positions in `groups` of the ones the trader could join. A trader the model knows is looked
+  // up among the participants by index.
+  const table = groupTable(model, groups);
+  const self = session.trader.index;
   const eligible: number[] = [];
   groups.forEach((g, i) => {
-    if (groupEligibility(g, traderId, joinedGroupIds, now) === 'eligible') eligible.push(i);
+    const participating = self !== null ? table.participants[i]!.includes(self) : undefined;
+    if (groupEligibility(g, traderId, joinedGroupIds, now, participating) === 'eligible') eligible.push(i);
   });
   if (eligible.length === 0) return [];
 
@@ -554,7 +558,6 @@ export function recommend(model: TrainedModel, trader: TraderContext, groups: re
   // only the groups finally shown get their contributions and reasons spelled out.
   const products = scoreCandidateArrays(session, session.catalog.all);
 
-  const table = groupTable(model, groups);
   const anyParticipants = eligible.some((i) => table.participants[i]!.length > 0);
   const similar = anyParticipants ? new Set(session.neighbors().map((n) => n.trader)) : new Set<number>();
   const { markets, marketId } = model.derived.similarity;

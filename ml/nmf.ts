@@ -200,17 +200,28 @@ export function nmf(R: CsrMatrix, options: NmfOptions = {}): NmfResult {
   return { userFactors: W, itemFactors: H, rank: k, iterations, converged, lossHistory };
 }
 
+/** A matrix's rows laid end to end in one array (row-major), for loops over every row. */
+export interface FlatRows {
+  rows: number;
+  columns: number;
+  data: Float64Array;
+}
+
+export function flatRows(m: Matrix): FlatRows {
+  const data = new Float64Array(m.rows * m.columns);
+  matrixRows(m).forEach((row, r) => data.set(row, r * m.columns));
+  return { rows: m.rows, columns: m.columns, data };
+}
+
 /** Predicted scores of one user for every item: itemFactors · w. */
-export function predictRow(user: ArrayLike<number>, itemFactors: Matrix): Float64Array {
-  const Hr = matrixRows(itemFactors);
-  const out = new Float64Array(Hr.length);
-  const k = itemFactors.columns;
-  // A typed copy of the user's factors: the inner loop then reads one array kind only.
+export function predictRow(user: ArrayLike<number>, itemFactors: FlatRows): Float64Array {
+  const { rows, columns: k, data } = itemFactors;
+  const out = new Float64Array(rows);
+  // A typed copy of the user's factors: the inner loop then reads typed arrays only.
   const u = Float64Array.from({ length: k }, (_, f) => user[f] ?? 0);
-  for (let j = 0; j < Hr.length; j++) {
-    const h = Hr[j]!;
+  for (let j = 0, base = 0; j < rows; j++, base += k) {
     let s = 0;
-    for (let f = 0; f < k; f++) s += u[f]! * h[f]!;
+    for (let f = 0; f < k; f++) s += u[f]! * data[base + f]!;
     out[j] = s;
   }
   return out;

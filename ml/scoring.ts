@@ -27,8 +27,7 @@ import {
 } from './hybrid.ts';
 import { nearestCentroid } from './kmeans.ts';
 import { foldIn, matrixRows, predictRow } from './nmf.ts';
-import type { SparseVector } from './sparse.ts';
-import { rowOf } from './sparse.ts';
+import { csrFromVectors, rowOf, type CsrMatrix, type SparseVector } from './sparse.ts';
 import { transformTfidf } from './tfidf.ts';
 import { decay, toMillis } from './time.ts';
 import type { TrainedModel } from './trained-model.ts';
@@ -56,6 +55,8 @@ export interface Catalog {
   createdAt: ArrayLike<number>;
   typicalQuantity: ArrayLike<number>;
   vectors: SparseVector[];
+  /** The same vectors as the rows of one matrix. */
+  matrix: CsrMatrix;
   index: Map<string, number>;
   /** Every catalog index in order (0 … size − 1): the candidates when scoring the whole catalog. */
   all: readonly number[];
@@ -90,11 +91,13 @@ function extendCatalog(model: TrainedModel, extra: readonly Product[]): Catalog 
       createdAt: p.createdAt,
       typicalQuantity: p.typicalQuantity,
       vectors: model.tfidf.vectors,
+      matrix: model.derived.tfidfMatrix,
       index: model.derived.productIndex,
       all: model.derived.productOrder,
     };
   }
   const ids = [...p.ids, ...fresh.map((x) => x.id)];
+  const vectors = [...model.tfidf.vectors, ...fresh.map((x) => transformTfidf(model.tfidf, x))];
   const index = new Map(model.derived.productIndex);
   fresh.forEach((x, i) => index.set(x.id, p.ids.length + i));
   return {
@@ -107,7 +110,8 @@ function extendCatalog(model: TrainedModel, extra: readonly Product[]): Catalog 
     currencies: [...p.currencies, ...fresh.map((x) => x.currency ?? 'USD')],
     createdAt: Float64Array.from([...p.createdAt, ...fresh.map((x) => toMillis(x.createdAt))]),
     typicalQuantity: Float64Array.from([...p.typicalQuantity, ...fresh.map(() => Number.NaN)]),
-    vectors: [...model.tfidf.vectors, ...fresh.map((x) => transformTfidf(model.tfidf, x))],
+    vectors,
+    matrix: csrFromVectors(vectors, model.tfidf.vocabulary.length),
     index,
     all: Array.from({ length: ids.length }, (_, j) => j),
   };
@@ -218,7 +222,9 @@ export interface ScoringSession {
   neighbors: () => Neighbor[];
 }
 
-function extend(values: ArrayLike<number>, size: number): Float64Array {
+/** `values` over `size` products, zero past its end; as it is when it already fits (components are only read). */
+function extend(values: ArrayLike<number>, size: number): ArrayLike<number> {
+  if (values.length === size) return values;
   const out = new Float64Array(size);
   for (let i = 0; i < Math.min(values.length, size); i++) out[i] = values[i] ?? 0;
   return out;
@@ -247,7 +253,7 @@ export function createSession(model: TrainedModel, ctx: TraderContext, options: 
     trader.profile.categories,
   );
   const components: ComponentValues = {
-    content: contentScores(profile, catalog.vectors),
+    content: contentScores(profile, catalog.matrix),
     popularity: extend(model.popularity, size),
   };
   const clusterPopularity = () => extend(model.clusters.popularity[trader.cluster] ?? [], size);
@@ -257,7 +263,7 @@ export function createSession(model: TrainedModel, ctx: TraderContext, options: 
   let path: ScoringSession['path'];
   if (!trader.cold && trader.cfVector) {
     path = 'personalized';
-    components.cf = extend(predictRow(trader.cfVector, model.cf.itemFactors), size);
+    components.cf = extend(predictRow(trader.cfVector, model.derived.itemFactors), size);
     const base = normalizeWeights({ ...DEFAULT_HYBRID_WEIGHTS, ...p.hybrid, ...options.hybridWeights });
     const personal = (base.cf ?? 0) + (base.content ?? 0);
     inactivityShift = (1 - inactivity) * personal;

@@ -64,6 +64,21 @@ export function transpose(m: CsrMatrix): CsrMatrix {
   return { rows: m.cols, cols: m.rows, indptr, indices, values };
 }
 
+/** Stacks sparse vectors as the rows of one CSR matrix. */
+export function csrFromVectors(vectors: readonly SparseVector[], cols: number): CsrMatrix {
+  let total = 0;
+  for (const v of vectors) total += v.indices.length;
+  const indptr = new Int32Array(vectors.length + 1);
+  const indices = new Int32Array(total);
+  const values = new Float64Array(total);
+  vectors.forEach((v, r) => {
+    indices.set(v.indices, indptr[r]!);
+    values.set(v.values, indptr[r]!);
+    indptr[r + 1] = indptr[r]! + v.indices.length;
+  });
+  return { rows: vectors.length, cols, indptr, indices, values };
+}
+
 export function rowOf(m: CsrMatrix, r: number): SparseVector {
   const start = m.indptr[r] ?? 0;
   const end = m.indptr[r + 1] ?? start;

@@ -4,7 +4,8 @@ import type { Matrix } from 'ml-matrix';
 import { buildSimilarityIndex, type TraderSimilarityIndex } from './coldstart.ts';
 import type { FeatureSpec } from './features.ts';
 import { buildIndex } from './features.ts';
-import { transpose, type CsrMatrix } from './sparse.ts';
+import { flatRows, type FlatRows } from './nmf.ts';
+import { csrFromVectors, transpose, type CsrMatrix } from './sparse.ts';
 import type { TfidfModel } from './tfidf.ts';
 import type { ModelMetadata, ResolvedTrainParams, TraderProfile } from './types.ts';
 
@@ -50,6 +51,10 @@ export interface DerivedIndexes {
   joinersByProduct: CsrMatrix;
   /** itemFactorsᵀ · itemFactors, for folding in new traders. */
   itemGram: Matrix;
+  /** The item factors row after row in one array, for predicting every product of a trader. */
+  itemFactors: FlatRows;
+  /** The products' TF-IDF vectors as the rows of one matrix, for content scores. */
+  tfidfMatrix: CsrMatrix;
   /** Each trader's preferred categories as a set. */
   traderCategorySets: Set<string>[];
   /** Traders' categories, markets and joins in the shape the similarity search scans. */
@@ -85,6 +90,8 @@ export function buildDerived(model: Omit<TrainedModel, 'derived'>): DerivedIndex
     productOrder: Array.from({ length: model.products.ids.length }, (_, j) => j),
     joinersByProduct,
     itemGram: model.cf.itemFactors.gram(),
+    itemFactors: flatRows(model.cf.itemFactors),
+    tfidfMatrix: csrFromVectors(model.tfidf.vectors, model.tfidf.vocabulary.length),
     traderCategorySets,
     similarity: buildSimilarityIndex(
       { categorySets: traderCategorySets, markets: model.traders.profiles.map((t) => t.market), lastActiveAt: model.traders.lastActiveAt },

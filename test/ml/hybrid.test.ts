@@ -3,7 +3,7 @@ import { buildSimilarityIndex, categoryMatchScores, freshness, inactivityFactor,
 import { contentProfile, contentScores } from '../../ml/content.ts';
 import { diversify, topByScore } from '../../ml/diversity.ts';
 import { fuse, minMaxNormalize, normalizeWeights } from '../../ml/hybrid.ts';
-import { csrFromRowMaps } from '../../ml/sparse.ts';
+import { csrFromRowMaps, csrFromVectors } from '../../ml/sparse.ts';
 import { fitTfidf } from '../../ml/tfidf.ts';
 import { DAY_MS } from '../../ml/time.ts';
 
@@ -40,14 +40,14 @@ describe('content scores', () => {
 
   it('ranks products like the ones the trader interacted with first', () => {
     const profile = contentProfile(tfidf, tfidf.vectors, [{ product: 0, weight: 3 }], []);
-    const s = contentScores(profile, tfidf.vectors);
+    const s = contentScores(profile, csrFromVectors(tfidf.vectors, tfidf.vocabulary.length));
     expect(s[0]).toBeCloseTo(1, 12);
     expect(s[1]!).toBeGreaterThan(0.3);
     expect(s[2]).toBe(0);
   });
 
   it('builds a profile from preferred categories alone', () => {
-    const s = contentScores(contentProfile(tfidf, tfidf.vectors, [], ['sugar']), tfidf.vectors);
+    const s = contentScores(contentProfile(tfidf, tfidf.vectors, [], ['sugar']), csrFromVectors(tfidf.vectors, tfidf.vocabulary.length));
     expect(s[2]!).toBeGreaterThan(0);
     expect(s[0]).toBe(0);
     expect(contentProfile(tfidf, tfidf.vectors, [], [])).toBeNull();

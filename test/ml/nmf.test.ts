@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { foldIn, matrixRows, nmf, predictRow } from '../../ml/nmf.ts';
+import { flatRows, foldIn, matrixRows, nmf, predictRow } from '../../ml/nmf.ts';
 import { Rng } from '../../ml/random.ts';
 import { csrFromRowMaps, rowOf, type CsrMatrix } from '../../ml/sparse.ts';
 
@@ -72,7 +72,7 @@ describe('nmf', () => {
     const R = lowRank(25, 15, 2, 5);
     const result = nmf(toCsr(R), { rank: 2, regularization: 0, unobservedWeight: 1, maxIterations: 2000, tolerance: 1e-12 });
     const w = foldIn(rowOf(toCsr(R), 3), result.itemFactors, { regularization: 0, unobservedWeight: 1, iterations: 500 });
-    const p = predictRow(w, result.itemFactors);
+    const p = predictRow(w, flatRows(result.itemFactors));
     R[3]!.forEach((v, j) => expect(p[j]!).toBeCloseTo(v, 1));
   });
 });
