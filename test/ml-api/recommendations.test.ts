@@ -88,6 +88,16 @@ describe('attribution and the A/B report', () => {
     const shown = await app.ctx.db.select().from(interactionEvents).where(and(eq(interactionEvents.traderId, trader.user.id), eq(interactionEvents.kind, 'shown')));
     expect(shown.map((e) => e.recommendationId)).toEqual(expect.arrayContaining(list.items.map((i) => i.recommendationId)));
     expect(shown.every((e) => e.modelVersion === version && e.variant === list.variant)).toBe(true);
+    const shownById = new Map(shown.map((e) => [e.recommendationId, e]));
+    for (const item of list.items) {
+      expect(shownById.get(item.recommendationId)).toMatchObject({
+        id: item.recommendationId,
+        groupId: item.group.id,
+        productId: item.group.product.id,
+        rank: item.rank,
+        score: expect.closeTo(item.score, 12),
+      });
+    }
 
     const before = (await app.inject({ url: '/api/admin/ml/experiments', headers: bearer(admin.accessToken) })).json();
     const pick = list.items[0]!;

@@ -10,46 +10,41 @@ import { notFound } from '../../errors.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
 import { mlState } from './state.ts';
 
-export interface Impression {
-  /** The row's id, which is also the recommendationId the client was given. */
-  id: string;
+/** What one recommendation request showed one trader. */
+export interface Impressions {
   traderId: string;
-  groupId: string;
-  productId: string;
   modelVersion: string;
   variant: string;
-  score: number;
-  rank: number;
+  /** In rank order; each id is the recommendationId the client was given. */
+  items: { id: string; groupId: string; productId: string; score: number }[];
 }
 
 /**
  * One 'shown' row per recommended item. Every recommendation request writes these, so they go in
- * as one statement with one array parameter per column (unnest), prepared once, whatever the
- * number of items.
+ * as one prepared statement whatever the number of items: what the rows share as plain
+ * parameters, the rest as one array per column (unnest), the rank from the array position.
  */
-export async function logShown(db: Queryable, rows: Impression[]): Promise<void> {
-  if (!rows.length) return;
-  const column = <K extends keyof Impression>(key: K) => rows.map((r) => r[key]);
+export async function logShown(db: Queryable, shown: Impressions): Promise<void> {
+  if (!shown.items.length) return;
+  const column = <K extends keyof Impressions['items'][number]>(key: K) => shown.items.map((r) => r[key]);
   await prepared(db, 'log_shown', (d) =>
     d
       .insert(interactionEvents)
       .select(
-        sql`select id, trader_id, group_id, product_id, 'shown'::interaction_kind, id, model_version, variant, score, rank, now()
-            from unnest(${sql.placeholder('ids')}::uuid[], ${sql.placeholder('traders')}::uuid[], ${sql.placeholder('groups')}::uuid[],
-                        ${sql.placeholder('products')}::uuid[], ${sql.placeholder('versions')}::text[], ${sql.placeholder('variants')}::text[],
-                        ${sql.placeholder('scores')}::float8[], ${sql.placeholder('ranks')}::int[])
-              as t(id, trader_id, group_id, product_id, model_version, variant, score, rank)`,
+        sql`select id, ${sql.placeholder('trader')}::uuid, group_id, product_id, 'shown'::interaction_kind, id,
+                   ${sql.placeholder('version')}::text, ${sql.placeholder('variant')}::text, score, rank, now()
+            from unnest(${sql.placeholder('ids')}::uuid[], ${sql.placeholder('groups')}::uuid[], ${sql.placeholder('products')}::uuid[],
+                        ${sql.placeholder('scores')}::float8[]) with ordinality as t(id, group_id, product_id, score, rank)`,
       )
       .prepare('log_shown'),
   ).execute({
+    trader: shown.traderId,
+    version: shown.modelVersion,
+    variant: shown.variant,
     ids: column('id'),
-    traders: column('traderId'),
     groups: column('groupId'),
     products: column('productId'),
-    versions: column('modelVersion'),
-    variants: column('variant'),
     scores: column('score'),
-    ranks: column('rank'),
   });
 }
 

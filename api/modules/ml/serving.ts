@@ -124,19 +124,12 @@ export async function recommendationsFor(ctx: AppContext, user: Pick<AuthUser, '
   }));
   // Impressions are the experiment's denominator: only traders' own requests count.
   if (options.log && user.role === 'trader') {
-    await logShown(
-      ctx.database.eventsDb,
-      items.map((i) => ({
-        id: i.recommendationId,
-        traderId: user.id,
-        groupId: i.group.id,
-        productId: i.productId,
-        modelVersion: served.version,
-        variant: variant.name,
-        score: i.score,
-        rank: i.rank,
-      })),
-    );
+    await logShown(ctx.database.eventsDb, {
+      traderId: user.id,
+      modelVersion: served.version,
+      variant: variant.name,
+      items: items.map((i) => ({ id: i.recommendationId, groupId: i.group.id, productId: i.productId, score: i.score })),
+    });
   }
   return {
     items: items.map(({ productId: _p, ...item }) => item),
