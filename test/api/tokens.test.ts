@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { users } from '../../api/db/schema.ts';
-import { accessTokenAudience } from '../../api/modules/auth/tokens.ts';
+import { accessTokenAudience, verifyAccessToken } from '../../api/modules/auth/tokens.ts';
 import { freshApp } from '../helpers/app.ts';
 import { bearer, registerUser, type Session } from '../helpers/users.ts';
 
@@ -25,6 +25,13 @@ const signWith = (key: CryptoKey, claims: Record<string, unknown>, kid = app.ctx
     .setIssuedAt()
     .setExpirationTime(exp)
     .sign(key);
+
+/** A compact JWS over exactly these header and claims (jose refuses to sign some of them). */
+async function raw(header: Record<string, unknown>, claims: Record<string, unknown>, key: CryptoKey): Promise<string> {
+  const input = `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(claims))}`;
+  const signature = await crypto.subtle.sign('Ed25519', key, new TextEncoder().encode(input));
+  return `${input}.${base64url.encode(new Uint8Array(signature))}`;
+}
 
 describe('access tokens', () => {
   it('accepts a valid token, and verifies with the published JWKS', async () => {
@@ -81,6 +88,40 @@ describe('access tokens', () => {
       .setExpirationTime('5m')
       .sign(secret);
     expect((await me(hs)).statusCode).toBe(401);
+  });
+
+  it('rejects a token for another issuer or audience, not valid yet, or without a subject', async () => {
+    const key = app.ctx.keys.privateKey;
+    const now = Math.floor(Date.now() / 1000);
+    const base = { sub: session.user.id, role: 'trader', iss: 'connectsphere', aud: accessTokenAudience, iat: now, exp: now + 300 };
+    // The same claims, signed properly, are accepted: each case below differs in one claim only.
+    expect((await me(await raw({ alg: 'EdDSA', kid: app.ctx.keys.kid }, base, key))).statusCode).toBe(200);
+    expect((await me(await raw({ alg: 'EdDSA', kid: app.ctx.keys.kid }, { ...base, aud: ['other', accessTokenAudience] }, key))).statusCode).toBe(200);
+    for (const claims of [
+      { ...base, iss: 'someone-else' },
+      { ...base, aud: 'connectsphere-pass' },
+      { ...base, nbf: now + 120 },
+      { ...base, exp: String(now + 300) },
+      { ...base, sub: undefined },
+    ]) {
+      const token = await raw({ alg: 'EdDSA', kid: app.ctx.keys.kid }, claims, key);
+      expect((await me(token)).statusCode, JSON.stringify(claims)).toBe(401);
+      await expect(verifyAccessToken(app.ctx.keys, app.ctx.config, token), JSON.stringify(claims)).rejects.toThrow();
+    }
+  });
+
+  it('rejects an unknown kid, a critical header it does not understand, and malformed tokens', async () => {
+    const key = app.ctx.keys.privateKey;
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { sub: session.user.id, role: 'trader', iss: 'connectsphere', aud: accessTokenAudience, exp: now + 300 };
+    expect((await me(await raw({ alg: 'EdDSA', kid: 'cs-unknown' }, claims, key))).statusCode).toBe(401);
+    // A good Ed25519 signature under another algorithm's name is still not EdDSA.
+    expect((await me(await raw({ alg: 'Ed25519', kid: app.ctx.keys.kid }, claims, key))).statusCode).toBe(401);
+    expect((await me(await raw({ alg: 'EdDSA', kid: app.ctx.keys.kid, crit: ['exp'] }, claims, key))).statusCode).toBe(401);
+    const [h, p, s] = session.accessToken.split('.') as [string, string, string];
+    for (const token of [`${h}.${p}`, `${h}.${p}.${s}.${s}`, `${h}.${p}.${s}!`, `${base64url.encode('[1]')}.${p}.${s}`, `${h}.${p}.${s.slice(0, -4)}`]) {
+      expect((await me(token)).statusCode, token).toBe(401);
+    }
   });
 
   it('stops honouring tokens of a deactivated user at once', async () => {

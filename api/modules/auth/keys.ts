@@ -1,3 +1,4 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, type JWK, type CryptoKey } from 'jose';
@@ -18,6 +19,8 @@ export interface SigningKeys {
   /** Every public key still accepted (the newest signs; older ones verify until removed). */
   jwks: { keys: JWK[] };
   verifierKeySet: ReturnType<typeof createLocalJWKSet>;
+  /** The same public keys by kid, as node:crypto keys (access tokens are checked on every request). */
+  verifiers: Map<string, KeyObject>;
 }
 
 export const jwtAlgorithm = 'EdDSA';
@@ -39,6 +42,7 @@ export async function loadOrCreateKeys(file: string): Promise<SigningKeys> {
     privateKey: (await importJWK(signer.privateJwk, jwtAlgorithm)) as CryptoKey,
     jwks: { keys: publicKeys },
     verifierKeySet: createLocalJWKSet({ keys: publicKeys }),
+    verifiers: new Map(stored.map((k) => [k.kid, createPublicKey({ key: k.publicJwk as never, format: 'jwk' })])),
   };
 }
 
