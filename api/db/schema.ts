@@ -283,6 +283,11 @@ export const contributions = pgTable(
       .on(t.groupId, t.traderId)
       .where(sql`status in ('pending_payment', 'paid')`),
     index('contributions_trader_idx').on(t.traderId),
+    // A group's contributions (views, participants, transitions). The open-contribution key above
+    // does not serve it: paid contributions of completed groups stay 'paid', so its predicate
+    // keeps nearly every row, and without this the open groups' participants were read with a
+    // scan of the whole purchase history.
+    index('contributions_group_idx').on(t.groupId),
     index('contributions_lapse_idx').on(t.status, t.reservedUntil),
   ],
 );

@@ -43,6 +43,22 @@ describe('recommendations for a trader with a purchase history', () => {
     expect((await recommendations(app, trader, 5)).variant).toBe(list.variant);
   });
 
+  it('show each group as GET /api/groups/{id} does, participants and pickup points included', async () => {
+    const trader = await traderWithHistory(app);
+    // Someone else joins the group shown first, so a compared group has a participant.
+    const first = (await recommendations(app, trader, 50)).items[0]!.group;
+    const other = await registerUser(app, { location: { market: 'Mbare Musika' } });
+    const join = await app.inject({ method: 'POST', url: `/api/groups/${first.id}/join`, headers: bearer(other.accessToken), payload: { quantity: first.minPerTrader } });
+    expect(join.statusCode, join.body).toBe(201);
+    invalidateOpenGroups(app.ctx);
+    const list = await recommendations(app, trader, 50);
+    expect(list.items.find((i) => i.group.id === first.id)?.group.participantCount).toBe(first.participantCount + 1);
+    for (const item of list.items) {
+      const detail = (await app.inject({ url: `/api/groups/${item.group.id}`, headers: bearer(trader.accessToken) })).json();
+      expect({ ...item.group, secondsLeft: 0 }).toEqual({ ...detail, secondsLeft: 0 });
+    }
+  });
+
   it('leave out groups the trader is in and groups that are full', async () => {
     const { session, groupId } = await traderInOpenGroup(app);
     const before = await recommendations(app, session, 50);

@@ -26,19 +26,38 @@ export function contributionView(c: ContributionRow) {
   };
 }
 
+export type PickupPointView = ReturnType<typeof pickupPointView>;
+
+/** The product facts groups carry: what a Group view shows and what the recommender reads. */
+export interface GroupProduct {
+  id: string;
+  name: string;
+  description: string;
+  category: string;
+  unit: string;
+  unitPrice: number;
+  currency: string;
+  createdAt: Date;
+}
+
+/** What Group views are built from besides the group rows, each by group id (products by id). */
+export interface GroupViewInputs {
+  products: Map<string, GroupProduct>;
+  /** Ordered by name. */
+  pickupPoints: Map<string, PickupPointView[]>;
+  /** Open contributions. */
+  participantCounts: Map<string, number>;
+  /** The viewer's own open contribution. */
+  mine: Map<string, ContributionRow>;
+}
+
 /** Builds the Group shape for many rows with a fixed number of queries (no N+1). */
 export async function groupViews(db: Queryable, rows: GroupRow[], viewerId: string | undefined, now = new Date()) {
   if (rows.length === 0) return [];
   const ids = rows.map((g) => g.id);
-  const productIds = [...new Set(rows.map((g) => g.productId))];
-  const [productRows, pointRows, counts, mine] = await Promise.all([
-    db.select({ id: products.id, name: products.name, category: products.category, unit: products.unit }).from(products).where(idIn(products.id, productIds)),
-    db
-      .select({ groupId: groupPickupPoints.groupId, point: pickupPoints })
-      .from(groupPickupPoints)
-      .innerJoin(pickupPoints, eq(pickupPoints.id, groupPickupPoints.pickupPointId))
-      .where(idIn(groupPickupPoints.groupId, ids))
-      .orderBy(pickupPoints.name),
+  const [products, pickupPoints, counts, mine] = await Promise.all([
+    productsByIds(db, [...new Set(rows.map((g) => g.productId))]),
+    pickupPointsOfGroups(db, ids),
     db
       .select({ groupId: contributions.groupId, n: sql<number>`count(*)::int` })
       .from(contributions)
@@ -53,18 +72,51 @@ export async function groupViews(db: Queryable, rows: GroupRow[], viewerId: stri
           )
       : Promise.resolve([] as ContributionRow[]),
   ]);
-  const productById = new Map(productRows.map((p) => [p.id, p]));
-  const countByGroup = new Map(counts.map((c) => [c.groupId, c.n]));
-  const mineByGroup = new Map(mine.map((c) => [c.groupId, c]));
-  const pointsByGroup = new Map<string, ReturnType<typeof pickupPointView>[]>();
-  for (const r of pointRows) {
-    const list = pointsByGroup.get(r.groupId);
+  return buildGroupViews(
+    rows,
+    { products, pickupPoints, participantCounts: new Map(counts.map((c) => [c.groupId, c.n])), mine: new Map(mine.map((c) => [c.groupId, c])) },
+    now,
+  );
+}
+
+export async function productsByIds(db: Queryable, ids: string[]): Promise<Map<string, GroupProduct>> {
+  const rows = await db
+    .select({
+      id: products.id,
+      name: products.name,
+      description: products.description,
+      category: products.category,
+      unit: products.unit,
+      unitPrice: products.unitPrice,
+      currency: products.currency,
+      createdAt: products.createdAt,
+    })
+    .from(products)
+    .where(idIn(products.id, ids));
+  return new Map(rows.map((p) => [p.id, p]));
+}
+
+export async function pickupPointsOfGroups(db: Queryable, groupIds: string[]): Promise<Map<string, PickupPointView[]>> {
+  const rows = await db
+    .select({ groupId: groupPickupPoints.groupId, point: pickupPoints })
+    .from(groupPickupPoints)
+    .innerJoin(pickupPoints, eq(pickupPoints.id, groupPickupPoints.pickupPointId))
+    .where(idIn(groupPickupPoints.groupId, groupIds))
+    .orderBy(pickupPoints.name);
+  const byGroup = new Map<string, PickupPointView[]>();
+  for (const r of rows) {
+    const list = byGroup.get(r.groupId);
     if (list) list.push(pickupPointView(r.point));
-    else pointsByGroup.set(r.groupId, [pickupPointView(r.point)]);
+    else byGroup.set(r.groupId, [pickupPointView(r.point)]);
   }
+  return byGroup;
+}
+
+/** The Group shape of each row, in the order of `rows`. */
+export function buildGroupViews(rows: GroupRow[], inputs: GroupViewInputs, now: Date) {
   return rows.map((g) => {
-    const product = productById.get(g.productId)!;
-    const mineRow = mineByGroup.get(g.id);
+    const product = inputs.products.get(g.productId)!;
+    const mineRow = inputs.mine.get(g.id);
     return {
       id: g.id,
       title: g.title,
@@ -82,9 +134,9 @@ export async function groupViews(db: Queryable, rows: GroupRow[], viewerId: stri
       paidQuantity: g.paidQuantity,
       remainingQuantity: g.maxQuantity === null ? null : Math.max(0, g.maxQuantity - g.reservedQuantity - g.paidQuantity),
       moqProgress: Math.round((g.paidQuantity / g.moq) * 1000) / 10,
-      participantCount: countByGroup.get(g.id) ?? 0,
+      participantCount: inputs.participantCounts.get(g.id) ?? 0,
       secondsLeft: Math.max(0, Math.floor((g.deadline.getTime() - now.getTime()) / 1000)),
-      pickupPoints: pointsByGroup.get(g.id) ?? [],
+      pickupPoints: inputs.pickupPoints.get(g.id) ?? [],
       myContribution: mineRow ? contributionView(mineRow) : null,
       createdAt: g.createdAt.toISOString(),
     };

@@ -9,9 +9,9 @@ import { idIn } from '../../db/id-lists.ts';
 import { prepared } from '../../db/prepared.ts';
 import { contributions, groups, interactionEvents, pickupPoints, products, signalEventCondition, userPreferences, users } from '../../db/schema.ts';
 import { markets as harareMarkets } from '../../seed/harare.ts';
-import { groupViews, openContributionStatuses } from '../groups/views.ts';
+import { buildGroupViews, openContributionStatuses, pickupPointsOfGroups, productsByIds } from '../groups/views.ts';
 
-export type GroupView = Awaited<ReturnType<typeof groupViews>>[number];
+export type GroupView = ReturnType<typeof buildGroupViews>[number];
 
 // ---------------------------------------------------------------------------------------------
 // Markets: traders type their market freely at sign-up ("mbare musika"); distances need the
@@ -258,27 +258,34 @@ export async function loadOpenGroups(db: Queryable, now = new Date()): Promise<O
     .where(and(eq(groups.status, 'open'), gt(groups.deadline, now)))
     .orderBy(groups.deadline, groups.id);
   const ids = rows.map((g) => g.id);
-  const productIds = [...new Set(rows.map((g) => g.productId))];
-  const [directory, participants, views, productRows] = await Promise.all([
-    marketDirectory(db),
-    db
-      .select({ groupId: contributions.groupId, traderId: contributions.traderId })
-      .from(contributions)
-      .where(and(idIn(contributions.groupId, ids), inArray(contributions.status, [...openContributionStatuses]))),
-    groupViews(db, rows, undefined, now),
-    db
-      .select({ id: products.id, name: products.name, description: products.description, category: products.category, unitPrice: products.unitPrice, currency: products.currency, createdAt: products.createdAt })
-      .from(products)
-      .where(idIn(products.id, productIds)),
-  ]);
+  // Built in the background while the cached groups keep serving (openGroupsFor), so the queries
+  // go one after another: run together, they took both of the database's cores from the requests
+  // being answered meanwhile.
+  const directory = await marketDirectory(db);
+  const participants = await db
+    .select({ groupId: contributions.groupId, traderId: contributions.traderId })
+    .from(contributions)
+    .where(and(idIn(contributions.groupId, ids), inArray(contributions.status, [...openContributionStatuses])));
+  const points = await pickupPointsOfGroups(db, ids);
+  const productById = await productsByIds(db, [...new Set(rows.map((g) => g.productId))]);
   const participantsByGroup = new Map<string, string[]>();
   for (const p of participants) {
     const list = participantsByGroup.get(p.groupId);
     if (list) list.push(p.traderId);
     else participantsByGroup.set(p.groupId, [p.traderId]);
   }
+  const views = buildGroupViews(
+    rows,
+    {
+      products: productById,
+      pickupPoints: points,
+      participantCounts: new Map([...participantsByGroup].map(([groupId, traders]) => [groupId, traders.length])),
+      mine: new Map(),
+    },
+    now,
+  );
 
-  const openGroups: OpenGroup[] = rows.map((g, i) => ({
+  const openGroups: OpenGroup[] = rows.map((g) => ({
     id: g.id,
     productId: g.productId,
     pickupMarket: '',
@@ -291,8 +298,7 @@ export async function loadOpenGroups(db: Queryable, now = new Date()): Promise<O
     deadline: g.deadline.getTime(),
     status: g.status,
     participantIds: participantsByGroup.get(g.id) ?? [],
-    // groupViews returns the views in the order of `rows`.
-    pickupOptions: views[i]!.pickupPoints.map((p) => ({ market: directory.canonical(p.market), lat: p.lat, lng: p.lng })),
+    pickupOptions: (points.get(g.id) ?? []).map((p) => ({ market: directory.canonical(p.market), lat: p.lat, lng: p.lng })),
   }));
 
   const byMarket = new Map<string, MlGroup[]>();
@@ -300,7 +306,7 @@ export async function loadOpenGroups(db: Queryable, now = new Date()): Promise<O
     builtAt: now.getTime(),
     groups: openGroups,
     views: new Map(views.map((v) => [v.id, v])),
-    products: productRows,
+    products: [...productById.values()],
     directory,
     forMarket(market) {
       let list = byMarket.get(market);

@@ -1,0 +1,1 @@
+CREATE INDEX "contributions_group_idx" ON "contributions" USING btree ("group_id");
