@@ -75,8 +75,22 @@ export async function loadSynthetic(db: Db, size: { traders: number; products: n
   await db.insert(pickupPoints).values(points);
   const pointOf = new Map(points.map((p) => [p.market, p.id]));
 
-  // Open groups, as generated.
+  // Open groups, as generated, with their participants' paid contributions: the group's paid
+  // quantity is what they paid (split evenly), as the API would have recorded it.
   const open = syn.groups.filter((g) => (g.status ?? 'open') === 'open' && new Date(g.deadline).getTime() > now.getTime()).slice(0, size.groups);
+  const joined: (typeof contributions.$inferInsert)[] = [];
+  const paidIn = new Map<string, number>();
+  for (const g of open) {
+    const people = g.participantIds ?? [];
+    const total = Math.min(g.committedQty, g.maxQty ?? Infinity);
+    people.forEach((traderId, k) => {
+      const quantity = Math.floor(total / people.length) + (k < total % people.length ? 1 : 0);
+      if (quantity === 0) return;
+      const at = new Date(now.getTime() - (k + 1) * 3_600_000);
+      joined.push({ groupId: id(g.id), traderId: id(traderId), pickupPointId: pointOf.get(g.pickupMarket) ?? points[0]!.id, quantity, unitPrice: g.unitPrice, currency: 'USD', status: 'paid', paidAt: at, createdAt: at });
+      paidIn.set(g.id, (paidIn.get(g.id) ?? 0) + quantity);
+    });
+  }
   await insertAll(open, (chunk) =>
     db.insert(groups).values(
       chunk.map((g) => ({
@@ -89,11 +103,12 @@ export async function loadSynthetic(db: Db, size: { traders: number; products: n
         deadline: new Date(g.deadline),
         unitPrice: g.unitPrice,
         reservedQuantity: 0,
-        paidQuantity: Math.min(g.committedQty, g.maxQty ?? Infinity),
+        paidQuantity: paidIn.get(g.id) ?? 0,
       })),
     ),
   );
   await insertAll(open, (chunk) => db.insert(groupPickupPoints).values(chunk.map((g) => ({ groupId: id(g.id), pickupPointId: pointOf.get(g.pickupMarket) ?? points[0]!.id }))));
+  await insertAll(joined, (chunk) => db.insert(contributions).values(chunk));
 
   // History: the n-th paid purchase of a product by a trader goes into that product's n-th past
   // group (a trader holds one contribution per group). Other kinds become interaction events.
@@ -129,5 +144,5 @@ export async function loadSynthetic(db: Db, size: { traders: number; products: n
   await insertAll(history, (chunk) => db.insert(groups).values(chunk));
   await insertAll(paid, (chunk) => db.insert(contributions).values(chunk));
   await insertAll(events, (chunk) => db.insert(interactionEvents).values(chunk));
-  return { traders: syn.dataset.traders.length, products: syn.dataset.products.length, openGroups: open.length, paid: paid.length, events: events.length, traderIds: syn.dataset.traders.map((t) => id(t.id)) };
+  return { traders: syn.dataset.traders.length, products: syn.dataset.products.length, openGroups: open.length, openParticipants: joined.length, paid: paid.length, events: events.length, traderIds: syn.dataset.traders.map((t) => id(t.id)) };
 }
