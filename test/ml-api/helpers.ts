@@ -90,7 +90,7 @@ export interface RecommendationList {
     score: number;
     components: Record<string, number>;
     explanation: { path: 'personalised' | 'cold_start'; contributions: Record<string, number>; reasons: string[] };
-    group: { id: string; title: string; status: string; product: { id: string; category: string }; maxQuantity: number | null; remainingQuantity: number | null; myContribution: unknown };
+    group: { id: string; title: string; status: string; product: { id: string; category: string }; maxQuantity: number | null; minPerTrader: number; participantCount: number; remainingQuantity: number | null; myContribution: unknown };
   }[];
   modelVersion: string;
   variant: string;
