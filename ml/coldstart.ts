@@ -99,18 +99,23 @@ export function similarTraders(target: SimilarityTarget, index: TraderSimilarity
   const targetMarket = index.marketId.get(target.market) ?? -1;
   const { indptr } = index.joined;
   // Products in common, counted from the joiners of the target's products (the inverted index):
-  // far fewer steps than looking up every trader's products in the target's set.
-  const shared = new Int32Array(index.masks.length);
+  // far fewer steps than looking up every trader's products in the target's set. The counts go in
+  // a buffer kept between calls (the scan is synchronous): one per trader, on every request.
+  if (sharedCounts.length < index.masks.length) sharedCounts = new Int32Array(index.masks.length);
+  const shared = sharedCounts;
+  shared.fill(0, 0, index.masks.length);
   const byProduct = index.joiners;
   for (const p of target.joined) {
     if (p < 0 || p >= byProduct.rows) continue;
     for (let q = byProduct.indptr[p]!; q < byProduct.indptr[p + 1]!; q++) shared[byProduct.indices[q]!]!++;
   }
-  // The best `count` so far in a heap with the worst of them on top: a trader enters only by
-  // ranking above it. Selecting under the same total order as one full sort keeps the result
-  // identical to sorting every match of a 10,000-trader scan, which would dominate serving time.
-  const heap: Neighbor[] = [];
-  const worse = (a: Neighbor, b: Neighbor) => byNeighborRank(a, b) > 0;
+  // The best `count` so far in a heap with the worst of them on top, kept in two typed arrays (a
+  // better trader enters thousands of times in a scan): a trader enters only by ranking above
+  // the top. Selecting under the same total order as one full sort keeps the result identical to
+  // sorting every match of a 10,000-trader scan, which would dominate serving time.
+  const heapTrader = new Int32Array(Math.max(0, count));
+  const heapSim = new Float64Array(Math.max(0, count));
+  let size = 0;
   for (let t = 0; t < index.masks.length; t++) {
     if (t === exclude) continue;
     const mask = index.masks[t]!;
@@ -120,51 +125,64 @@ export function similarTraders(target: SimilarityTarget, index: TraderSimilarity
     if (inter === 0) continue;
     const sizeB = (index.exact ? popcount(mask) : (categorySets[t] ?? EMPTY).size) + 1 + (indptr[t + 1]! - indptr[t]!);
     const similarity = inter / (sizeA + sizeB - inter);
-    if (heap.length < count) {
-      heap.push({ trader: t, similarity });
-      siftUp(heap, heap.length - 1, worse);
-    } else if (count > 0 && ranksAbove(t, similarity, heap[0]!)) {
-      heap[0] = { trader: t, similarity };
-      siftDown(heap, 0, worse);
+    if (size < count) {
+      heapTrader[size] = t;
+      heapSim[size] = similarity;
+      siftUp(size++);
+    } else if (count > 0 && ranksAbove(t, similarity, heapTrader[0]!, heapSim[0]!)) {
+      heapTrader[0] = t;
+      heapSim[0] = similarity;
+      siftDown(0);
     }
   }
-  return heap.sort(byNeighborRank);
+  const out: Neighbor[] = [];
+  for (let k = 0; k < size; k++) out.push({ trader: heapTrader[k]!, similarity: heapSim[k]! });
+  return out.sort((a, b) => (ranksAbove(a.trader, a.similarity, b.trader, b.similarity) ? -1 : 1));
 
   function active(t: number) {
     return (lastActiveAt[t] ?? 0) || 0;
   }
-  function ranksAbove(t: number, similarity: number, n: Neighbor) {
-    if (similarity !== n.similarity) return similarity > n.similarity;
-    const d = active(t) - active(n.trader);
-    return d !== 0 ? d > 0 : t < n.trader;
+  /** Whether trader t with this similarity ranks before trader u with uSim (a total order). */
+  function ranksAbove(t: number, similarity: number, u: number, uSim: number) {
+    if (similarity !== uSim) return similarity > uSim;
+    const d = active(t) - active(u);
+    return d !== 0 ? d > 0 : t < u;
   }
-  function byNeighborRank(a: Neighbor, b: Neighbor) {
-    return b.similarity - a.similarity || active(b.trader) - active(a.trader) || a.trader - b.trader;
+  /** Heap slot a belongs nearer the top than slot b: it ranks lower. */
+  function worse(a: number, b: number) {
+    return ranksAbove(heapTrader[b]!, heapSim[b]!, heapTrader[a]!, heapSim[a]!);
+  }
+  function swap(a: number, b: number) {
+    const t = heapTrader[a]!;
+    heapTrader[a] = heapTrader[b]!;
+    heapTrader[b] = t;
+    const v = heapSim[a]!;
+    heapSim[a] = heapSim[b]!;
+    heapSim[b] = v;
+  }
+  function siftUp(i: number) {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!worse(i, parent)) return;
+      swap(i, parent);
+      i = parent;
+    }
+  }
+  function siftDown(i: number) {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let top = i;
+      if (l < size && worse(l, top)) top = l;
+      if (r < size && worse(r, top)) top = r;
+      if (top === i) return;
+      swap(i, top);
+      i = top;
+    }
   }
 }
 
-/** Binary heap helpers: `above(a, b)` true when a belongs nearer the top than b. */
-function siftUp<T>(heap: T[], i: number, above: (a: T, b: T) => boolean): void {
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (!above(heap[i]!, heap[parent]!)) return;
-    [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-    i = parent;
-  }
-}
-
-function siftDown<T>(heap: T[], i: number, above: (a: T, b: T) => boolean): void {
-  for (;;) {
-    const l = 2 * i + 1;
-    const r = l + 1;
-    let top = i;
-    if (l < heap.length && above(heap[l]!, heap[top]!)) top = l;
-    if (r < heap.length && above(heap[r]!, heap[top]!)) top = r;
-    if (top === i) return;
-    [heap[i], heap[top]] = [heap[top]!, heap[i]!];
-    i = top;
-  }
-}
+let sharedCounts = new Int32Array(0);
 
 function countShared(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
   let n = 0;

@@ -35,10 +35,14 @@ export function groupEligibility(
 const EARTH_RADIUS_KM = 6371;
 
 export function haversineKm(a: GeoPoint, b: GeoPoint): number {
+  return haversine(a.lat, a.lng, b.lat, b.lng);
+}
+
+function haversine(lat1: number, lng1: number, lat2: number, lng2: number): number {
   const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad;
-  const dLng = (b.lng - a.lng) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLng / 2) ** 2;
+  const dLat = (lat2 - lat1) * rad;
+  const dLng = (lng2 - lng1) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLng / 2) ** 2;
   return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
@@ -157,11 +161,6 @@ export interface GroupSignals {
   participants: ParticipantCounts;
 }
 
-function pickupPoint(group: Group, markets: MarketCoordinates): GeoPoint | null {
-  if (group.pickupLat !== undefined && group.pickupLng !== undefined) return { lat: group.pickupLat, lng: group.pickupLng };
-  return markets[group.pickupMarket] ?? null;
-}
-
 function closesInText(days: number): string {
   if (days < 1) {
     const hours = Math.max(1, Math.ceil(days * 24));
@@ -170,45 +169,79 @@ function closesInText(days: number): string {
   return `closes in ${plural(Math.round(days), 'day')}`;
 }
 
-/**
- * The numbers only: this runs for every open group on every request, so it builds no text
- * (groupReasons does, for the few groups that are shown).
- */
 /** What the caller knows of the trader and this group: their usual quantity of its product, and who is in. */
 export interface GroupTraderFacts {
   typicalQuantity: number;
   participants: ParticipantCounts;
 }
 
-export function groupSignals(group: Group, known: GroupTraderFacts, ctx: GroupScoringContext): GroupSignals {
+// Slots of a signal vector (writeGroupSignals): the four signals, then the facts behind them.
+const BUDGET = 0;
+const DISTANCE = 1;
+const URGENCY = 2;
+const SOCIAL = 3;
+const KM = 4;
+const CLOSES_IN_DAYS = 5;
+const UNITS_TO_MOQ = 6;
+const COST = 7;
+const QUANTITY = 8;
+export const SIGNAL_SLOTS = 9;
+
+/**
+ * A group's signals and the facts behind them, written into `out` (SIGNAL_SLOTS numbers; the
+ * distance is NaN when a place is unknown). It allocates nothing and builds no text: it runs for
+ * every open group on every request, and only the groups that are shown get objects and reasons
+ * (groupSignals, groupReasons).
+ */
+export function writeGroupSignals(group: Group, known: GroupTraderFacts, ctx: GroupScoringContext, out: Float64Array): void {
   const profile = ctx.profile;
 
   // Budget: the cost of the trader's typical order at this group's price.
   const quantity = Math.max(1, known.typicalQuantity);
   const cost = group.unitPrice * quantity;
   const sameCurrency = (group.currency ?? 'USD') === (profile.currency ?? 'USD');
-  const budget = sameCurrency ? budgetFit(cost, profile.budgetMin, profile.budgetMax) : 0.5;
+  out[BUDGET] = sameCurrency ? budgetFit(cost, profile.budgetMin, profile.budgetMax) : 0.5;
+  out[COST] = cost;
+  out[QUANTITY] = quantity;
 
-  // Distance from the trader's market to the pickup point.
-  const from = ctx.marketCoordinates[profile.market] ?? null;
-  const to = pickupPoint(group, ctx.marketCoordinates);
-  const km = from && to ? haversineKm(from, to) : null;
-  const distance = km === null ? 0.5 : distanceSignal(km, ctx.distanceScaleKm);
+  // Distance from the trader's market to the pickup point (the group's own, else its market's).
+  const from = ctx.marketCoordinates[profile.market];
+  const market = group.pickupLat !== undefined && group.pickupLng !== undefined ? undefined : ctx.marketCoordinates[group.pickupMarket];
+  const toLat = market ? market.lat : group.pickupLat;
+  const toLng = market ? market.lng : group.pickupLng;
+  const km = from && toLat !== undefined && toLng !== undefined ? haversine(from.lat, from.lng, toLat, toLng) : Number.NaN;
+  out[DISTANCE] = Number.isNaN(km) ? 0.5 : distanceSignal(km, ctx.distanceScaleKm);
+  out[KM] = km;
 
   // Urgency: closing soon, close to MOQ.
   const closesInDays = (toMillis(group.deadline) - ctx.now) / DAY_MS;
-  const unitsToMoq = Math.max(0, group.moq - group.committedQty);
-  const urgency = urgencySignal(closesInDays, group.moq, group.committedQty, ctx.urgentDays);
+  out[URGENCY] = urgencySignal(closesInDays, group.moq, group.committedQty, ctx.urgentDays);
+  out[CLOSES_IN_DAYS] = closesInDays;
+  out[UNITS_TO_MOQ] = Math.max(0, group.moq - group.committedQty);
 
   // Who is already in.
-  const { participants } = known;
-  const { sameMarket, similar } = participants;
-  const social = socialSignal(sameMarket, similar);
+  out[SOCIAL] = socialSignal(known.participants.sameMarket, known.participants.similar);
+}
 
+/** w.product + Σ w_g · signal_g: a group scores its product's score times this. */
+export function groupFactor(signals: Float64Array, w: GroupWeights): number {
+  return w.product + w.budget * signals[BUDGET]! + w.distance * signals[DISTANCE]! + w.urgency * signals[URGENCY]! + w.social * signals[SOCIAL]!;
+}
+
+/** writeGroupSignals as objects, for a group that is shown. */
+export function groupSignals(group: Group, known: GroupTraderFacts, ctx: GroupScoringContext): GroupSignals {
+  const v = new Float64Array(SIGNAL_SLOTS);
+  writeGroupSignals(group, known, ctx, v);
   return {
-    signals: { budget, distance, urgency, social },
-    facts: { distanceKm: km, closesInDays, unitsToMoq, estimatedCost: cost, typicalQuantity: quantity },
-    participants,
+    signals: { budget: v[BUDGET]!, distance: v[DISTANCE]!, urgency: v[URGENCY]!, social: v[SOCIAL]! },
+    facts: {
+      distanceKm: Number.isNaN(v[KM]!) ? null : v[KM]!,
+      closesInDays: v[CLOSES_IN_DAYS]!,
+      unitsToMoq: v[UNITS_TO_MOQ]!,
+      estimatedCost: v[COST]!,
+      typicalQuantity: v[QUANTITY]!,
+    },
+    participants: known.participants,
   };
 }
 

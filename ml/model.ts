@@ -4,7 +4,7 @@
 
 import { decodeCsr, decodeF64, decodeI32, decodeMatrix, encodeCsr, encodeF64, encodeI32, encodeMatrix, type EncodedArray, type EncodedCsr, type EncodedMatrix } from './codec.ts';
 import { DEFAULT_COLD_START_WEIGHTS } from './coldstart.ts';
-import { diversify } from './diversity.ts';
+import { diversify, topByScore } from './diversity.ts';
 import { evaluateModel, temporalSplit } from './evaluate.ts';
 import { fallbackReason, productReasons, type Reason } from './explain.ts';
 import {
@@ -17,7 +17,18 @@ import {
   preferenceVector,
   type FeatureSpec,
 } from './features.ts';
-import { countParticipants, DEFAULT_GROUP_WEIGHTS, groupEligibility, groupReasons, groupSignals, groupTable } from './groups.ts';
+import {
+  countParticipants,
+  DEFAULT_GROUP_WEIGHTS,
+  groupEligibility,
+  groupFactor,
+  groupReasons,
+  groupSignals,
+  groupTable,
+  SIGNAL_SLOTS,
+  writeGroupSignals,
+  type GroupTraderFacts,
+} from './groups.ts';
 import { DEFAULT_HYBRID_WEIGHTS } from './hybrid.ts';
 import { chooseK, distinctCount, kMeans, sampledSilhouetteScore } from './kmeans.ts';
 import { nmf } from './nmf.ts';
@@ -581,65 +592,78 @@ export function recommend(model: TrainedModel, trader: TraderContext, groups: re
   };
 
   // score = productScore × (w.product + Σ w_g · signal_g): group facts adjust a product's score up
-  // or down but cannot lift an irrelevant product.
-  const items = eligible.map((i) => {
-    const group = groups[i]!;
+  // or down but cannot lift an irrelevant product. Kept as numbers by position in `groups`: only
+  // the groups finally shown get their signals and facts as objects.
+  const productOf = (i: number) => {
     // Model products keep their index in the catalog; only products listed since need a lookup.
     const modelIndex = table.product[i]!;
-    const j = modelIndex >= 0 ? modelIndex : (session.catalog.index.get(group.productId) ?? null);
-    const productScore = j !== null ? products.scores[j]! : 0;
-    const participants = countParticipants(table.participants[i]!, session.trader.index, market, markets, similar);
-    const gs = groupSignals(group, { typicalQuantity: typicalQuantity(j), participants }, ctx);
-    const s = gs.signals;
-    const score = productScore * (weights.product + weights.budget * s.budget + weights.distance * s.distance + weights.urgency * s.urgency + weights.social * s.social);
-    return { group, j, gs, score, category: j !== null ? (session.catalog.categories[j] ?? '') : '' };
+    return modelIndex >= 0 ? modelIndex : (session.catalog.index.get(groups[i]!.productId) ?? null);
+  };
+  const known = (i: number, j: number | null): GroupTraderFacts => ({
+    typicalQuantity: typicalQuantity(j),
+    participants: countParticipants(table.participants[i]!, session.trader.index, market, markets, similar),
   });
+  const scores = new Float64Array(groups.length);
+  const product = new Int32Array(groups.length).fill(-1);
+  const signals = new Float64Array(SIGNAL_SLOTS);
+  for (const i of eligible) {
+    const j = productOf(i);
+    writeGroupSignals(groups[i]!, known(i, j), ctx, signals);
+    scores[i] = (j !== null ? products.scores[j]! : 0) * groupFactor(signals, weights);
+    product[i] = j ?? -1;
+  }
+  const score = (i: number) => scores[i]!;
 
   const div = options.diversity ?? true;
   const chosen = div
-    ? diversify(items, {
+    ? diversify(eligible, {
         limit,
         ...(typeof div === 'object' && div.maxPerCategory !== undefined ? { maxPerCategory: div.maxPerCategory } : {}),
         ...(typeof div === 'object' && div.lambda !== undefined ? { lambda: div.lambda } : {}),
-        score: (x) => x.score,
-        category: (x) => x.category,
+        score,
+        category: (i) => (product[i]! >= 0 ? (session.catalog.categories[product[i]!] ?? '') : ''),
         similarity: (a, b) => {
-          if (a.j === null || b.j === null) return 0;
-          if (a.j === b.j) return 1;
-          const va = session.catalog.vectors[a.j];
-          const vb = session.catalog.vectors[b.j];
+          const ja = product[a]!;
+          const jb = product[b]!;
+          if (ja < 0 || jb < 0) return 0;
+          if (ja === jb) return 1;
+          const va = session.catalog.vectors[ja];
+          const vb = session.catalog.vectors[jb];
           return va && vb ? sparseDot(va, vb) : 0;
         },
       })
-    : [...items].sort((a, b) => b.score - a.score).slice(0, limit);
+    : topByScore(eligible, score, limit);
 
   const maxReasons = options.maxReasons ?? 4;
-  return chosen.map((x, i) => {
+  return chosen.map((g, rank) => {
+    const group = groups[g]!;
+    const j = product[g]! >= 0 ? product[g]! : null;
+    const gs = groupSignals(group, known(g, j), ctx);
     // The score split into additive contributions: w.product × each product component, and
     // productScore × w_g × signal_g for each group signal.
-    const product = x.j !== null ? scoredProduct(products, x.j) : null;
-    const productScore = product?.score ?? 0;
+    const scored = j !== null ? scoredProduct(products, j) : null;
+    const productScore = scored?.score ?? 0;
     const contributions: Explanation['contributions'] = {};
     const signals: Explanation['signals'] = {};
-    if (product) {
-      for (const [name, c] of Object.entries(product.contributions) as [ComponentName, number][]) contributions[name] = weights.product * c;
-      Object.assign(signals, product.signals);
+    if (scored) {
+      for (const [name, c] of Object.entries(scored.contributions) as [ComponentName, number][]) contributions[name] = weights.product * c;
+      Object.assign(signals, scored.signals);
     }
     for (const name of ['budget', 'distance', 'urgency', 'social'] as const) {
-      contributions[name] = productScore * weights[name] * x.gs.signals[name];
-      signals[name] = x.gs.signals[name];
+      contributions[name] = productScore * weights[name] * gs.signals[name];
+      signals[name] = gs.signals[name];
     }
     const reasons: Reason[] = [
-      ...(product ? productReasons(session, product).map((r) => ({ ...r, weight: r.weight * weights.product })) : []),
-      ...groupReasons(x.group, x.gs, ctx).map((r) => ({ ...r, weight: r.weight * productScore })),
+      ...(scored ? productReasons(session, scored).map((r) => ({ ...r, weight: r.weight * weights.product })) : []),
+      ...groupReasons(group, gs, ctx).map((r) => ({ ...r, weight: r.weight * productScore })),
     ];
     return {
-      groupId: x.group.id,
-      productId: x.group.productId,
-      rank: i + 1,
-      score: x.score,
-      explanation: buildExplanation(session, contributions, signals, reasons, x.j, maxReasons),
-      facts: x.gs.facts,
+      groupId: group.id,
+      productId: group.productId,
+      rank: rank + 1,
+      score: scores[g]!,
+      explanation: buildExplanation(session, contributions, signals, reasons, j, maxReasons),
+      facts: gs.facts,
     };
   });
 }

@@ -318,7 +318,8 @@ export interface CandidateScores extends Fusion {
  */
 export function scoreCandidateArrays(session: ScoringSession, candidates: readonly number[]): CandidateScores {
   const fusion = fuseScores(session.components, session.weights, candidates);
-  const content = minMaxNormalize(session.components.content ?? [], candidates);
+  // The fusion has normalized content already whenever it carries weight.
+  const content = fusion.normalized.get('content') ?? minMaxNormalize(session.components.content ?? [], candidates);
   const bonus = session.model.params.coldStart.newProductBonus;
   const newProduct = new Float64Array(candidates.length);
   if (bonus > 0) {
