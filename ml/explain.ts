@@ -31,8 +31,8 @@ export function marketJoiners(session: ScoringSession, product: number): { sameM
   return { sameMarketCategory: count, total: row.indices.length };
 }
 
-function socialText(session: ScoringSession, product: number): string | null {
-  const { sameMarketCategory } = marketJoiners(session, product);
+function socialText(session: ScoringSession, product: number, joiners = marketJoiners(session, product)): string | null {
+  const { sameMarketCategory } = joiners;
   if (sameMarketCategory === 0) return null;
   const market = session.trader.profile.market;
   const label = categoryLabel(session.catalog.categories[product] ?? '');
@@ -62,8 +62,9 @@ export function productReasons(session: ScoringSession, scored: ScoredProduct): 
   };
 
   if ((c.cf ?? 0) > 0.02) {
-    const others = marketJoiners(session, j).total - (trader.joined.has(j) && trader.index !== null ? 1 : 0);
-    push('cf', c.cf, socialText(session, j) ?? (others > 0 ? 'traders with buying patterns like yours joined this' : 'fits your buying pattern'));
+    const joiners = marketJoiners(session, j);
+    const others = joiners.total - (trader.joined.has(j) && trader.index !== null ? 1 : 0);
+    push('cf', c.cf, socialText(session, j, joiners) ?? (others > 0 ? 'traders with buying patterns like yours joined this' : 'fits your buying pattern'));
   }
   if ((c.neighbors ?? 0) > 0.02) {
     const neighbors = session.neighbors();

@@ -243,7 +243,7 @@ export interface OpenGroups {
   builtAt: number;
   groups: OpenGroup[];
   /** The Group view (as GET /api/groups/{id} shows it, without the viewer's own contribution). */
-  views: Map<string, GroupView>;
+  view(groupId: string): GroupView | undefined;
   /** Products of the open groups: the ones a model was not trained on are scored from their text. */
   products: Product[];
   directory: MarketDirectory;
@@ -274,16 +274,12 @@ export async function loadOpenGroups(db: Queryable, now = new Date()): Promise<O
     if (list) list.push(p.traderId);
     else participantsByGroup.set(p.groupId, [p.traderId]);
   }
-  const views = buildGroupViews(
-    rows,
-    {
-      products: productById,
-      pickupPoints: points,
-      participantCounts: new Map([...participantsByGroup].map(([groupId, traders]) => [groupId, traders.length])),
-      mine: new Map(),
-    },
-    now,
-  );
+  const viewInputs = {
+    products: productById,
+    pickupPoints: points,
+    participantCounts: new Map([...participantsByGroup].map(([groupId, traders]) => [groupId, traders.length])),
+    mine: new Map(),
+  };
 
   const openGroups: OpenGroup[] = rows.map((g) => ({
     id: g.id,
@@ -301,18 +297,32 @@ export async function loadOpenGroups(db: Queryable, now = new Date()): Promise<O
     pickupOptions: (points.get(g.id) ?? []).map((p) => ({ market: directory.canonical(p.market), lat: p.lat, lng: p.lng })),
   }));
 
+  // What a snapshot builds stays alive until the next one, so each scavenge in between copies it:
+  // views are built for the groups that are shown, when first shown, and a group with one pickup
+  // point (or none) looks the same from every market, so only groups with a choice of points are
+  // copied per market.
+  const rowById = new Map(rows.map((g) => [g.id, g]));
+  const views = new Map<string, GroupView>();
+  const shared = openGroups.map((g) => withNearestPoint(g, undefined));
+  const anyChoice = openGroups.some((g) => g.pickupOptions.length > 1);
   const byMarket = new Map<string, MlGroup[]>();
   return {
     builtAt: now.getTime(),
     groups: openGroups,
-    views: new Map(views.map((v) => [v.id, v])),
+    view(groupId) {
+      let view = views.get(groupId);
+      const row = rowById.get(groupId);
+      if (!view && row) views.set(groupId, (view = buildGroupViews([row], viewInputs, now)[0]!));
+      return view;
+    },
     products: [...productById.values()],
     directory,
     forMarket(market) {
+      if (!anyChoice) return shared;
       let list = byMarket.get(market);
       if (!list) {
         const from = directory.coordinates[market];
-        list = openGroups.map((g) => withNearestPoint(g, from));
+        list = openGroups.map((g, i) => (g.pickupOptions.length > 1 ? withNearestPoint(g, from) : shared[i]!));
         byMarket.set(market, list);
       }
       return list;

@@ -119,7 +119,7 @@ export async function recommendationsFor(ctx: AppContext, user: Pick<AuthUser, '
     score: r.score,
     components: r.explanation.signals as Record<string, number>,
     explanation: { path: pathNames[r.explanation.path], contributions: r.explanation.contributions as Record<string, number>, reasons: r.explanation.reasons },
-    group: liveView(open.views.get(r.groupId)!, now),
+    group: liveView(open.view(r.groupId)!, now),
     productId: r.productId,
   }));
   // Impressions are the experiment's denominator: only traders' own requests count.
