@@ -552,8 +552,9 @@ export const interactionEvents = pgTable(
     // without the predicate the scan walks all of the trader's impressions too, and each request
     // adds ten.
     index('interaction_events_trader_signal_idx').on(t.traderId, t.createdAt).where(signalEventCondition),
-    // Interactions since a time (training data, model health).
-    index('interaction_events_created_idx').on(t.createdAt, t.kind),
+    // Signal since a time (model health: interactions since training). Impressions are left out
+    // here too: they are most of the rows, and every recommendation request writes ten.
+    index('interaction_events_signal_created_idx').on(t.createdAt).where(signalEventCondition),
     // The A/B report groups by variant and kind.
     index('interaction_events_variant_idx').on(t.variant, t.kind).where(sql`variant is not null`),
   ],

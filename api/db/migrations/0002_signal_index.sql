@@ -1,2 +1,0 @@
-DROP INDEX "interaction_events_trader_idx";--> statement-breakpoint
-CREATE INDEX "interaction_events_trader_signal_idx" ON "interaction_events" USING btree ("trader_id","created_at") WHERE (kind in ('view', 'click') or (kind = 'join' and recommendation_id is null));

@@ -1,1 +1,0 @@
-CREATE INDEX "contributions_group_idx" ON "contributions" USING btree ("group_id");
