@@ -1,8 +1,12 @@
 import { SignJWT, exportJWK, generateKeyPair, base64url, type CryptoKey } from 'jose';
 import type { FastifyInstance } from 'fastify';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { users } from '../../api/db/schema.ts';
+import { loadOrCreateKeys } from '../../api/modules/auth/keys.ts';
 import { accessTokenAudience, verifyAccessToken } from '../../api/modules/auth/tokens.ts';
 import { freshApp } from '../helpers/app.ts';
 import { bearer, registerUser, type Session } from '../helpers/users.ts';
@@ -122,6 +126,30 @@ describe('access tokens', () => {
     for (const token of [`${h}.${p}`, `${h}.${p}.${s}.${s}`, `${h}.${p}.${s}!`, `${base64url.encode('[1]')}.${p}.${s}`, `${h}.${p}.${s.slice(0, -4)}`]) {
       expect((await me(token)).statusCode, token).toBe(401);
     }
+  });
+
+  it('remembers a verified token only while it would still verify: expiry, issuer and key are checked again', async () => {
+    const keys = await loadOrCreateKeys(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cs-keys-')), 'keys.json'));
+    const config = app.ctx.config;
+    const now = Math.floor(Date.now() / 1000);
+    const token = await raw({ alg: 'EdDSA', kid: keys.kid }, { sub: session.user.id, role: 'trader', iss: config.jwt.issuer, aud: accessTokenAudience, exp: now + 60 }, keys.privateKey);
+    expect(await verifyAccessToken(keys, config, token)).toEqual({ sub: session.user.id, role: 'trader' });
+    // Served from memory now: the same answer without a signature check, until something changes.
+    expect(await verifyAccessToken(keys, config, token)).toEqual({ sub: session.user.id, role: 'trader' });
+    await expect(verifyAccessToken(keys, { ...config, jwt: { ...config.jwt, issuer: 'someone-else' } }, token)).rejects.toThrow('unexpected issuer');
+    vi.useFakeTimers({ toFake: ['Date'], now: (now + 61) * 1000 });
+    try {
+      await expect(verifyAccessToken(keys, config, token)).rejects.toThrow('expired');
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await verifyAccessToken(keys, config, token)).toEqual({ sub: session.user.id, role: 'trader' });
+    // A key taken out of the accepted set stops its tokens at once, remembered or not.
+    const verifier = keys.verifiers.get(keys.kid)!;
+    keys.verifiers.delete(keys.kid);
+    await expect(verifyAccessToken(keys, config, token)).rejects.toThrow('unknown key');
+    keys.verifiers.set(keys.kid, verifier);
+    expect(await verifyAccessToken(keys, config, token)).toEqual({ sub: session.user.id, role: 'trader' });
   });
 
   it('stops honouring tokens of a deactivated user at once', async () => {
