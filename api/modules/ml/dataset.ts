@@ -176,7 +176,7 @@ export interface TraderContextRow {
   profile: TraderProfileRow;
   /** Interactions after `since` (the model's data time), folded into the trader's vectors per request. */
   recent: Interaction[];
-  /** Groups the trader holds an open contribution in. */
+  /** Open groups the trader holds an open contribution in (the only groups they could be shown). */
   joinedGroupIds: string[];
 }
 
@@ -189,7 +189,10 @@ const traderContextQuery = (db: Queryable) =>
       contributions: sql<Json[][]>`coalesce((
         select json_agg(json_build_array(c.group_id, c.status, g.product_id, c.quantity, c.paid_at, c.created_at))
         from ${contributions} c join ${groups} g on g.id = c.group_id
-        where c.trader_id = ${users.id}), '[]'::json)`,
+        where c.trader_id = ${users.id}
+          -- only what is used below: holdings in open groups, and what arrived after the model's data
+          and ((g.status = 'open' and c.status in (${sql.raw(openContributionStatuses.map((st) => `'${st}'`).join(', '))}))
+               or coalesce(c.paid_at, c.created_at) > ${sql.placeholder('since')}::timestamptz)), '[]'::json)`,
       events: sql<Json[][]>`coalesce((
         select json_agg(json_build_array(e.product_id, e.kind, e.created_at))
         from ${interactionEvents} e
