@@ -23,13 +23,19 @@ export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta
 export interface Database {
   db: Db;
   /**
-   * For analytics events only (impressions, views, clicks), never money, stock or reservations.
-   * On PostgreSQL its sessions run with synchronous_commit off: a commit is visible to every
-   * session as soon as it returns but does not wait for the WAL to reach the disk, so a crash can
-   * lose the last fraction of a second of events and nothing else. Every recommendation request
-   * writes its impressions, and the flush was most of what that write cost. On PGlite it is `db`.
+   * The recommendation serving path, which every recommendation request takes: its per-request
+   * read of the trader and its analytics events (impressions, views, clicks), never money, stock
+   * or reservations. On PostgreSQL it is a pool of its own whose sessions run with
+   * - synchronous_commit off: a commit is visible to every session as soon as it returns but does
+   *   not wait for the WAL to reach the disk, so a crash can lose the last fraction of a second of
+   *   events and nothing else (the flush was most of what writing the impressions cost);
+   * - plan_cache_mode force_generic_plan: its statements are prepared (api/db/prepared.ts) and are
+   *   then planned once per connection. Left to choose, PostgreSQL planned the trader read afresh
+   *   on every call (a generic plan guesses a third of a trader's events are newer than the model,
+   *   so it always looked dearer), and planning took longer than running it.
+   * On PGlite it is `db`.
    */
-  eventsDb: Db;
+  servingDb: Db;
   kind: 'pglite' | 'postgres';
   /** Where the data lives, for logs and readiness (never the password). */
   location: string;
@@ -63,18 +69,18 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   const db = drizzlePg(pool, { schema }) as unknown as Db;
-  const eventsPool = new pg.Pool({ connectionString: url, max: 2, options: '-c synchronous_commit=off' });
-  const eventsDb = drizzlePg(eventsPool, { schema }) as unknown as Db;
+  const servingPool = new pg.Pool({ connectionString: url, max: 2, options: '-c synchronous_commit=off -c plan_cache_mode=force_generic_plan' });
+  const servingDb = drizzlePg(servingPool, { schema }) as unknown as Db;
   const u = new URL(url);
   return {
     db,
-    eventsDb,
+    servingDb,
     kind: 'postgres',
     location: `${u.hostname}:${u.port || 5432}${u.pathname}`,
     migrate: () => migratePg(db as never, { migrationsFolder }),
     migrationStatus: () => migrationStatus(db),
     close: async () => {
-      await Promise.all([pool.end(), eventsPool.end()]);
+      await Promise.all([pool.end(), servingPool.end()]);
     },
     async withAdvisoryLock(key, fn) {
       const client = await pool.connect();
@@ -102,7 +108,7 @@ async function openPglite(dir: string): Promise<Database> {
   const held = new Set<string>();
   return {
     db,
-    eventsDb: db,
+    servingDb: db,
     kind: 'pglite',
     location: dir,
     migrate: () => migratePglite(db as never, { migrationsFolder }),

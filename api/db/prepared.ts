@@ -1,7 +1,9 @@
 // Prepared statements for queries that run on every request of a hot route. The statement is built
-// once per database handle (no query building per request) and, on PostgreSQL, parsed and planned
-// once per connection instead of on each call: planning alone took longer than executing the
-// recommendation context query.
+// once per database handle (no query building per request) and, on PostgreSQL, parsed once per
+// connection instead of on each call. PostgreSQL still plans a prepared statement again on each
+// call while it expects a plan for the given values to beat its generic one; on the serving pool
+// (Database.servingDb) it is told to keep the generic plan, because planning the recommendation
+// context query took longer than executing it.
 
 import type { Queryable } from './client.ts';
 

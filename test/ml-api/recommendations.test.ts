@@ -1,7 +1,8 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contributions, groups, interactionEvents } from '../../api/db/schema.ts';
+import { traderContext } from '../../api/modules/ml/dataset.ts';
 import { invalidateOpenGroups } from '../../api/modules/ml/serving.ts';
 import { onPostgres } from '../helpers/db.ts';
 import { registerUser, bearer, type Session } from '../helpers/users.ts';
@@ -75,6 +76,40 @@ describe('recommendations for a trader with a purchase history', () => {
     expect(after.items.map((i) => i.group.id)).not.toContain(groupId);
     await app.ctx.db.update(groups).set({ paidQuantity: g!.paidQuantity }).where(eq(groups.id, top.id));
     invalidateOpenGroups(app.ctx);
+  });
+});
+
+describe("the trader's context read on each request", () => {
+  it('holds their open groups and what they did after the model was trained, and nothing older', async () => {
+    const { session, groupId } = await traderInOpenGroup(app);
+    const traderId = session.user.id;
+    const mine = await app.ctx.db
+      .select({ groupId: contributions.groupId, groupStatus: groups.status, status: contributions.status, productId: groups.productId, paidAt: contributions.paidAt, createdAt: contributions.createdAt })
+      .from(contributions)
+      .innerJoin(groups, eq(groups.id, contributions.groupId))
+      .where(eq(contributions.traderId, traderId));
+    const times = mine.map((c) => (c.paidAt ?? c.createdAt).getTime()).sort((a, b) => a - b);
+    expect(times.length).toBeGreaterThan(2);
+    // A model trained in the middle of their history: the later half is news to it.
+    const since = new Date(times[Math.floor(times.length / 2)]!);
+    const inserted = await app.ctx.db.insert(interactionEvents).values([
+      { traderId, groupId, productId: mine[0]!.productId, kind: 'view', createdAt: new Date(since.getTime() + 1000) },
+      { traderId, groupId, productId: mine[0]!.productId, kind: 'view', createdAt: new Date(since.getTime() - 1000) },
+    ]).returning({ id: interactionEvents.id });
+    const context = await traderContext(app.ctx.db, traderId, since);
+    expect(context!.joinedGroupIds).toContain(groupId);
+    expect(new Set(context!.joinedGroupIds)).toEqual(
+      new Set(mine.filter((c) => c.groupStatus === 'open' && ['pending_payment', 'paid'].includes(c.status)).map((c) => c.groupId)),
+    );
+    const later = mine.filter((c) => (c.paidAt ?? c.createdAt) > since);
+    expect(later.length).toBeGreaterThan(0);
+    expect(context!.recent.filter((i) => i.kind !== 'view').map((i) => `${i.productId}@${i.at}`).sort()).toEqual(
+      later.map((c) => `${c.productId}@${(c.paidAt ?? c.createdAt).getTime()}`).sort(),
+    );
+    const views = context!.recent.filter((i) => i.kind === 'view').map((i) => i.at);
+    expect(views).toContain(since.getTime() + 1000);
+    expect(views.every((at) => Number(at) > since.getTime())).toBe(true);
+    await app.ctx.db.delete(interactionEvents).where(inArray(interactionEvents.id, inserted.map((r) => r.id)));
   });
 });
 
@@ -155,14 +190,16 @@ describe('attribution and the A/B report', () => {
     expect(c!.recommendationId).toBeNull();
   });
 
-  it('writes events on connections that do not wait for the disk flush (PostgreSQL); money keeps waiting', async () => {
-    const setting = async (db: typeof app.ctx.db) =>
-      ((await db.execute(sql`show synchronous_commit`)) as unknown as { rows: { synchronous_commit: string }[] }).rows[0]!.synchronous_commit;
+  it('serves on connections that do not wait for the disk flush and plan prepared statements once (PostgreSQL); money keeps waiting', async () => {
+    const setting = async (db: typeof app.ctx.db, name: 'synchronous_commit' | 'plan_cache_mode') =>
+      ((await db.execute(sql.raw(`show ${name}`))) as unknown as { rows: Record<string, string>[] }).rows[0]![name];
     if (onPostgres()) {
-      expect(await setting(app.ctx.database.eventsDb)).toBe('off');
-      expect(await setting(app.ctx.db)).toBe('on');
+      expect(await setting(app.ctx.database.servingDb, 'synchronous_commit')).toBe('off');
+      expect(await setting(app.ctx.database.servingDb, 'plan_cache_mode')).toBe('force_generic_plan');
+      expect(await setting(app.ctx.db, 'synchronous_commit')).toBe('on');
+      expect(await setting(app.ctx.db, 'plan_cache_mode')).toBe('auto');
     } else {
-      expect(app.ctx.database.eventsDb).toBe(app.ctx.db); // PGlite is one session
+      expect(app.ctx.database.servingDb).toBe(app.ctx.db); // PGlite is one session
     }
   });
 

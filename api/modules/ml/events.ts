@@ -60,7 +60,7 @@ async function shownRow(db: Queryable, traderId: string, recommendationId: strin
 export async function recordClick(ctx: AppContext, user: AuthUser, recommendationId: string): Promise<void> {
   const shown = await shownRow(ctx.db, user.id, recommendationId);
   if (!shown) throw notFound(`Recommendation ${recommendationId}`);
-  await ctx.database.eventsDb.insert(interactionEvents).values({
+  await ctx.database.servingDb.insert(interactionEvents).values({
     traderId: user.id,
     groupId: shown.groupId,
     productId: shown.productId,
@@ -114,5 +114,5 @@ export async function logView(ctx: AppContext, user: AuthUser, group: { id: stri
   if (seen.size > 50_000) for (const [k, at] of seen) if (now - at >= viewWindowMs) seen.delete(k);
   if (seen.size > 100_000) seen.clear(); // a flood of distinct pages: forget rather than grow
   seen.set(key, now);
-  await ctx.database.eventsDb.insert(interactionEvents).values({ traderId: user.id, groupId: group.id, productId: group.product.id, kind: 'view' });
+  await ctx.database.servingDb.insert(interactionEvents).values({ traderId: user.id, groupId: group.id, productId: group.product.id, kind: 'view' });
 }

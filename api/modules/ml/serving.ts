@@ -79,7 +79,7 @@ async function score(
   // Read once: this request keeps this model even if another is activated meanwhile.
   const served = await servedModel(ctx);
   if (!served) return null;
-  const [open, mine] = await Promise.all([openGroupsFor(ctx), traderContext(ctx.db, userId, new Date(served.model.now))]);
+  const [open, mine] = await Promise.all([openGroupsFor(ctx), traderContext(ctx.database.servingDb, userId, new Date(served.model.now))]);
   if (!mine) throw notFound(`User ${userId}`);
   const trader = toTrader(mine.profile, open.directory, ctx.config.payments.zwgPerUsd);
   const variant = variantFor(userId);
@@ -124,7 +124,7 @@ export async function recommendationsFor(ctx: AppContext, user: Pick<AuthUser, '
   }));
   // Impressions are the experiment's denominator: only traders' own requests count.
   if (options.log && user.role === 'trader') {
-    await logShown(ctx.database.eventsDb, {
+    await logShown(ctx.database.servingDb, {
       traderId: user.id,
       modelVersion: served.version,
       variant: variant.name,
