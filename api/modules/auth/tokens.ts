@@ -31,7 +31,7 @@ export async function signAccessToken(keys: SigningKeys, config: Config, claims:
  */
 export async function verifyAccessToken(keys: SigningKeys, config: Config, token: string): Promise<AccessClaims> {
   const known = verifiedTokens(keys).get(token);
-  if (known && stillValid(known, keys, config)) return known.claims;
+  if (known && stillValid(known, keys, config)) return { ...known.claims };
   const parts = token.split('.');
   if (parts.length !== 3 || !parts.every((part) => base64urlPart.test(part))) throw new Error('not a compact JWS');
   const [header, payload, signature] = parts as [string, string, string];
