@@ -2,6 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contributions, groups, interactionEvents } from '../../api/db/schema.ts';
+import { openContributionStatuses } from '../../api/modules/groups/views.ts';
 import { traderContext } from '../../api/modules/ml/dataset.ts';
 import { invalidateOpenGroups } from '../../api/modules/ml/serving.ts';
 import { onPostgres } from '../helpers/db.ts';
@@ -99,7 +100,7 @@ describe("the trader's context read on each request", () => {
     const context = await traderContext(app.ctx.db, traderId, since);
     expect(context!.joinedGroupIds).toContain(groupId);
     expect(new Set(context!.joinedGroupIds)).toEqual(
-      new Set(mine.filter((c) => c.groupStatus === 'open' && ['pending_payment', 'paid'].includes(c.status)).map((c) => c.groupId)),
+      new Set(mine.filter((c) => c.groupStatus === 'open' && (openContributionStatuses as readonly string[]).includes(c.status)).map((c) => c.groupId)),
     );
     const later = mine.filter((c) => (c.paidAt ?? c.createdAt) > since);
     expect(later.length).toBeGreaterThan(0);

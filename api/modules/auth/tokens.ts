@@ -53,7 +53,7 @@ export async function verifyAccessToken(keys: SigningKeys, config: Config, token
   if (claims.iat !== undefined && typeof claims.iat !== 'number') throw new Error('bad iat');
   if (typeof claims.sub !== 'string') throw new Error('token has no subject');
   const result = { sub: claims.sub, role: String(claims.role) };
-  remember(keys, token, { claims: result, kid: h.kid as string, key, issuer: config.jwt.issuer, exp: claims.exp, nbf: typeof claims.nbf === 'number' ? claims.nbf : 0 });
+  remember(keys, token, { claims: result, kid: h.kid as string, key, issuer: config.jwt.issuer, exp: claims.exp });
   return result;
 }
 
@@ -61,8 +61,8 @@ export async function verifyAccessToken(keys: SigningKeys, config: Config, token
 // signature was the largest cost of the auth hook (about 0.4 ms of CPU per request). So a token
 // that passed every check is remembered, by its exact text (which includes the signature: only a
 // token verified before can hit), until it expires. A hit still re-checks what can change
-// meanwhile: the clock (exp, nbf), the configured issuer, and that the key which verified it is
-// still accepted. Deactivated users are refused by the auth hook, which reads the user anyway.
+// meanwhile: expiry, the configured issuer, and that the key which verified it is still accepted
+// (not-before was passed when it was verified). Deactivated users are refused by the auth hook, which reads the user anyway.
 
 interface Verified {
   claims: AccessClaims;
@@ -70,11 +70,10 @@ interface Verified {
   key: KeyObject;
   issuer: string;
   exp: number;
-  nbf: number;
 }
 
 /** Enough for every token in use on a busy day; past it the oldest half is forgotten. */
-export const verifiedTokenLimit = 20_000;
+const verifiedTokenLimit = 20_000;
 const verified = new WeakMap<SigningKeys, Map<string, Verified>>();
 
 function verifiedTokens(keys: SigningKeys): Map<string, Verified> {
@@ -85,7 +84,7 @@ function verifiedTokens(keys: SigningKeys): Map<string, Verified> {
 
 function stillValid(v: Verified, keys: SigningKeys, config: Config): boolean {
   const now = Math.floor(Date.now() / 1000);
-  return v.exp > now && v.nbf <= now && v.issuer === config.jwt.issuer && keys.verifiers.get(v.kid) === v.key;
+  return v.exp > now && v.issuer === config.jwt.issuer && keys.verifiers.get(v.kid) === v.key;
 }
 
 function remember(keys: SigningKeys, token: string, v: Verified): void {
