@@ -4,6 +4,7 @@ export type * from './types.ts';
 export { train, recommend, scoreProducts, serialize, deserialize, resolveParams, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './model.ts';
 export type { TrainedModel, SerializedModel, RecommendOptions, ScoreProductsOptions } from './model.ts';
 export { trainInWorker, type TrainInWorkerOptions, type WorkerMessage } from './worker.ts';
+export { InteractionPacker, packDataset, unpackInteractions, type PackedDataset, type PackedInteractions } from './packed.ts';
 
 export {
   buildInteractionMatrices,

@@ -4,12 +4,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { serialize, train } from './model.ts';
 import type { Dataset, TrainParams } from './types.ts';
-import { unpackInteractions, type PackedInteractions, type WorkerMessage } from './worker.ts';
+import { unpackInteractions, type PackedDataset } from './packed.ts';
+import type { WorkerMessage } from './worker.ts';
 
 const port = parentPort;
 if (!port) throw new Error('train-worker.ts must run in a worker thread');
-const data = workerData as { dataset: Dataset; interactions: PackedInteractions; params: TrainParams };
-const dataset: Dataset = { ...data.dataset, interactions: unpackInteractions(data.interactions) };
+const data = workerData as { dataset: PackedDataset; params: TrainParams };
+const dataset: Dataset = { ...data.dataset, interactions: unpackInteractions(data.dataset.interactions) };
 const params = data.params;
 const post = (message: WorkerMessage) => port.postMessage(message);
 

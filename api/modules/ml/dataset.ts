@@ -3,7 +3,7 @@
 // serving. ml/ never touches the database; this module is the only translation between the two.
 
 import { and, eq, gt, inArray, lte, sql } from 'drizzle-orm';
-import { haversineKm, type Dataset, type Group as MlGroup, type Interaction, type MarketCoordinates, type Product, type Trader } from '../../../ml/index.ts';
+import { haversineKm, InteractionPacker, type Group as MlGroup, type Interaction, type MarketCoordinates, type PackedDataset, type Product, type Trader } from '../../../ml/index.ts';
 import type { Queryable } from '../../db/client.ts';
 import { idIn } from '../../db/id-lists.ts';
 import { prepared } from '../../db/prepared.ts';
@@ -130,8 +130,12 @@ async function paged<T extends { id: string }>(fetch: (after: string | null, lim
   }
 }
 
-/** Everything the model learns from, as of `now`. */
-export async function buildDataset(db: Queryable, options: { now: Date; zwgPerUsd: number }): Promise<Dataset> {
+/**
+ * Everything the model learns from, as of `now`. The interactions are packed into columns as the
+ * pages arrive: as objects they would hold some 110 MB of this thread's heap at 500,000 for as
+ * long as the worker trains.
+ */
+export async function buildDataset(db: Queryable, options: { now: Date; zwgPerUsd: number }): Promise<PackedDataset> {
   const { now } = options;
   const [directory, traderRows, productRows] = await Promise.all([
     marketDirectory(db),
@@ -143,7 +147,10 @@ export async function buildDataset(db: Queryable, options: { now: Date; zwgPerUs
   ]);
   const traders = traderRows.map((r) => toTrader(r, directory, options.zwgPerUsd));
   const known = new Set(traders.map((t) => t.id));
-  const interactions: Interaction[] = [];
+  const interactions = new InteractionPacker(
+    traders.map((t) => t.id),
+    productRows.map((p) => p.id),
+  );
   await paged(
     (after, limit) =>
       db
@@ -154,7 +161,7 @@ export async function buildDataset(db: Queryable, options: { now: Date; zwgPerUs
         .orderBy(contributions.id)
         .limit(limit),
     (c) => {
-      if (known.has(c.traderId)) interactions.push(contributionInteraction(c));
+      if (known.has(c.traderId)) interactions.add(contributionInteraction(c));
     },
   );
   await paged(
@@ -166,10 +173,10 @@ export async function buildDataset(db: Queryable, options: { now: Date; zwgPerUs
         .orderBy(interactionEvents.id)
         .limit(limit),
     (e) => {
-      if (known.has(e.traderId)) interactions.push({ traderId: e.traderId, productId: e.productId, kind: e.kind as SignalKind, at: e.createdAt.getTime() });
+      if (known.has(e.traderId)) interactions.add({ traderId: e.traderId, productId: e.productId, kind: e.kind as SignalKind, at: e.createdAt.getTime() });
     },
   );
-  return { traders, products: productRows, interactions, now };
+  return { traders, products: productRows, interactions: interactions.finish(), now };
 }
 
 export interface TraderContextRow {

@@ -12,7 +12,7 @@
 
 import type { FastifyBaseLogger } from 'fastify';
 import { and, eq, gt, inArray, lt } from 'drizzle-orm';
-import { deserialize, resolveParams, trainInWorker, type Dataset, type EvaluationReport, type SerializedModel, type TrainParams } from '../../../ml/index.ts';
+import { deserialize, resolveParams, trainInWorker, type EvaluationReport, type PackedDataset, type SerializedModel, type TrainParams } from '../../../ml/index.ts';
 import type { AppContext } from '../../context.ts';
 import { mlTrainingRuns } from '../../db/schema.ts';
 import { HttpProblem, conflict, notFound } from '../../errors.ts';
@@ -141,8 +141,8 @@ class ProgressWriter {
 }
 
 /** The time that splits the data into the earlier 80% and the latest 20% of interactions. */
-export function holdoutCutoff(dataset: Dataset): number {
-  const times = Float64Array.from(dataset.interactions, (i) => (typeof i.at === 'number' ? i.at : new Date(i.at).getTime())).sort();
+export function holdoutCutoff(dataset: PackedDataset): number {
+  const times = dataset.interactions.at.slice().sort();
   if (times.length === 0) return new Date(dataset.now).getTime();
   return times[Math.min(times.length - 1, Math.floor((1 - holdoutFraction) * times.length))]!;
 }
@@ -218,7 +218,7 @@ async function execute(ctx: AppContext, run: RunRow, options: TrainingOptions, s
     await ctx.db.update(mlTrainingRuns).set({ modelVersion: saved.version }).where(eq(mlTrainingRuns.id, run.id));
     const shouldActivate = options.activate === 'always' || (options.activate === 'if_better' && comparison?.activate === true);
     if (shouldActivate) await activate(ctx, saved.version, deserialize(candidate));
-    const metrics = runMetrics(candidate, comparison, { datasetMs, trainingMs, totalMs: performance.now() - started, interactions: dataset.interactions.length });
+    const metrics = runMetrics(candidate, comparison, { datasetMs, trainingMs, totalMs: performance.now() - started, interactions: dataset.interactions.at.length });
     const final = await progress.finish({ status: 'succeeded', progress: 1, modelVersion: saved.version, activated: shouldActivate, metrics });
     log?.info({ runId: run.id, version: saved.version, activated: shouldActivate, ms: Math.round(performance.now() - started), reason: comparison?.reason }, 'recommendation model trained');
     return final;
