@@ -62,7 +62,8 @@ export async function verifyAccessToken(keys: SigningKeys, config: Config, token
 // that passed every check is remembered, by its exact text (which includes the signature: only a
 // token verified before can hit), until it expires. A hit still re-checks what can change
 // meanwhile: expiry, the configured issuer, and that the key which verified it is still accepted
-// (not-before was passed when it was verified). Deactivated users are refused by the auth hook, which reads the user anyway.
+// (not-before was passed when it was verified). Deactivated users are refused by the auth hook,
+// which reads the user on every request anyway.
 
 interface Verified {
   claims: AccessClaims;
