@@ -335,7 +335,9 @@ export const payments = pgTable(
   ],
 );
 
-export const refundStatusEnum = pgEnum('refund_status', ['pending', 'succeeded', 'failed']);
+// sending: claimed by one sender, the provider is being called; processing: the provider answered
+// pending and the refund waits to be settled (api/modules/payments/lifecycle.ts).
+export const refundStatusEnum = pgEnum('refund_status', ['pending', 'sending', 'processing', 'succeeded', 'failed']);
 
 export const refunds = pgTable('refunds', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -348,9 +350,11 @@ export const refunds = pgTable('refunds', {
   providerRefundId: text('provider_refund_id'),
   reason: text('reason').notNull(),
   error: text('error'),
+  /** While sending: when the sender's claim lapses (a sender that stopped is then looked into). */
+  claimedUntil: timestamp('claimed_until', { withTimezone: true }),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-});
+}, (t) => [index('refunds_status_idx').on(t.status, t.createdAt)]);
 
 /** Every webhook delivery seen, keyed so a replay is recognised and changes nothing. */
 export const webhookEvents = pgTable(
@@ -394,9 +398,11 @@ export const idempotencyKeys = pgTable(
     requestHash: text('request_hash').notNull(),
     statusCode: integer('status_code'),
     response: jsonb('response'),
+    /** While in progress: when the claim lapses, so a retry after a crash does the work. */
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('idempotency_keys_key').on(t.userId, t.operation, t.key)],
+  (t) => [uniqueIndex('idempotency_keys_key').on(t.userId, t.operation, t.key), index('idempotency_keys_created_idx').on(t.createdAt)],
 );
 
 export const passStatusEnum = pgEnum('pass_status', ['active', 'used', 'revoked', 'expired']);

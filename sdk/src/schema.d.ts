@@ -1389,7 +1389,7 @@ export interface components {
             amount: number;
             currency: components["schemas"]["Currency"];
             /** @enum {string} */
-            status: "pending" | "succeeded" | "failed";
+            status: "pending" | "sending" | "processing" | "succeeded" | "failed";
             reason: string;
             error?: string | null;
             /** Format: date-time */

@@ -2,12 +2,15 @@ import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Tx } from '../../db/client.ts';
 import { encodeCursor, keyset, page } from '../../db/pagination.ts';
-import { analyticsProfiles, contributions, groups, payments, users } from '../../db/schema.ts';
+import { analyticsProfiles, contributions, groups, users } from '../../db/schema.ts';
 import { HttpProblem, badRequest, conflict, notFound } from '../../errors.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
 import { logJoin } from '../ml/events.ts';
 import { enqueue } from '../notifications/outbox.ts';
+import { paymentLifecycle } from '../payments/lifecycle.ts';
+import { contributionLifecycle } from './contribution-lifecycle.ts';
 import { joinable } from './lifecycle.ts';
+import { lockStake } from './locks.ts';
 import { groupPointIds, lockGroup } from './service.ts';
 import { contributionView, type ContributionRow, type GroupRow } from './views.ts';
 
@@ -87,19 +90,16 @@ export async function joinGroup(ctx: AppContext, trader: AuthUser, groupId: stri
 }
 
 async function lockMine(tx: Tx, trader: AuthUser, id: string) {
-  const [c] = await tx.select().from(contributions).where(eq(contributions.id, id));
-  if (!c || c.traderId !== trader.id) throw notFound(`Contribution ${id}`);
-  // Lock order everywhere: group first, then contribution.
-  const g = await lockGroup(tx, c.groupId);
-  const [locked] = await tx.select().from(contributions).where(eq(contributions.id, id)).for('update');
-  if (locked!.status !== 'pending_payment') {
-    throw conflict(`The contribution is ${locked!.status.replace('_', ' ')}; only unpaid contributions can change`, { currentState: locked!.status });
+  const [mine] = await tx.select({ traderId: contributions.traderId }).from(contributions).where(eq(contributions.id, id));
+  if (!mine || mine.traderId !== trader.id) throw notFound(`Contribution ${id}`);
+  const { group: g, contribution: c, payments: held } = await lockStake(tx, id);
+  if (c.status !== 'pending_payment') {
+    throw conflict(`The contribution is ${c.status.replace('_', ' ')}; only unpaid contributions can change`, {
+      currentState: c.status,
+      allowedTransitions: contributionLifecycle.allowedFrom(c.status),
+    });
   }
-  const [inFlight] = await tx
-    .select({ id: payments.id })
-    .from(payments)
-    .where(and(eq(payments.contributionId, id), eq(payments.status, 'pending')));
-  return { c: locked!, g, paymentInFlight: inFlight?.id };
+  return { c, g, paymentInFlight: held.find((p) => p.status === 'pending')?.id };
 }
 
 export async function updateContribution(ctx: AppContext, trader: AuthUser, id: string, quantity: number) {
@@ -123,7 +123,7 @@ export async function leaveGroup(ctx: AppContext, trader: AuthUser, id: string) 
   const row = await ctx.db.transaction(async (tx) => {
     const { c, paymentInFlight } = await lockMine(tx, trader, id);
     // A checkout left open is abandoned; if it is paid after all, verification refunds it.
-    if (paymentInFlight) await tx.update(payments).set({ status: 'abandoned', updatedAt: new Date() }).where(eq(payments.id, paymentInFlight));
+    if (paymentInFlight) await paymentLifecycle.move(tx, paymentInFlight, 'pending', 'abandoned', { updatedAt: new Date() });
     return release(tx, c, 'cancelled');
   });
   return contributionView(row);
@@ -132,8 +132,7 @@ export async function leaveGroup(ctx: AppContext, trader: AuthUser, id: string) 
 /** Gives a pending contribution's units back to its group. Caller holds the group lock. */
 export async function release(tx: Tx, c: ContributionRow, status: 'cancelled' | 'lapsed') {
   await tx.update(groups).set({ reservedQuantity: sql`${groups.reservedQuantity} - ${c.quantity}` }).where(eq(groups.id, c.groupId));
-  const [updated] = await tx.update(contributions).set({ status, updatedAt: new Date() }).where(eq(contributions.id, c.id)).returning();
-  return updated!;
+  return contributionLifecycle.move(tx, c.id, c.status, status, { updatedAt: new Date() });
 }
 
 export async function listMyContributions(ctx: AppContext, trader: AuthUser, query: { limit: number; cursor?: string }) {
@@ -160,10 +159,9 @@ export async function releaseLapsedReservations(ctx: AppContext, now = new Date(
   let released = 0;
   for (const candidate of lapsed) {
     await ctx.db.transaction(async (tx) => {
-      await lockGroup(tx, candidate.groupId);
-      const [c] = await tx.select().from(contributions).where(eq(contributions.id, candidate.id)).for('update');
+      const { contribution: c } = await lockStake(tx, candidate.id);
       // Re-checked under the lock: it may have been paid or extended meanwhile.
-      if (!c || c.status !== 'pending_payment' || !c.reservedUntil || c.reservedUntil >= now) return;
+      if (c.status !== 'pending_payment' || !c.reservedUntil || c.reservedUntil >= now) return;
       await release(tx, c, 'lapsed');
       const [user] = await tx.select().from(users).where(eq(users.id, c.traderId));
       const [g] = await tx.select().from(groups).where(eq(groups.id, c.groupId));

@@ -1,4 +1,5 @@
-import type { groupStatusEnum } from '../../db/schema.ts';
+import { groups, type groupStatusEnum } from '../../db/schema.ts';
+import { StateMachine } from '../../db/state-machine.ts';
 import { conflict } from '../../errors.ts';
 
 export type GroupStatus = (typeof groupStatusEnum.enumValues)[number];
@@ -19,6 +20,18 @@ export const transitions: Record<GroupStatus, Partial<Record<GroupStatus, 'syste
   expired: {},
   cancelled: {},
 };
+
+/** The same table as a state machine: the only writer of groups.status (see applyTransition). */
+export const groupLifecycle = new StateMachine<GroupStatus, typeof groups>(
+  'group',
+  groups,
+  Object.fromEntries(
+    Object.entries(transitions).map(([from, moves]) => [
+      from,
+      Object.fromEntries(Object.entries(moves).map(([to, by]) => [to, by === 'admin' ? 'an admin' : 'the system (payments and deadlines)'])),
+    ]),
+  ) as Record<GroupStatus, Partial<Record<GroupStatus, string>>>,
+);
 
 /** States in which traders may still join or pay. */
 export const joinable: GroupStatus[] = ['open', 'funded'];

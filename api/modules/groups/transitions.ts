@@ -8,7 +8,9 @@ import { formatMoney } from '../notifications/templates.ts';
 import { providerFor } from '../payments/provider.ts';
 import { processPendingRefunds, scheduleRefund } from '../payments/refunds.ts';
 import { issuePassesForGroup } from '../qr/service.ts';
-import { assertTransition, refunding, type GroupStatus } from './lifecycle.ts';
+import { passLifecycle } from '../qr/lifecycle.ts';
+import { contributionLifecycle } from './contribution-lifecycle.ts';
+import { assertTransition, groupLifecycle, refunding, type GroupStatus } from './lifecycle.ts';
 import { getGroup, lockGroup } from './service.ts';
 import type { GroupRow } from './views.ts';
 
@@ -29,7 +31,7 @@ async function participants(tx: Tx, groupId: string) {
  */
 export async function applyTransition(ctx: AppContext, tx: Tx, group: GroupRow, to: GroupStatus, by: 'system' | 'admin', actorId: string | null, reason?: string) {
   assertTransition(group.status, to, by);
-  await tx.update(groups).set({ status: to, updatedAt: new Date() }).where(eq(groups.id, group.id));
+  await groupLifecycle.move(tx, group.id, group.status, to, { updatedAt: new Date() });
   await tx.insert(groupEvents).values({ groupId: group.id, fromStatus: group.status, toStatus: to, actorId, reason: reason ?? null });
   const people = await participants(tx, group.id);
   const notes: OutgoingNotification[] = [];
@@ -43,11 +45,11 @@ export async function applyTransition(ctx: AppContext, tx: Tx, group: GroupRow, 
       const c = p.contribution;
       if (c.status === 'pending_payment') {
         released += c.quantity;
-        await tx.update(contributions).set({ status: 'cancelled', updatedAt: new Date() }).where(eq(contributions.id, c.id));
+        await contributionLifecycle.move(tx, c.id, c.status, 'cancelled', { updatedAt: new Date() });
         tell('reservation-released', { quantity: c.quantity, reason: `the group was ${to}` }, p);
       } else {
         paidRefunded += c.quantity;
-        await tx.update(contributions).set({ status: 'refunded', updatedAt: new Date() }).where(eq(contributions.id, c.id));
+        await contributionLifecycle.move(tx, c.id, c.status, 'refunded', { updatedAt: new Date() });
         const [payment] = await tx
           .select()
           .from(payments)
@@ -63,7 +65,7 @@ export async function applyTransition(ctx: AppContext, tx: Tx, group: GroupRow, 
       .set({ reservedQuantity: sql`${groups.reservedQuantity} - ${released}`, paidQuantity: sql`${groups.paidQuantity} - ${paidRefunded}` })
       .where(eq(groups.id, group.id));
     // Passes are worthless once the goods will not come.
-    await tx.update(pickupPasses).set({ status: 'revoked', revokedAt: new Date() }).where(and(eq(pickupPasses.groupId, group.id), eq(pickupPasses.status, 'active')));
+    await passLifecycle.moveAll(tx, eq(pickupPasses.groupId, group.id), ['active'], 'revoked', { revokedAt: new Date() });
   } else if (to === 'funded') {
     for (const p of people) if (p.contribution.status === 'paid') tell('group-funded', {}, p);
   } else if (to === 'ready_for_pickup') {

@@ -1,17 +1,27 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import type { Queryable } from '../../db/client.ts';
+import type { Db, Queryable, Tx } from '../../db/client.ts';
+import { idIn } from '../../db/id-lists.ts';
 import { contributions, groups, payments, refunds, users } from '../../db/schema.ts';
 import { enqueue } from '../notifications/outbox.ts';
 import { formatMoney } from '../notifications/templates.ts';
-import type { Currency, PaymentProvider } from './providers/types.ts';
+import { paymentLifecycle, refundLifecycle } from './lifecycle.ts';
+import type { Currency, PaymentProvider, RefundResult } from './providers/types.ts';
 
 type PaymentRow = typeof payments.$inferSelect;
+type RefundRow = typeof refunds.$inferSelect;
+
+/**
+ * How long a sender's claim on a refund lasts. Far longer than a provider call (15 s timeout), so
+ * only a sender that stopped (a crash) outlives it; the settle-refunds job then looks into it.
+ */
+export const refundClaimMs = 5 * 60_000;
+const claimBatch = 20;
 
 /** Records that a payment is to be refunded in full; the provider is called after commit. */
-export async function scheduleRefund(tx: Queryable, payment: PaymentRow, reason: string) {
-  await tx.update(payments).set({ status: 'refund_pending', updatedAt: new Date() }).where(eq(payments.id, payment.id));
+export async function scheduleRefund(tx: Queryable, payment: PaymentRow, reason: string, set: Record<string, unknown> = {}) {
+  await paymentLifecycle.move(tx, payment.id, payment.status, 'refund_pending', { ...set, updatedAt: new Date() });
   const [refund] = await tx
     .insert(refunds)
     .values({ paymentId: payment.id, amount: payment.totalAmount, currency: payment.currency, reason })
@@ -20,58 +30,106 @@ export async function scheduleRefund(tx: Queryable, payment: PaymentRow, reason:
 }
 
 /**
- * Sends every pending refund to its provider and records the outcome. A refund that fails stays
- * visible (status failed, payment still refund_pending and flagged) for an admin to act on.
+ * Claims up to `batch` pending refunds for this sender: the rows are locked with SKIP LOCKED (a
+ * concurrent sender takes others, never these) and moved to sending with a lease, and that commits
+ * before the provider is called. So each refund is sent by one sender, at most once.
+ */
+async function claimRefunds(db: Db, batch: number) {
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .select({ id: refunds.id })
+      .from(refunds)
+      .where(eq(refunds.status, 'pending'))
+      .orderBy(asc(refunds.createdAt))
+      .limit(batch)
+      .for('update', { skipLocked: true });
+    if (rows.length === 0) return [];
+    const claimed = await refundLifecycle.moveAll(tx, idIn(refunds.id, rows.map((r) => r.id)), ['pending'], 'sending', {
+      claimedUntil: new Date(Date.now() + refundClaimMs),
+      updatedAt: new Date(),
+    });
+    const paid = await tx.select().from(payments).where(idIn(payments.id, claimed.map((r) => r.paymentId)));
+    const byId = new Map(paid.map((p) => [p.id, p]));
+    return claimed.map((refund) => ({ refund, payment: byId.get(refund.paymentId)! }));
+  });
+}
+
+/**
+ * Sends every pending refund to its provider and records the outcome. Safe to call from any number
+ * of places and processes at once (each refund is claimed by one). A refund the provider refuses
+ * stays visible (failed, payment still refund_pending and flagged) for an admin to act on; one it
+ * answers pending waits in processing for settleRefunds.
  */
 export async function processPendingRefunds(ctx: AppContext, provider: PaymentProvider, log?: FastifyBaseLogger) {
-  const pending = await ctx.db
-    .select({ refund: refunds, payment: payments })
-    .from(refunds)
-    .innerJoin(payments, eq(payments.id, refunds.paymentId))
-    .where(eq(refunds.status, 'pending'));
   let succeeded = 0;
   let failed = 0;
-  for (const { refund, payment } of pending) {
-    try {
-      if (!payment.providerTransactionId) throw new Error('the payment has no provider transaction id');
-      const result = await provider.refund(payment.providerTransactionId, refund.amount, refund.currency as Currency);
-      await ctx.db.transaction(async (tx) => {
-        await tx
-          .update(refunds)
-          .set({ status: result.status === 'failed' ? 'failed' : 'succeeded', providerRefundId: result.refundId, updatedAt: new Date() })
-          .where(eq(refunds.id, refund.id));
-        if (result.status !== 'failed') {
-          await tx.update(payments).set({ status: 'refunded', updatedAt: new Date() }).where(eq(payments.id, payment.id));
-          const [user] = await tx.select().from(users).where(eq(users.id, payment.traderId));
-          const [row] = await tx
-            .select({ title: groups.title })
-            .from(contributions)
-            .innerJoin(groups, eq(groups.id, contributions.groupId))
-            .where(eq(contributions.id, payment.contributionId));
-          await enqueue(tx, [
-            {
-              userId: payment.traderId,
-              channel: 'email',
-              recipient: user!.email,
-              template: 'refund-issued',
-              payload: { amount: formatMoney(refund.amount, refund.currency), group: row?.title ?? '', reason: refund.reason },
-            },
-          ]);
-        } else {
-          await tx.update(payments).set({ flaggedReason: 'refund failed at the provider', updatedAt: new Date() }).where(eq(payments.id, payment.id));
-        }
-      });
-      if (result.status === 'failed') failed += 1;
-      else succeeded += 1;
-    } catch (err) {
-      failed += 1;
-      log?.error({ err, refundId: refund.id }, 'refund failed');
-      await ctx.db
-        .update(refunds)
-        .set({ status: 'failed', error: (err as Error).message, updatedAt: new Date() })
-        .where(and(eq(refunds.id, refund.id), inArray(refunds.status, ['pending'])));
-      await ctx.db.update(payments).set({ flaggedReason: `refund failed: ${(err as Error).message}` }).where(eq(payments.id, payment.id));
+  let processing = 0;
+  for (;;) {
+    const claimed = await claimRefunds(ctx.db, claimBatch);
+    if (claimed.length === 0) break;
+    for (const { refund, payment } of claimed) {
+      let result: RefundResult;
+      try {
+        if (!payment.providerTransactionId) throw new Error('the payment has no provider transaction id');
+        result = await provider.refund(payment.providerTransactionId, refund.amount, refund.currency as Currency);
+      } catch (err) {
+        log?.error({ err, refundId: refund.id }, 'refund failed');
+        result = { refundId: '', status: 'failed' };
+        await recordOutcome(ctx.db, refund, 'sending', result, (err as Error).message);
+        failed += 1;
+        continue;
+      }
+      await recordOutcome(ctx.db, refund, 'sending', result);
+      if (result.status === 'succeeded') succeeded += 1;
+      else if (result.status === 'pending') processing += 1;
+      else failed += 1;
     }
   }
-  return { succeeded, failed };
+  return { succeeded, failed, processing };
+}
+
+/**
+ * What the provider said about a refund, in one transaction: completed marks the payment refunded
+ * and tells the trader; pending waits (processing); failed flags the payment for an admin.
+ */
+export async function recordOutcome(db: Db, refund: RefundRow, from: 'sending' | 'processing', result: RefundResult, error?: string) {
+  await db.transaction(async (tx) => {
+    const now = new Date();
+    const providerRefundId = result.refundId || refund.providerRefundId;
+    if (result.status === 'pending') {
+      if (from === 'sending') await refundLifecycle.move(tx, refund.id, from, 'processing', { providerRefundId, claimedUntil: null, updatedAt: now });
+      return;
+    }
+    if (result.status === 'failed') {
+      await refundLifecycle.move(tx, refund.id, from, 'failed', { providerRefundId, error: error ?? 'refused by the provider', claimedUntil: null, updatedAt: now });
+      await tx
+        .update(payments)
+        .set({ flaggedReason: error ? `refund failed: ${error}` : 'refund failed at the provider', updatedAt: now })
+        .where(eq(payments.id, refund.paymentId));
+      return;
+    }
+    await refundLifecycle.move(tx, refund.id, from, 'succeeded', { providerRefundId, claimedUntil: null, updatedAt: now });
+    await markRefunded(tx, refund);
+  });
+}
+
+/** The refund is done at the provider: the payment is refunded and the trader told, once. */
+async function markRefunded(tx: Tx, refund: RefundRow) {
+  const [payment] = await tx.select().from(payments).where(eq(payments.id, refund.paymentId)).for('update');
+  const p = await paymentLifecycle.move(tx, payment!.id, payment!.status, 'refunded', { updatedAt: new Date() });
+  const [user] = await tx.select().from(users).where(eq(users.id, p.traderId));
+  const [row] = await tx
+    .select({ title: groups.title })
+    .from(contributions)
+    .innerJoin(groups, eq(groups.id, contributions.groupId))
+    .where(eq(contributions.id, p.contributionId));
+  await enqueue(tx, [
+    {
+      userId: p.traderId,
+      channel: 'email',
+      recipient: user!.email,
+      template: 'refund-issued',
+      payload: { amount: formatMoney(refund.amount, refund.currency), group: row?.title ?? '', reason: refund.reason },
+    },
+  ]);
 }

@@ -10,10 +10,13 @@ import { HttpProblem, conflict, notFound, unauthorized } from '../../errors.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
 import { joinable } from '../groups/lifecycle.ts';
 import { release } from '../groups/joins.ts';
+import { contributionLifecycle } from '../groups/contribution-lifecycle.ts';
+import { lockStake } from '../groups/locks.ts';
 import { lockGroup } from '../groups/service.ts';
 import { applyTransition } from '../groups/transitions.ts';
 import { enqueue } from '../notifications/outbox.ts';
 import { formatMoney } from '../notifications/templates.ts';
+import { paymentLifecycle } from './lifecycle.ts';
 import { providerFor } from './provider.ts';
 import { parseFlutterwaveWebhook, ProviderError, verifyWebhookSignature, type Currency } from './providers/index.ts';
 import { processPendingRefunds, scheduleRefund } from './refunds.ts';
@@ -97,16 +100,12 @@ export async function initializePayment(ctx: AppContext, trader: AuthUser, input
   const provider = providerFor(ctx);
 
   const created = await ctx.db.transaction(async (tx) => {
-    const pending = await tx
-      .select()
-      .from(payments)
-      .where(and(eq(payments.contributionId, c.id), eq(payments.status, 'pending')))
-      .for('update');
+    const pending = (await lockStake(tx, c.id)).payments.filter((p) => p.status === 'pending');
     // The same checkout again (a double tap): hand back the one already open.
     const same = pending.find((p) => p.currency === currency && p.totalAmount === total && p.checkoutUrl);
     if (same) return { payment: same, fresh: false };
     // A checkout in another currency or amount is superseded.
-    for (const p of pending) await tx.update(payments).set({ status: 'abandoned', updatedAt: new Date() }).where(eq(payments.id, p.id));
+    for (const p of pending) await paymentLifecycle.move(tx, p.id, 'pending', 'abandoned', { updatedAt: new Date() });
     const [row] = await tx
       .insert(payments)
       .values({
@@ -145,7 +144,7 @@ export async function initializePayment(ctx: AppContext, trader: AuthUser, input
     });
     await ctx.db.update(payments).set({ checkoutUrl, updatedAt: new Date() }).where(eq(payments.id, p.id));
   } catch (err) {
-    await ctx.db.update(payments).set({ status: 'failed', flaggedReason: `checkout not created: ${(err as Error).message}` }).where(eq(payments.id, p.id));
+    await paymentLifecycle.move(ctx.db, p.id, 'pending', 'failed', { flaggedReason: `checkout not created: ${(err as Error).message}`, updatedAt: new Date() });
     if (err instanceof ProviderError) throw badGateway(err);
     throw err;
   }
@@ -181,57 +180,51 @@ export async function verifyAndApply(ctx: AppContext, txRef: string, transaction
   if (verified.status === 'successful' && verified.amount !== p.totalAmount) problems.push(`amount ${verified.amount} is not ${p.totalAmount}`);
   if (verified.status === 'successful' && verified.currency !== p.currency) problems.push(`currency ${verified.currency} is not ${p.currency}`);
 
-  const [c] = await ctx.db.select().from(contributions).where(eq(contributions.id, p.contributionId));
   return ctx.db.transaction(async (tx) => {
-    // Lock order everywhere: group, then contribution, then payment.
-    const g = await lockGroup(tx, c!.groupId);
-    const [contribution] = await tx.select().from(contributions).where(eq(contributions.id, c!.id)).for('update');
-    const [payment] = await tx.select().from(payments).where(eq(payments.id, p.id)).for('update');
-    if (payment!.status !== 'pending' && payment!.status !== 'abandoned') return { outcome: 'already_final' as const, paymentId: p.id };
+    const { group: g, contribution, payments: held } = await lockStake(tx, p.contributionId);
+    const payment = held.find((h) => h.id === p.id)!;
+    if (payment.status !== 'pending' && payment.status !== 'abandoned') return { outcome: 'already_final' as const, paymentId: p.id };
     const now = new Date();
 
     if (problems.length) {
       const reason = `provider reported ${problems.join(', ')}`;
-      await tx
-        .update(payments)
-        .set({ status: 'mismatch', flaggedReason: reason, providerTransactionId: verified.id, verifiedAt: now, updatedAt: now })
-        .where(eq(payments.id, p.id));
+      await paymentLifecycle.move(tx, p.id, payment.status, 'mismatch', { flaggedReason: reason, providerTransactionId: verified.id, verifiedAt: now, updatedAt: now });
       await notifyAdmins(tx, 'payment-flagged', { txRef, reason, paymentId: p.id });
       return { outcome: 'mismatch' as const, paymentId: p.id };
     }
 
     if (verified.status !== 'successful') {
-      await tx.update(payments).set({ status: 'failed', providerTransactionId: verified.id, verifiedAt: now, updatedAt: now }).where(eq(payments.id, p.id));
+      await paymentLifecycle.move(tx, p.id, payment.status, 'failed', { providerTransactionId: verified.id, verifiedAt: now, updatedAt: now });
       // A failed payment gives the reserved units back.
-      if (contribution!.status === 'pending_payment') await release(tx, contribution!, 'cancelled');
+      if (contribution.status === 'pending_payment') await release(tx, contribution, 'cancelled');
       return { outcome: 'failed' as const, paymentId: p.id };
     }
 
-    await tx
-      .update(payments)
-      .set({ status: 'successful', providerTransactionId: verified.id, verifiedAt: now, flaggedReason: null, updatedAt: now })
-      .where(eq(payments.id, p.id));
-    const q = contribution!.quantity;
+    const paid = await paymentLifecycle.move(tx, p.id, payment.status, 'successful', {
+      providerTransactionId: verified.id,
+      verifiedAt: now,
+      flaggedReason: null,
+      updatedAt: now,
+    });
+    const q = contribution.quantity;
     let credit = false;
-    if (contribution!.status === 'pending_payment') {
+    if (contribution.status === 'pending_payment') {
       credit = true;
       await tx.update(groups).set({ reservedQuantity: sql`${groups.reservedQuantity} - ${q}` }).where(eq(groups.id, g.id));
-    } else if (contribution!.status === 'lapsed' || contribution!.status === 'cancelled') {
+    } else if (contribution.status === 'lapsed' || contribution.status === 'cancelled') {
       // Paid after the reservation ended: credit it if the group still has room, else refund.
       const left = g.maxQuantity === null ? Infinity : g.maxQuantity - g.reservedQuantity - g.paidQuantity;
       const [other] = await tx
         .select({ id: contributions.id })
         .from(contributions)
-        .where(and(eq(contributions.groupId, g.id), eq(contributions.traderId, contribution!.traderId), inArray(contributions.status, ['pending_payment', 'paid'])));
+        .where(and(eq(contributions.groupId, g.id), eq(contributions.traderId, contribution.traderId), inArray(contributions.status, ['pending_payment', 'paid'])));
       credit = joinable.includes(g.status) && left >= q && !other;
     }
     if (!credit) {
-      const [paid] = await tx.select().from(payments).where(eq(payments.id, p.id));
-      await scheduleRefund(tx, paid!, 'paid after the reservation ended');
-      await tx.update(payments).set({ flaggedReason: 'paid after the reservation ended; refunded' }).where(eq(payments.id, p.id));
+      await scheduleRefund(tx, paid, 'paid after the reservation ended', { flaggedReason: 'paid after the reservation ended; refunded' });
       return { outcome: 'refunded_late' as const, paymentId: p.id };
     }
-    await tx.update(contributions).set({ status: 'paid', paidAt: now, reservedUntil: null, updatedAt: now }).where(eq(contributions.id, contribution!.id));
+    await contributionLifecycle.move(tx, contribution.id, contribution.status, 'paid', { paidAt: now, reservedUntil: null, updatedAt: now });
     const [updated] = await tx
       .update(groups)
       .set({ paidQuantity: sql`${groups.paidQuantity} + ${q}`, updatedAt: now })
@@ -327,19 +320,15 @@ export async function listPayments(ctx: AppContext, query: PaymentQuery) {
 export async function refundPayment(ctx: AppContext, id: string, reason: string, log?: FastifyBaseLogger) {
   const [p] = await ctx.db.select().from(payments).where(eq(payments.id, id));
   if (!p) throw notFound(`Payment ${id}`);
-  const [c] = await ctx.db.select().from(contributions).where(eq(contributions.id, p.contributionId));
   await ctx.db.transaction(async (tx) => {
-    const g = await lockGroup(tx, c!.groupId);
-    const [contribution] = await tx.select().from(contributions).where(eq(contributions.id, c!.id)).for('update');
-    const [payment] = await tx.select().from(payments).where(eq(payments.id, id)).for('update');
-    if (payment!.status !== 'successful') {
-      throw conflict(`Only successful payments can be refunded; this one is ${payment!.status}`, { currentState: payment!.status });
+    const { group: g, contribution, payments: held } = await lockStake(tx, p.contributionId);
+    const payment = held.find((h) => h.id === id)!;
+    paymentLifecycle.assert(payment.status, 'refund_pending', `Only successful payments can be refunded; this one is ${payment.status}`);
+    if (contribution.status === 'paid') {
+      await contributionLifecycle.move(tx, contribution.id, 'paid', 'refunded', { updatedAt: new Date() });
+      await tx.update(groups).set({ paidQuantity: sql`${groups.paidQuantity} - ${contribution.quantity}` }).where(eq(groups.id, g.id));
     }
-    if (contribution!.status === 'paid') {
-      await tx.update(contributions).set({ status: 'refunded', updatedAt: new Date() }).where(eq(contributions.id, c!.id));
-      await tx.update(groups).set({ paidQuantity: sql`${groups.paidQuantity} - ${contribution!.quantity}` }).where(eq(groups.id, g.id));
-    }
-    await scheduleRefund(tx, payment!, reason);
+    await scheduleRefund(tx, payment, reason);
   });
   await processPendingRefunds(ctx, providerFor(ctx), log);
   return paymentView(ctx.db, id);
@@ -380,14 +369,11 @@ export async function reconcilePendingPayments(ctx: AppContext, log?: FastifyBas
 }
 
 async function abandon(ctx: AppContext, p: PaymentRow) {
-  const [c] = await ctx.db.select().from(contributions).where(eq(contributions.id, p.contributionId));
   await ctx.db.transaction(async (tx) => {
-    await lockGroup(tx, c!.groupId);
-    const [contribution] = await tx.select().from(contributions).where(eq(contributions.id, c!.id)).for('update');
-    const [payment] = await tx.select().from(payments).where(eq(payments.id, p.id)).for('update');
-    if (payment!.status !== 'pending') return;
-    await tx.update(payments).set({ status: 'abandoned', updatedAt: new Date() }).where(eq(payments.id, p.id));
-    if (contribution!.status === 'pending_payment') await release(tx, contribution!, 'lapsed');
+    const { contribution, payments: held } = await lockStake(tx, p.contributionId);
+    if (held.find((h) => h.id === p.id)!.status !== 'pending') return;
+    await paymentLifecycle.move(tx, p.id, 'pending', 'abandoned', { updatedAt: new Date() });
+    if (contribution.status === 'pending_payment') await release(tx, contribution, 'lapsed');
   });
 }
 

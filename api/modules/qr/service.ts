@@ -6,7 +6,7 @@ import type { Db, Queryable } from '../../db/client.ts';
 import { contributions, groupPickupPoints, groups, pickupPasses, pickupPoints, products, users } from '../../db/schema.ts';
 import { HttpProblem, badRequest, conflict, notFound } from '../../errors.ts';
 import { enqueue } from '../notifications/outbox.ts';
-import { assertPassTransition, type PassStatus } from './lifecycle.ts';
+import { passLifecycle, type PassStatus } from './lifecycle.ts';
 import { PassTokenError, signPassToken, verifyPassToken } from './pass-token.ts';
 import { renderPassPng, renderPassSvg } from './render.ts';
 import {
@@ -232,17 +232,13 @@ export async function redeemPass(
 ): Promise<Redemption> {
   if (!uuidPattern.test(passId)) throw passNotFound();
   return ctx.db.transaction(async (tx) => {
-    const conditions = [
-      eq(pickupPasses.id, passId),
-      eq(pickupPasses.status, 'active'),
-      gt(pickupPasses.expiresAt, sql`now()`),
-    ];
+    const conditions = [eq(pickupPasses.id, passId), gt(pickupPasses.expiresAt, sql`now()`)];
     if (pickupPointId) conditions.push(eq(pickupPasses.pickupPointId, pickupPointId));
-    const [used] = await tx
-      .update(pickupPasses)
-      .set({ status: 'used', usedAt: sql`now()`, usedBy: staffUser.id, usedAtPointId: sql`${pickupPasses.pickupPointId}` })
-      .where(and(...conditions))
-      .returning();
+    const [used] = await passLifecycle.moveAll(tx, and(...conditions), ['active'], 'used', {
+      usedAt: sql`now()`,
+      usedBy: staffUser.id,
+      usedAtPointId: sql`${pickupPasses.pickupPointId}`,
+    });
     if (!used) throw await whyNotRedeemable(tx, passId, pickupPointId);
 
     const row = (await loadPass(tx, used.id))!;
@@ -330,13 +326,13 @@ export async function reissuePass(ctx: AppContext, passId: string): Promise<Pick
     if (!old) throw passNotFound();
     if (old.status === 'used') {
       const row = (await loadPass(tx, old.id))!;
-      assertPassTransition(
+      passLifecycle.assert(
         old.status,
         'revoked',
         `This pass was already redeemed at ${old.usedAt?.toISOString() ?? 'an unknown time'} at ${row.usedAtPoint ?? 'an unknown pickup point'}; a used pass cannot be reissued`,
       );
     }
-    assertPassTransition(
+    passLifecycle.assert(
       old.status,
       'revoked',
       old.status === 'revoked' ? `This pass was already revoked and replaced by ${old.replacedBy ?? 'another pass'}` : undefined,
@@ -351,10 +347,7 @@ export async function reissuePass(ctx: AppContext, passId: string): Promise<Pick
       });
     }
     const freshId = randomUUID();
-    await tx
-      .update(pickupPasses)
-      .set({ status: 'revoked', revokedAt: sql`now()`, replacedBy: freshId })
-      .where(eq(pickupPasses.id, old.id));
+    await passLifecycle.move(tx, old.id, old.status, 'revoked', { revokedAt: sql`now()`, replacedBy: freshId });
     await tx.insert(pickupPasses).values({
       id: freshId,
       contributionId: old.contributionId,
@@ -370,10 +363,6 @@ export async function reissuePass(ctx: AppContext, passId: string): Promise<Pick
 
 /** Marks active passes past their expiry as expired (the expire-passes job). Returns how many. */
 export async function expirePasses(db: Db): Promise<number> {
-  const rows = await db
-    .update(pickupPasses)
-    .set({ status: 'expired' })
-    .where(and(eq(pickupPasses.status, 'active'), lte(pickupPasses.expiresAt, sql`now()`)))
-    .returning({ id: pickupPasses.id });
+  const rows = await passLifecycle.moveAll(db, lte(pickupPasses.expiresAt, sql`now()`), ['active'], 'expired');
   return rows.length;
 }
