@@ -36,6 +36,11 @@ const schema = z.object({
   ZWG_PER_USD: z.coerce.number().positive().default(26.8),
   RESERVATION_MINUTES: z.coerce.number().int().min(1).max(10_080).default(30),
   PASS_VALIDITY_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+  // A refund sender's claim; after it the settle-refunds job looks the refund up at the provider.
+  REFUND_CLAIM_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  // An Idempotency-Key's claim while its request runs, and how long its response is kept.
+  IDEMPOTENCY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().positive().max(24 * 90).default(24),
   JOBS_ENABLED: z.enum(['true', 'false']).default('true'),
   // Recommendations: retrain after this many new interactions, or once the model is this old.
   ML_RETRAIN_THRESHOLD: z.coerce.number().int().min(1).default(200),
@@ -69,9 +74,11 @@ export interface Config {
     secretHash: string;
     feePercent: number;
     zwgPerUsd: number;
+    refundClaimSeconds: number;
   };
   reservationMinutes: number;
   passValidityDays: number;
+  idempotency: { leaseSeconds: number; retentionHours: number };
   jobsEnabled: boolean;
   ml: { retrainThreshold: number; retrainMaxAgeHours: number; trainOnStart: boolean; modelsDir: string };
 }
@@ -130,9 +137,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       secretHash: e.FLW_SECRET_HASH ?? `sandbox-${randomBytes(16).toString('hex')}`,
       feePercent: e.PLATFORM_FEE_PERCENT,
       zwgPerUsd: e.ZWG_PER_USD,
+      refundClaimSeconds: e.REFUND_CLAIM_SECONDS,
     },
     reservationMinutes: e.RESERVATION_MINUTES,
     passValidityDays: e.PASS_VALIDITY_DAYS,
+    idempotency: { leaseSeconds: e.IDEMPOTENCY_LEASE_SECONDS, retentionHours: e.IDEMPOTENCY_RETENTION_HOURS },
     jobsEnabled: e.JOBS_ENABLED === 'true',
     ml: {
       retrainThreshold: e.ML_RETRAIN_THRESHOLD,

@@ -3,6 +3,8 @@ import type { AppContext } from '../../context.ts';
 import { releaseLapsedReservations } from '../groups/joins.ts';
 import { drainOutbox } from '../notifications/dispatcher.ts';
 import { transportFor } from '../notifications/transport.ts';
+import { providerFor } from '../payments/provider.ts';
+import { settleRefunds } from '../payments/refunds.ts';
 import { expireOverdueGroups, reconcilePendingPayments } from '../payments/service.ts';
 import { retrainIfNeeded } from '../ml/retrain.ts';
 import { expirePasses } from '../qr/service.ts';
@@ -43,6 +45,12 @@ export const jobs = {
     description: 'Checks payments left pending with the provider, abandons stale ones and retries pending refunds.',
     interval: '5m',
     run: (ctx, log) => reconcilePendingPayments(ctx, log),
+  },
+  'settle-refunds': {
+    description:
+      'Asks the provider again about refunds it answered pending and settles them; looks up refunds whose sender stopped mid-send and records or resends them.',
+    interval: '5m',
+    run: (ctx, log) => settleRefunds(ctx, providerFor(ctx), log),
   },
   'expire-passes': {
     description: 'Marks active pickup passes past their expiry as expired.',

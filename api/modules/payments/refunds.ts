@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, lt } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import type { Db, Queryable, Tx } from '../../db/client.ts';
@@ -12,12 +12,13 @@ import type { Currency, PaymentProvider, RefundResult } from './providers/types.
 type PaymentRow = typeof payments.$inferSelect;
 type RefundRow = typeof refunds.$inferSelect;
 
-/**
- * How long a sender's claim on a refund lasts. Far longer than a provider call (15 s timeout), so
- * only a sender that stopped (a crash) outlives it; the settle-refunds job then looks into it.
- */
-export const refundClaimMs = 5 * 60_000;
 const claimBatch = 20;
+/**
+ * How long a sender's claim on a refund lasts (REFUND_CLAIM_SECONDS, 5 min): far longer than a
+ * provider call (15 s timeout), so only a sender that stopped (a crash) outlives it; the
+ * settle-refunds job then looks into it.
+ */
+const claimMs = (ctx: AppContext) => ctx.config.payments.refundClaimSeconds * 1000;
 
 /** Records that a payment is to be refunded in full; the provider is called after commit. */
 export async function scheduleRefund(tx: Queryable, payment: PaymentRow, reason: string, set: Record<string, unknown> = {}) {
@@ -34,8 +35,8 @@ export async function scheduleRefund(tx: Queryable, payment: PaymentRow, reason:
  * concurrent sender takes others, never these) and moved to sending with a lease, and that commits
  * before the provider is called. So each refund is sent by one sender, at most once.
  */
-async function claimRefunds(db: Db, batch: number) {
-  return db.transaction(async (tx) => {
+async function claimRefunds(ctx: AppContext, batch: number) {
+  return ctx.db.transaction(async (tx) => {
     const rows = await tx
       .select({ id: refunds.id })
       .from(refunds)
@@ -45,7 +46,7 @@ async function claimRefunds(db: Db, batch: number) {
       .for('update', { skipLocked: true });
     if (rows.length === 0) return [];
     const claimed = await refundLifecycle.moveAll(tx, idIn(refunds.id, rows.map((r) => r.id)), ['pending'], 'sending', {
-      claimedUntil: new Date(Date.now() + refundClaimMs),
+      claimedUntil: new Date(Date.now() + claimMs(ctx)),
       updatedAt: new Date(),
     });
     const paid = await tx.select().from(payments).where(idIn(payments.id, claimed.map((r) => r.paymentId)));
@@ -65,7 +66,7 @@ export async function processPendingRefunds(ctx: AppContext, provider: PaymentPr
   let failed = 0;
   let processing = 0;
   for (;;) {
-    const claimed = await claimRefunds(ctx.db, claimBatch);
+    const claimed = await claimRefunds(ctx, claimBatch);
     if (claimed.length === 0) break;
     for (const { refund, payment } of claimed) {
       let result: RefundResult;
@@ -132,4 +133,75 @@ async function markRefunded(tx: Tx, refund: RefundRow) {
       payload: { amount: formatMoney(refund.amount, refund.currency), group: row?.title ?? '', reason: refund.reason },
     },
   ]);
+}
+
+/**
+ * Job (settle-refunds): refunds the provider answered pending are asked about again and settled
+ * when it has decided; refunds whose sender stopped while sending (claim lapsed: a crash between
+ * claiming and recording) are looked up at the provider: recorded as it says, or, when it has no
+ * record of one, put back to pending and sent now. Nothing is sent without that look-up, so a
+ * refund that did reach the provider is never sent again.
+ */
+export async function settleRefunds(ctx: AppContext, provider: PaymentProvider, log?: FastifyBaseLogger, now = new Date()) {
+  const counts = { settled: 0, failed: 0, waiting: 0, resent: 0 };
+  const waiting = await ctx.db
+    .select({ refund: refunds, payment: payments })
+    .from(refunds)
+    .innerJoin(payments, eq(payments.id, refunds.paymentId))
+    .where(eq(refunds.status, 'processing'))
+    .orderBy(asc(refunds.createdAt))
+    .limit(200);
+  for (const { refund, payment } of waiting) {
+    try {
+      const result = await provider.refundStatus({
+        transactionId: payment.providerTransactionId ?? '',
+        refundId: refund.providerRefundId ?? undefined,
+        since: refund.createdAt,
+      });
+      if (!result || result.status === 'pending') {
+        counts.waiting += 1;
+        continue;
+      }
+      await recordOutcome(ctx.db, refund, 'processing', result);
+      counts[result.status === 'succeeded' ? 'settled' : 'failed'] += 1;
+    } catch (err) {
+      counts.waiting += 1;
+      log?.warn({ err, refundId: refund.id }, 'could not ask the provider about a pending refund');
+    }
+  }
+
+  for (const { refund, payment } of await reclaimLapsed(ctx, now)) {
+    try {
+      const result = await provider.refundStatus({ transactionId: payment.providerTransactionId ?? '', since: refund.createdAt });
+      if (result) {
+        await recordOutcome(ctx.db, refund, 'sending', result);
+        if (result.status === 'succeeded') counts.settled += 1;
+        else if (result.status === 'failed') counts.failed += 1;
+        else counts.waiting += 1;
+      } else {
+        await refundLifecycle.move(ctx.db, refund.id, 'sending', 'pending', { claimedUntil: null, updatedAt: new Date() });
+        counts.resent += 1;
+      }
+    } catch (err) {
+      log?.warn({ err, refundId: refund.id }, 'could not look up a refund whose sender stopped');
+    }
+  }
+  if (counts.resent) await processPendingRefunds(ctx, provider, log);
+  return counts;
+}
+
+/** Sending refunds whose claim lapsed, claimed again (with a fresh lease) by this job run only. */
+async function reclaimLapsed(ctx: AppContext, now: Date) {
+  return ctx.db.transaction(async (tx) => {
+    const rows = await tx
+      .select({ id: refunds.id })
+      .from(refunds)
+      .where(and(eq(refunds.status, 'sending'), lt(refunds.claimedUntil, now)))
+      .limit(claimBatch)
+      .for('update', { skipLocked: true });
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    await tx.update(refunds).set({ claimedUntil: new Date(now.getTime() + claimMs(ctx)) }).where(idIn(refunds.id, ids));
+    return tx.select({ refund: refunds, payment: payments }).from(refunds).innerJoin(payments, eq(payments.id, refunds.paymentId)).where(idIn(refunds.id, ids));
+  });
 }

@@ -126,6 +126,30 @@ export function createFlutterwaveProvider(config: FlutterwaveConfig, options: Fl
     return { refundId: String(id), status: refundStatus(body.data.status) };
   }
 
+  /**
+   * GET /v3/refunds/{id} when the refund id is known; else the refunds made since `since`
+   * (GET /v3/refunds?from=), looking for one of this transaction (its `tx_id`). flutterwave-node-v3
+   * 1.3.2 has no wrapper for either, so they go through the global fetch as its calls do.
+   */
+  async function lookUpRefund(query: { transactionId: string; refundId?: string; since: Date }): Promise<RefundResult | null> {
+    const url = query.refundId
+      ? `${base}/v3/refunds/${encodeURIComponent(query.refundId)}`
+      : `${base}/v3/refunds?from=${query.since.toISOString().slice(0, 10)}`;
+    const body = await call('look up the refund', async () => {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${config.secretKey}`, accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
+      return parseJson(await res.text());
+    });
+    if (body.status !== 'success') {
+      if (typeof body.message === 'string' && /not found|no refund/i.test(body.message)) return null;
+      throw new ProviderError(`Flutterwave could not look up the refund: ${messageOf(body)}`, body);
+    }
+    const found = Array.isArray(body.data)
+      ? (body.data as unknown[]).find((r) => isRecord(r) && String(r.tx_id) === query.transactionId)
+      : body.data;
+    if (!isRecord(found) || (typeof found.id !== 'number' && typeof found.id !== 'string')) return null;
+    return { refundId: String(found.id), status: refundStatus(found.status) };
+  }
+
   /** Runs one flutterwave-node-v3 call with a timeout; only a JSON object comes back. */
   async function call(what: string, fn: () => Promise<unknown>): Promise<Record<string, unknown>> {
     let timer: NodeJS.Timeout | undefined;
@@ -148,7 +172,7 @@ export function createFlutterwaveProvider(config: FlutterwaveConfig, options: Fl
     return body;
   }
 
-  return { name: 'flutterwave', initialize, verify, refund };
+  return { name: 'flutterwave', initialize, verify, refund, refundStatus: lookUpRefund };
 }
 
 /** Flutterwave's transaction object (verify's `data`) → ours, in minor units. */

@@ -106,7 +106,15 @@ export function createSandboxProvider(db: Db, publicUrl: string): PaymentProvide
     );
   }
 
-  return { name: 'sandbox', initialize, verify, refund };
+  /** The sandbox refunds in full at once: a transaction with anything refunded had its refund made. */
+  async function refundStatus(query: { transactionId: string; refundId?: string }): Promise<RefundResult | null> {
+    if (!/^\d{1,15}$/.test(query.transactionId)) return null;
+    const [row] = await db.select().from(sandboxTransactions).where(eq(sandboxTransactions.id, Number(query.transactionId))).limit(1);
+    if (!row || row.refundedAmount === 0) return null;
+    return { refundId: query.refundId ?? `sandbox-refund-of-${row.id}`, status: 'succeeded' };
+  }
+
+  return { name: 'sandbox', initialize, verify, refund, refundStatus };
 }
 
 /** The sandbox transaction with this tx_ref (for the checkout page route), or undefined. */

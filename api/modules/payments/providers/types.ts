@@ -39,6 +39,12 @@ export interface PaymentProvider {
   verify(query: { transactionId?: string; txRef: string }): Promise<VerifiedTransaction | null>;
   /** Refunds `amount` of a successful transaction. */
   refund(transactionId: string, amount: number, currency: Currency): Promise<RefundResult>;
+  /**
+   * What became of a refund: by the provider's refund id when known, else the refund of the
+   * transaction it holds (a sender that stopped before recording the id). Null when the provider
+   * has no record of one, so it was never made.
+   */
+  refundStatus(query: { transactionId: string; refundId?: string; since: Date }): Promise<RefundResult | null>;
 }
 
 /** The provider failed or answered something we cannot use: a 502 to our caller. */
