@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // As tsconfig.json's `paths`: tests use the SDK's source; test/sdk/package.test.ts checks the build.
+  resolve: { alias: { '@connectsphere/sdk': fileURLToPath(new URL('./sdk/src/index.ts', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     globalSetup: ['test/setup/global.ts'],

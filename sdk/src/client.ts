@@ -1,9 +1,11 @@
 // The transport under every namespace: URL and headers, per-attempt timeouts, retries with
 // backoff for idempotent requests, and one token refresh on 401.
-import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { request as undiciRequest, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { ApiError, ConnectSphereError, NetworkError, TimeoutError } from './errors.ts';
+import type { HttpResponse, HttpSend } from './http.ts';
+import { fetchSend } from './http.ts';
+import { defaultSend } from './platform/node.ts';
+import { sleep } from './sleep.ts';
 import { MemoryTokenStore, type TokenStore, type Tokens } from './tokens.ts';
 import type { AuthSession, MethodsOf, OperationInput, OperationOf, paths, Problem, SuccessBody } from './types.ts';
 import { VERSION } from './version.ts';
@@ -25,8 +27,13 @@ export interface ClientOptions {
   userAgent?: string;
   /** Called whenever the client stores new tokens or clears them (sign-in, refresh, sign-out, failed refresh). */
   onTokens?: (tokens: Tokens | undefined) => void;
-  /** An undici dispatcher (a proxy agent, a pool with other limits). Default: undici's global one. */
+  /** On Node: an undici dispatcher (a proxy agent, a pool with other limits). Default: undici's global one. */
   dispatcher?: Dispatcher;
+  /**
+   * Send requests with this fetch instead (Deno, Bun, an edge runtime, an instrumented fetch).
+   * Default: undici on Node, the global fetch in browsers (the package's `browser` build).
+   */
+  fetch?: typeof globalThis.fetch;
   /**
    * Called with every HTTP response the client receives, retries and the refresh included, before
    * it is returned or thrown: for logging, metrics, or reading a header such as `idempotent-replayed`.
@@ -104,11 +111,7 @@ interface Prepared {
   okStatuses: number[];
 }
 
-interface RawResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  bytes: Uint8Array;
-}
+type RawResponse = HttpResponse;
 
 export class Transport {
   readonly baseUrl: string;
@@ -119,7 +122,7 @@ export class Transport {
   readonly #maxRetryDelayMs: number;
   readonly #userAgent: string;
   readonly #onTokens: ((tokens: Tokens | undefined) => void) | undefined;
-  readonly #dispatcher: Dispatcher | undefined;
+  readonly #http: HttpSend;
   readonly #onResponse: ((response: ResponseInfo) => void) | undefined;
   /** The refresh in flight: concurrent 401s share it, because a refresh token is good for one exchange. */
   #refreshing: Promise<AuthSession> | undefined;
@@ -137,7 +140,7 @@ export class Transport {
     this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 10_000;
     this.#userAgent = `connectsphere-sdk/${VERSION}${options.userAgent ? ` ${options.userAgent}` : ''}`;
     this.#onTokens = options.onTokens;
-    this.#dispatcher = options.dispatcher;
+    this.#http = options.fetch ? fetchSend(options.fetch) : defaultSend(options.dispatcher);
     this.#onResponse = options.onResponse;
   }
 
@@ -236,7 +239,7 @@ export class Transport {
     const upper = method.toUpperCase();
     const headers: Record<string, string> = {
       accept: 'application/json, application/problem+json',
-      'x-request-id': randomUUID(),
+      'x-request-id': crypto.randomUUID(),
     };
     for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
     headers['user-agent'] = this.#userAgent;
@@ -244,7 +247,7 @@ export class Transport {
     if (typeof key === 'string' && key.trim() === '') {
       throw new ConnectSphereError('idempotencyKey must be a non-empty string (8 to 100 characters), or true to generate one');
     }
-    if (key) headers['idempotency-key'] = key === true ? randomUUID() : key;
+    if (key) headers['idempotency-key'] = key === true ? crypto.randomUUID() : key;
     let body: string | undefined;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
@@ -312,7 +315,7 @@ export class Transport {
 
   async #wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
     try {
-      await sleep(ms, undefined, signal ? { signal } : undefined);
+      await sleep(ms, signal);
     } catch {
       throw signal?.reason ?? new ConnectSphereError('aborted');
     }
@@ -323,15 +326,7 @@ export class Transport {
     const timeout = setTimeout(() => timer.abort(), req.timeoutMs);
     const signal = req.signal ? AbortSignal.any([timer.signal, req.signal]) : timer.signal;
     try {
-      const res = await undiciRequest(req.url, {
-        method: req.method as Dispatcher.HttpMethod,
-        headers,
-        body: req.body,
-        signal,
-        ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
-      });
-      const bytes = new Uint8Array(await res.body.arrayBuffer());
-      return { status: res.statusCode, headers: res.headers, bytes };
+      return await this.#http({ method: req.method, url: req.url, headers, body: req.body, signal });
     } catch (err) {
       if (req.signal?.aborted) throw req.signal.reason;
       if (timer.signal.aborted) throw new TimeoutError(req.timeoutMs, req.method, req.path);
@@ -419,9 +414,9 @@ function queryString(query: RequestOptions['query']): string {
   return s ? `?${s}` : '';
 }
 
-/** Errors that retrying cannot fix: a bad argument to undici is our bug, not the network's. */
+/** Errors that retrying cannot fix: a bad argument to undici or fetch is our bug, not the network's. */
 function isProgrammingError(err: unknown): boolean {
   const code = (err as { code?: string }).code;
-  return code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED' || err instanceof TypeError;
+  return code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED' || (err instanceof TypeError && code === undefined);
 }
 

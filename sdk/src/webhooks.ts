@@ -1,6 +1,7 @@
 // For partners who receive Flutterwave webhooks themselves: check the `verif-hash` header against
-// the secret hash set in the Flutterwave dashboard, and read the event. Pure TypeScript on node:crypto.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+// the secret hash set in the Flutterwave dashboard, and read the event. The constant-time
+// comparison is node:crypto's (platform/node.ts); in the browser build it throws.
+import { sameSecret } from './platform/node.ts';
 import type { FlutterwaveWebhookData } from './types.ts';
 
 /** Request headers as frameworks hand them over: a fetch `Headers`, or a plain object with any casing and string or string[] values. */
@@ -28,11 +29,6 @@ export interface WebhookVerification {
   event?: FlutterwaveWebhookEvent;
 }
 
-// Both sides are HMACed with a per-process random key before the comparison, so the buffers always
-// have the same length: neither the secret's length nor where the first difference is shows in timing.
-const compareKey = randomBytes(32);
-const digest = (value: string) => createHmac('sha256', compareKey).update(value, 'utf8').digest();
-
 /**
  * Checks a Flutterwave webhook: `verif-hash` must equal `secretHash` (compared in constant time).
  * A missing or empty header, a header sent more than once with different values, or an empty
@@ -43,7 +39,7 @@ export function verifyFlutterwaveWebhook(headers: WebhookHeaders, body: WebhookB
   const received = headerValue(headers, 'verif-hash');
   const secret = typeof secretHash === 'string' ? secretHash : '';
   // Compare even when the header is missing, so that path costs the same.
-  const same = timingSafeEqual(digest(secret), digest(received ?? ''));
+  const same = sameSecret(secret, received ?? '');
   const valid = same && received !== undefined && received !== '' && secret !== '';
   if (!valid) return { valid: false };
   const event = parseEvent(body);

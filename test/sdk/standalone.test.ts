@@ -29,6 +29,20 @@ describe('@connectsphere/sdk package', () => {
     expect(offending).toEqual([]);
   });
 
+  it('touches node: built-ins and undici in platform/node.ts only, the one file the browser build swaps', () => {
+    const nodeOnly: string[] = [];
+    for (const file of sourceFiles(path.join(sdk, 'src'))) {
+      if (file === path.join(sdk, 'src/platform/node.ts')) continue;
+      const text = fs.readFileSync(file, 'utf8');
+      // Type-only imports are erased from the build.
+      for (const [, typeOnly, specifier] of text.matchAll(/^\s*(?:import|export)\s+(type\s+)?[^'";]*?['"]([^'"]+)['"]/gm)) {
+        if (typeOnly) continue;
+        if (specifier!.startsWith('node:') || specifier === 'undici') nodeOnly.push(`${path.relative(sdk, file)}: ${specifier}`);
+      }
+    }
+    expect(nodeOnly).toEqual([]);
+  });
+
   it('depends on undici only', () => {
     expect(Object.keys(pkg.dependencies ?? {})).toEqual(['undici']);
   });

@@ -197,3 +197,39 @@ describe('refresh against a failing server', () => {
     ]);
   });
 });
+
+// The browser build's transport (and anyone's `fetch` option), exercised here on Node's own fetch.
+describe('with the fetch option instead of undici', () => {
+  const viaFetch = (url: string) => client(url, { fetch: globalThis.fetch.bind(globalThis) });
+
+  it('sends the same request and reads JSON, headers and problem+json errors', async () => {
+    stub = await stubServer((hit, _n, res) =>
+      hit.url === '/health' ? json(res, 200, health, { 'x-request-id': 'r-1' }) : json(res, 404, problem(404, 'Not Found')),
+    );
+    const seen: string[] = [];
+    const cs = new ConnectSphere({ baseUrl: stub.url, fetch: globalThis.fetch.bind(globalThis), onResponse: (r) => seen.push(`${r.status} ${r.headers['x-request-id']}`) });
+    await expect(cs.system.health()).resolves.toEqual(health);
+    expect(stub.hits[0]!.headers['user-agent']).toBe(`connectsphere-sdk/${VERSION}`);
+    expect(stub.hits[0]!.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(seen).toEqual(['200 r-1']);
+    const err = await rejection(cs.request('GET', '/nowhere'));
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).status).toBe(404);
+  });
+
+  it('turns fetch\'s bare TypeError for a refused connection into a NetworkError, retried like undici\'s', async () => {
+    const port = await closedPort();
+    const err = await rejection(viaFetch(`http://127.0.0.1:${port}`).system.health());
+    expect(err).toBeInstanceOf(NetworkError);
+    expect((err as NetworkError).message).toContain('ECONNREFUSED');
+    stub = await stubServer((_hit, n, res) => (n < 2 ? res.socket?.destroy() : json(res, 200, health)));
+    await expect(viaFetch(stub.url).system.health()).resolves.toEqual(health);
+    expect(stub.hits).toHaveLength(3);
+  });
+
+  it('times out an attempt that gets no answer', async () => {
+    stub = await stubServer(() => {});
+    const err = await rejection(client(stub.url, { fetch: globalThis.fetch.bind(globalThis), timeoutMs: 100, retries: 0 }).system.health());
+    expect(err).toBeInstanceOf(TimeoutError);
+  });
+});

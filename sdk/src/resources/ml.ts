@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../sleep.ts';
 import type { Transport } from '../client.ts';
 import { ConnectSphereError } from '../errors.ts';
 import type {
@@ -91,7 +91,7 @@ export class MlResource {
         throw new ConnectSphereError(`Training run ${id} is still ${run.status} (${run.stage ?? 'no stage yet'}) after ${timeoutMs} ms`);
       }
       try {
-        await sleep(intervalMs, undefined, signal ? { signal } : undefined);
+        await sleep(intervalMs, signal);
       } catch {
         throw signal?.reason ?? new ConnectSphereError('aborted');
       }

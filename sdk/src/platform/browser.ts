@@ -1,0 +1,15 @@
+// The browser build's stand-in for ./node.ts (same names): the global fetch, and no webhook checks,
+// because a webhook's secret hash belongs on a server, never in a page.
+import type { Dispatcher } from 'undici';
+import { fetchSend, type HttpSend } from '../http.ts';
+import { ConnectSphereError } from '../errors.ts';
+
+export function defaultSend(dispatcher: Dispatcher | undefined): HttpSend {
+  if (dispatcher) throw new ConnectSphereError('dispatcher is an undici option: in a browser, pass `fetch` instead');
+  if (typeof globalThis.fetch !== 'function') throw new ConnectSphereError('No global fetch: pass `fetch` in the client options');
+  return fetchSend(globalThis.fetch.bind(globalThis));
+}
+
+export function sameSecret(_a: string, _b: string): boolean {
+  throw new ConnectSphereError('verifyFlutterwaveWebhook runs on a server (Node): the secret hash must never reach a browser');
+}
