@@ -3,9 +3,9 @@ export type { ClientOptions, IdempotentOptions, QueryValue, RequestOptions, Resp
 export { ApiError, ConnectSphereError, NetworkError, TimeoutError } from './errors.ts';
 export { MemoryTokenStore, type TokenStore, type Tokens } from './tokens.ts';
 export { paginate, type Page } from './paginate.ts';
+export { majorToMinor, readFlutterwaveWebhook, type FlutterwaveWebhookEvent } from './flutterwave.ts';
 export {
   verifyFlutterwaveWebhook,
-  type FlutterwaveWebhookEvent,
   type WebhookBody,
   type WebhookHeaders,
   type WebhookVerification,

@@ -1,8 +1,8 @@
 // For partners who receive Flutterwave webhooks themselves: check the `verif-hash` header against
 // the secret hash set in the Flutterwave dashboard, and read the event. The constant-time
 // comparison is node:crypto's (platform/node.ts); in the browser build it throws.
+import { readFlutterwaveWebhook, type FlutterwaveWebhookEvent } from './flutterwave.ts';
 import { sameSecret } from './platform/node.ts';
-import type { FlutterwaveWebhookData } from './types.ts';
 
 /** Request headers as frameworks hand them over: a fetch `Headers`, or a plain object with any casing and string or string[] values. */
 export type WebhookHeaders =
@@ -12,17 +12,12 @@ export type WebhookHeaders =
 /** A webhook body: the raw bytes or text as received, or the already parsed JSON. */
 export type WebhookBody = string | Uint8Array | ArrayBuffer | object;
 
-/** What a verified webhook says: the event name and its `data` (amount in major units, as Flutterwave sends it). */
-export type FlutterwaveWebhookEvent = FlutterwaveWebhookData & {
-  /** The event name, e.g. `charge.completed` (undefined in the legacy flat shape). */
-  type?: string;
-};
-
 export interface WebhookVerification {
   /** True when `verif-hash` equals the secret hash. */
   valid: boolean;
   /**
-   * Only when `valid` and the body is a JSON object. The hash proves the sender knows the secret,
+   * Only when `valid` and the body is a JSON object, read by `readFlutterwaveWebhook` (amounts in
+   * minor units, as the API reads it). The hash proves the sender knows the secret,
    * not that the payment happened: verify the transaction (e.g. `cs.payments.finalize`) before
    * acting on it.
    */
@@ -75,19 +70,6 @@ function parseEvent(body: WebhookBody): FlutterwaveWebhookEvent | undefined {
       return undefined;
     }
   }
-  if (!isRecord(parsed)) return undefined;
-  const source = isRecord(parsed.data) ? parsed.data : parsed;
-  const event: FlutterwaveWebhookEvent = {};
-  if (typeof parsed.event === 'string') event.type = parsed.event;
-  if (typeof source.id === 'number' || typeof source.id === 'string') event.id = source.id;
-  const txRef = typeof source.tx_ref === 'string' ? source.tx_ref : typeof source.txRef === 'string' ? source.txRef : undefined;
-  if (txRef !== undefined) event.tx_ref = txRef;
-  if (typeof source.status === 'string') event.status = source.status;
-  if (typeof source.amount === 'number' && Number.isFinite(source.amount)) event.amount = source.amount;
-  if (typeof source.currency === 'string') event.currency = source.currency;
-  return event;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  return readFlutterwaveWebhook(parsed);
 }

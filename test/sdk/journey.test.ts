@@ -506,7 +506,8 @@ describe('verifyFlutterwaveWebhook', () => {
     data: { id: 4975362, tx_ref: 'CS-3f0c9d2e', flw_ref: 'FLW-MOCK-1', amount: 44, currency: 'USD', charged_amount: 44, status: 'successful', customer: { email: 'tendai@example.co.zw' } },
   };
   const raw = JSON.stringify(body);
-  const event = { type: 'charge.completed', id: 4975362, tx_ref: 'CS-3f0c9d2e', amount: 44, currency: 'USD', status: 'successful' };
+  // Read as the API reads it: amounts in minor units (test/payments-providers/webhook-reading.test.ts).
+  const event = { type: 'charge.completed', transactionId: '4975362', txRef: 'CS-3f0c9d2e', amount: 4400, currency: 'USD', status: 'successful' };
 
   it('accepts the right verif-hash from a plain object (any casing), a Headers object or string[] values, with the body raw, as bytes or parsed', () => {
     expect(verifyFlutterwaveWebhook({ 'verif-hash': secret }, raw, secret)).toEqual({ valid: true, event });
@@ -519,7 +520,7 @@ describe('verifyFlutterwaveWebhook', () => {
     const flat = { id: '77', txRef: 'CS-legacy', amount: 12.5, currency: 'ZWG', status: 'successful', 'event.type': 'CARD_TRANSACTION' };
     expect(verifyFlutterwaveWebhook({ 'verif-hash': secret }, flat, secret)).toEqual({
       valid: true,
-      event: { id: '77', tx_ref: 'CS-legacy', amount: 12.5, currency: 'ZWG', status: 'successful' },
+      event: { transactionId: '77', txRef: 'CS-legacy', amount: 1250, currency: 'ZWG', status: 'successful' },
     });
   });
 

@@ -8,17 +8,8 @@ export function toMajor(minor: number): number {
   return minor / 100;
 }
 
-/**
- * Major units as Flutterwave sends them → integer minor units: 46.2 → 4620, 1238.16 → 123816.
- * Rounds to the nearest cent, because 46.2 * 100 is 4620.000000000001 in floating point.
- */
-export function toMinor(major: number): number {
-  if (typeof major !== 'number' || !Number.isFinite(major)) {
-    throw new RangeError(`Amount in major units must be a finite number, got ${String(major)}`);
-  }
-  const minor = Math.round(major * 100);
-  return minor === 0 ? 0 : minor; // never -0
-}
+/** Major units as Flutterwave sends them → integer minor units (46.2 → 4620): the SDK's, which reads webhooks with it. */
+export { majorToMinor as toMinor } from '@connectsphere/sdk';
 
 /** For people: "USD 46.20", "ZWG 1,238.16", "USD -3.05". Integer arithmetic only. */
 export function formatMinor(minor: number, currency: string): string {

@@ -1,61 +1,31 @@
-// Flutterwave webhooks: the `verif-hash` check and the two body shapes Flutterwave has used.
+// Flutterwave webhooks: the `verif-hash` check and the reading of the body are the SDK's
+// (verifyFlutterwaveWebhook, readFlutterwaveWebhook), so the API and partners read a webhook the
+// same way. Added here: the key that recognises a replayed delivery.
 // The body proves nothing by itself: the payments service re-verifies every event with the provider.
 
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { toMinor } from './money.ts';
+import { createHash } from 'node:crypto';
+import { readFlutterwaveWebhook, verifyFlutterwaveWebhook } from '@connectsphere/sdk';
 import type { WebhookEvent } from './types.ts';
-
-// Both sides are HMACed with a per-process key before comparing: the buffers always have the same
-// length, so neither the secret's length nor the position of the first difference shows in timing.
-const compareKey = randomBytes(32);
-const digest = (value: string) => createHmac('sha256', compareKey).update(value, 'utf8').digest();
 
 /**
  * True when the `verif-hash` header equals the configured secret hash, compared in constant time.
  * A missing header, an empty one, or an unconfigured secret is false.
  */
 export function verifyWebhookSignature(headerValue: string | undefined, secretHash: string): boolean {
-  const expected = digest(secretHash);
-  const received = digest(typeof headerValue === 'string' ? headerValue : '');
-  // Evaluate the comparison even when the header is missing, so that path costs the same.
-  const same = timingSafeEqual(expected, received);
-  return same && typeof headerValue === 'string' && headerValue.length > 0 && secretHash.length > 0;
+  return verifyFlutterwaveWebhook({ 'verif-hash': headerValue }, '', secretHash).valid;
 }
 
 /**
- * The parts of a webhook we act on, amounts in minor units. Understands
- * `{ event: 'charge.completed', data: { id, tx_ref, amount, currency, status, … } }` and the legacy
- * flat `{ id, txRef, amount, currency, status, … }`. Fields that are missing or of the wrong type come
- * back undefined (the caller decides); it never throws on a JSON value.
+ * The parts of a webhook we act on, amounts in minor units (readFlutterwaveWebhook), and its
+ * event key: the transaction and its status, or a hash of the whole body when it has no id.
  */
 export function parseFlutterwaveWebhook(body: unknown): WebhookEvent {
-  const root = isRecord(body) ? body : {};
-  const source = isRecord(root.data) ? root.data : root;
-
-  const id = source.id;
-  const transactionId = (typeof id === 'number' && Number.isFinite(id)) || (typeof id === 'string' && id !== '') ? String(id) : undefined;
-  const txRef = firstString(source.tx_ref, source.txRef);
-  const status = firstString(source.status);
-  const currency = firstString(source.currency)?.toUpperCase();
-  const amount = minorOrUndefined(source.amount);
-
+  const { transactionId, txRef, status, amount, currency } = readFlutterwaveWebhook(body);
   const eventKey =
     transactionId !== undefined
       ? `${transactionId}:${status ?? ''}`
       : `sha256:${createHash('sha256').update(stableJson(body)).digest('hex')}`;
-
   return { transactionId, txRef, status, amount, currency, eventKey };
-}
-
-function minorOrUndefined(value: unknown): number | undefined {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n)) return undefined;
-  return toMinor(n);
-}
-
-function firstString(...values: unknown[]): string | undefined {
-  for (const v of values) if (typeof v === 'string' && v !== '') return v;
-  return undefined;
 }
 
 /** JSON with object keys sorted, so the same event hashes the same however its keys were ordered. */
