@@ -17,6 +17,7 @@ import { registerMetrics } from './modules/system/metrics.ts';
 import { systemHandlers } from './modules/system/routes.ts';
 import { adminUserHandlers, userHandlers } from './modules/users/routes.ts';
 import { bindOperations } from './openapi/bind.ts';
+import type { Handlers } from './openapi/contract.ts';
 import { loadSpec } from './openapi/spec.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerInFlight } from './plugins/in-flight.ts';
@@ -79,7 +80,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
   registerAuth(app, ctx);
   const metrics = registerMetrics(app);
 
-  bindOperations(app, spec.operations, {
+  const handlers: Handlers = {
     ...systemHandlers(app, ctx, metrics),
     ...authHandlers(app, ctx),
     ...userHandlers(ctx),
@@ -90,7 +91,8 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...qrHandlers(ctx),
     ...mlHandlers(ctx),
     ...jobHandlers(ctx),
-  });
+  };
+  bindOperations(app, spec.operations, handlers);
   // A training in progress is stopped (its worker ended, its run recorded as failed) on close.
   app.addHook('onClose', async () => stopMl(ctx));
   return app;

@@ -16,6 +16,9 @@ import {
   users,
 } from '../api/db/schema.ts';
 import { generateSynthetic } from '../ml/index.ts';
+import type { Schemas } from '../api/openapi/contract.ts';
+
+type Category = Schemas['Category'];
 
 export const benchAdmin = { email: 'bench-admin@example.co.zw', password: 'bench-admin-2026' };
 
@@ -47,7 +50,9 @@ export async function loadSynthetic(db: Db, size: { traders: number; products: n
     db.insert(userPreferences).values(
       chunk.map((t) => ({
         userId: id(t.id),
-        categories: t.categories,
+        // The synthetic market has categories of its own (ml/synthetic.ts: flour, ...) beside the spec's;
+        // the bench writes rows straight to the database, past validation.
+        categories: t.categories as Category[],
         budgetMin: t.budgetMin,
         budgetMax: t.budgetMax,
         groupSizes: t.groupSizes,
@@ -63,7 +68,7 @@ export async function loadSynthetic(db: Db, size: { traders: number; products: n
         sku: p.id,
         name: p.name,
         description: p.description,
-        category: p.category,
+        category: p.category as Category,
         unit: 'unit',
         unitPrice: p.unitPrice,
         stock: 10_000,

@@ -15,6 +15,13 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { components } from '../../sdk/src/schema.d.ts';
+
+// Text columns that hold only what the spec allows (validated on the way in) carry the spec's type,
+// so a view built from a row matches the response openapi.yaml declares.
+type Currency = components['schemas']['Currency'];
+type Category = components['schemas']['Category'];
+type Provider = components['schemas']['Payment']['provider'];
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
@@ -53,10 +60,10 @@ export const userPreferences = pgTable('user_preferences', {
   userId: uuid('user_id')
     .primaryKey()
     .references(() => users.id, { onDelete: 'cascade' }),
-  categories: text('categories').array().notNull().default(sql`'{}'::text[]`),
+  categories: text('categories').array().$type<Category[]>().notNull().default(sql`'{}'::text[]`),
   budgetMin: integer('budget_min').notNull(),
   budgetMax: integer('budget_max').notNull(),
-  currency: text('currency').notNull().default('USD'),
+  currency: text('currency').$type<Currency>().notNull().default('USD'),
   groupSizes: text('group_sizes').array().notNull().default(sql`'{}'::text[]`),
   purchaseFrequency: text('purchase_frequency').notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -137,11 +144,11 @@ export const products = pgTable(
     sku: text('sku').notNull(),
     name: text('name').notNull(),
     description: text('description').notNull(),
-    category: text('category').notNull(),
+    category: text('category').$type<Category>().notNull(),
     unit: text('unit').notNull(),
     // Money is integer minor units plus an ISO currency code, never floats.
     unitPrice: integer('unit_price').notNull(),
-    currency: text('currency').notNull().default('USD'),
+    currency: text('currency').$type<Currency>().notNull().default('USD'),
     stock: integer('stock').notNull().default(0),
     /** Price breaks by total group quantity: [{ minQuantity, unitPrice }], ascending. */
     priceTiers: jsonb('price_tiers').$type<PriceTier[]>().notNull().default([]),
@@ -208,7 +215,7 @@ export const groups = pgTable(
     maxPerTrader: integer('max_per_trader'),
     deadline: timestamp('deadline', { withTimezone: true }).notNull(),
     unitPrice: integer('unit_price').notNull(),
-    currency: text('currency').notNull().default('USD'),
+    currency: text('currency').$type<Currency>().notNull().default('USD'),
     // Counters kept on the row and changed under its lock, so capacity checks cannot race.
     reservedQuantity: integer('reserved_quantity').notNull().default(0),
     paidQuantity: integer('paid_quantity').notNull().default(0),
@@ -269,7 +276,7 @@ export const contributions = pgTable(
       .references(() => pickupPoints.id),
     quantity: integer('quantity').notNull(),
     unitPrice: integer('unit_price').notNull(),
-    currency: text('currency').notNull(),
+    currency: text('currency').$type<Currency>().notNull(),
     status: contributionStatusEnum('status').notNull().default('pending_payment'),
     reservedUntil: timestamp('reserved_until', { withTimezone: true }),
     paidAt: timestamp('paid_at', { withTimezone: true }),
@@ -312,14 +319,14 @@ export const payments = pgTable(
     traderId: uuid('trader_id')
       .notNull()
       .references(() => users.id),
-    provider: text('provider').notNull(),
+    provider: text('provider').$type<Provider>().notNull(),
     txRef: text('tx_ref').notNull(),
     providerTransactionId: text('provider_transaction_id'),
     /** Goods, fee and total in minor units of `currency`. */
     goodsAmount: bigint('goods_amount', { mode: 'number' }).notNull(),
     feeAmount: bigint('fee_amount', { mode: 'number' }).notNull(),
     totalAmount: bigint('total_amount', { mode: 'number' }).notNull(),
-    currency: text('currency').notNull(),
+    currency: text('currency').$type<Currency>().notNull(),
     paymentOptions: text('payment_options').notNull().default('card,mobilemoneyzambia'),
     status: paymentStatusEnum('status').notNull().default('pending'),
     checkoutUrl: text('checkout_url'),
@@ -345,7 +352,7 @@ export const refunds = pgTable('refunds', {
     .notNull()
     .references(() => payments.id),
   amount: bigint('amount', { mode: 'number' }).notNull(),
-  currency: text('currency').notNull(),
+  currency: text('currency').$type<Currency>().notNull(),
   status: refundStatusEnum('status').notNull().default('pending'),
   providerRefundId: text('provider_refund_id'),
   reason: text('reason').notNull(),
@@ -378,7 +385,7 @@ export const sandboxTransactions = pgTable(
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity({ startWith: 4_000_000 }),
     txRef: text('tx_ref').notNull(),
     amount: bigint('amount', { mode: 'number' }).notNull(),
-    currency: text('currency').notNull(),
+    currency: text('currency').$type<Currency>().notNull(),
     customerEmail: text('customer_email').notNull(),
     redirectUrl: text('redirect_url'),
     status: text('status').notNull().default('pending'),

@@ -1,17 +1,16 @@
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteHandlerMethod, RouteShorthandOptions } from 'fastify';
+import type { Handlers } from './contract.ts';
 import type { JsonObject, Operation, Parameter } from './spec.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-export type Handler = (request: FastifyRequest, reply: FastifyReply) => unknown;
-/** A handler plus route options of its own (extra preHandlers such as rate limits). */
-export interface Binding {
-  handler: Handler;
+/** A handler as Fastify sees it, once its types (from contract.ts) have done their work. */
+interface AnyBinding {
+  handler: RouteHandlerMethod;
   options?: Pick<RouteShorthandOptions, 'preHandler' | 'bodyLimit'>;
 }
-export type Handlers = Record<string, Handler | Binding>;
 
 /** What the auth hook needs to know about the route it guards. */
 export interface RouteContract {
@@ -38,7 +37,7 @@ function makeAjv(coerceTypes: boolean | 'array'): Ajv {
  * Registers one Fastify route per operation in the spec. Fails (at start, and so in a test) when an
  * operation has no handler or a handler has no operation: the spec and the server cannot drift.
  */
-export function bindOperations(app: FastifyInstance, operations: Operation[], handlers: Handlers): void {
+export function bindOperations(app: FastifyInstance, operations: Operation[], handlers: Handlers | Record<string, unknown>): void {
   const missing = operations.filter((op) => !(op.operationId in handlers)).map((op) => op.operationId);
   const known = new Set(operations.map((op) => op.operationId));
   const extra = Object.keys(handlers).filter((id) => !known.has(id));
@@ -60,8 +59,8 @@ export function bindOperations(app: FastifyInstance, operations: Operation[], ha
   );
 
   for (const op of operations) {
-    const entry = handlers[op.operationId]!;
-    const binding: Binding = typeof entry === 'function' ? { handler: entry } : entry;
+    const entry = (handlers as Record<string, unknown>)[op.operationId] as RouteHandlerMethod | AnyBinding;
+    const binding: AnyBinding = typeof entry === 'function' ? { handler: entry } : entry;
     app.route({
       method: op.method.toUpperCase() as 'GET',
       url: op.route,
@@ -72,7 +71,7 @@ export function bindOperations(app: FastifyInstance, operations: Operation[], ha
         ? { preValidation: async (request: FastifyRequest) => void (request.body ??= {}) }
         : {}),
       ...binding.options,
-      handler: binding.handler as never,
+      handler: binding.handler,
     });
   }
 }

@@ -99,7 +99,7 @@ export async function seedDemoData(db: Db, options: { traders?: number; now?: Da
     category: item.category,
     unit: item.unit,
     unitPrice: item.price,
-    currency: 'USD',
+    currency: 'USD' as const,
     stock: r.int(50, 2000),
     createdAt: new Date(base + 2 * day),
   }));

@@ -1,5 +1,8 @@
 // Reference data for Harare: where traders buy and sell, and where suppliers are.
 // Coordinates are approximate centres, good enough for "how far is the pickup point".
+import type { Schemas } from '../openapi/contract.ts';
+
+type Category = Schemas['Category'];
 
 export interface Market {
   name: string;
@@ -24,7 +27,7 @@ export const industrialAreas = ['Workington', 'Southerton', 'Graniteside', 'Msas
 export interface CatalogItem {
   sku: string;
   name: string;
-  category: string;
+  category: Category;
   unit: string;
   /** US cents */
   price: number;
@@ -65,7 +68,7 @@ export const catalog: CatalogItem[] = [
 ];
 
 /** Lines of business and the categories their traders buy most. */
-export const linesOfBusiness: Record<string, { categories: string[]; businessType: string }> = {
+export const linesOfBusiness: Record<string, { categories: Category[]; businessType: string }> = {
   groceries: { categories: ['mealie-meal', 'cooking-oil', 'sugar', 'rice', 'beverages'], businessType: 'tuckshop' },
   household: { categories: ['soap', 'sugar', 'cosmetics'], businessType: 'market-stall' },
   clothing: { categories: ['clothing-bales'], businessType: 'boutique' },

@@ -1878,7 +1878,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.oai.openapi+json": Record<string, never>;
+                    "application/vnd.oai.openapi+json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
         };

@@ -45,7 +45,7 @@ export async function openGroup(ctx: AppContext) {
       sku: `JOBS-MM-${counter}-${process.pid}`,
       name: 'Roller meal 20 kg',
       description: 'White maize roller meal',
-      category: 'grains',
+      category: 'mealie-meal',
       unit: 'bag',
       unitPrice: 1450,
     })

@@ -56,7 +56,7 @@ export async function buildWorld(ctx: AppContext) {
       sku: `MM-20-${counter}-${process.pid}`,
       name: 'Roller meal 20 kg',
       description: 'White maize roller meal',
-      category: 'grains',
+      category: 'mealie-meal',
       unit: 'bag',
       unitPrice: 1450,
     })
@@ -87,7 +87,7 @@ export async function buildWorld(ctx: AppContext) {
     { groupId: group!.id, pickupPointId: glenView!.id },
     { groupId: group!.id, pickupPointId: empty!.id, stock: 99 },
   ]);
-  const base = { groupId: group!.id, unitPrice: 1300, currency: 'USD' };
+  const base = { groupId: group!.id, unitPrice: 1300, currency: 'USD' as const };
   const [cTendai, cChipo, cFarai] = await ctx.db
     .insert(contributions)
     .values([

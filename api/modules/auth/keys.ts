@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, type JWK, type CryptoKey } from 'jose';
+import type { Schemas } from '../../openapi/contract.ts';
 
 // Access tokens are signed with Ed25519 (EdDSA). Partners verify them with the public half,
 // published at /.well-known/jwks.json. The key file lives in DATA_DIR unless JWT_KEYS_FILE says otherwise.
@@ -17,7 +18,7 @@ export interface SigningKeys {
   kid: string;
   privateKey: CryptoKey;
   /** Every public key still accepted (the newest signs; older ones verify until removed). */
-  jwks: { keys: JWK[] };
+  jwks: Schemas['Jwks'];
   verifierKeySet: ReturnType<typeof createLocalJWKSet>;
   /** The same public keys by kid, as node:crypto keys (access tokens are checked on every request). */
   verifiers: Map<string, KeyObject>;
@@ -36,7 +37,8 @@ export async function loadOrCreateKeys(file: string): Promise<SigningKeys> {
     fs.writeFileSync(file, JSON.stringify({ keys: stored }, null, 2), { mode: 0o600 });
   }
   const [signer] = stored as [StoredKey];
-  const publicKeys = stored.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: jwtAlgorithm, use: 'sig' }));
+  // Ed25519 keys are always of type OKP (RFC 8037).
+  const publicKeys = stored.map((k) => ({ ...k.publicJwk, kty: 'OKP', kid: k.kid, alg: jwtAlgorithm, use: 'sig' }));
   return {
     kid: signer.kid,
     privateKey: (await importJWK(signer.privateJwk, jwtAlgorithm)) as CryptoKey,

@@ -1,17 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { tooManyRequests } from '../../errors.ts';
-import type { Handlers } from '../../openapi/bind.ts';
+import type { Body, SomeHandlers } from '../../openapi/contract.ts';
 import { currentUser } from '../../plugins/auth.ts';
 import { userView } from '../users/views.ts';
 import * as auth from './service.ts';
 
-interface Credentials {
-  email: string;
-  password: string;
-}
-
-export function authHandlers(app: FastifyInstance, ctx: AppContext): Handlers {
+export function authHandlers(app: FastifyInstance, ctx: AppContext) {
   const { perAccount, perAddress, windowSeconds } = ctx.config.loginLimits;
   // Per address stops one client spraying many accounts; per account stops many clients (a
   // botnet) guessing one password. Both windows count every attempt.
@@ -20,7 +15,7 @@ export function authHandlers(app: FastifyInstance, ctx: AppContext): Handlers {
     app.createRateLimit({
       max: perAccount,
       timeWindow: windowSeconds * 1000,
-      keyGenerator: (req) => `login-account:${String((req.body as Credentials).email).trim().toLowerCase()}`,
+      keyGenerator: (req) => `login-account:${String((req.body as Body<'login'>).email).trim().toLowerCase()}`,
     }),
   ];
   const limitLogins = async (req: FastifyRequest) => {
@@ -30,17 +25,17 @@ export function authHandlers(app: FastifyInstance, ctx: AppContext): Handlers {
     }
   };
   return {
-    register: async (req, reply) => reply.code(201).send(await auth.register(ctx, req.body as auth.RegisterInput)),
+    register: async (req, reply) => reply.code(201).send(await auth.register(ctx, req.body)),
     login: {
       options: { preHandler: limitLogins },
       handler: async (req) => {
-        const { email, password } = req.body as Credentials;
+        const { email, password } = req.body;
         return auth.login(ctx, email, password);
       },
     },
-    refreshSession: async (req) => auth.refresh(ctx, (req.body as { refreshToken: string }).refreshToken),
+    refreshSession: async (req) => auth.refresh(ctx, req.body.refreshToken),
     logout: async (req, reply) => {
-      await auth.logout(ctx, (req.body as { refreshToken: string }).refreshToken);
+      await auth.logout(ctx, req.body.refreshToken);
       return reply.code(204).send();
     },
     // The auth hook has just read this user: no second query on the most frequent call.
@@ -48,5 +43,5 @@ export function authHandlers(app: FastifyInstance, ctx: AppContext): Handlers {
       currentUser(req);
       return userView(req.account!);
     },
-  };
+  } satisfies SomeHandlers;
 }

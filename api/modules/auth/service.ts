@@ -8,20 +8,14 @@ import { enqueue } from '../notifications/outbox.ts';
 import { normalizePhone } from '../users/phone.ts';
 import { assertBudget, savePreferences } from '../users/service.ts';
 import { segmentOf } from '../users/segments.ts';
-import { userView, type PreferencesInput } from '../users/views.ts';
+import { userView } from '../users/views.ts';
 import { assertStrongPassword, burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
 import { hashRefreshToken, newRefreshToken, signAccessToken } from './tokens.ts';
+import type { Body } from '../../openapi/contract.ts';
 
 type UserRow = typeof users.$inferSelect;
 
-export interface RegisterInput {
-  email: string;
-  name: string;
-  password: string;
-  phone: string;
-  location: { market: string; city?: string };
-  preferences?: PreferencesInput;
-}
+export type RegisterInput = Body<'register'>;
 
 const isUniqueViolation = (err: unknown) =>
   typeof err === 'object' && err !== null && ((err as { code?: string }).code === '23505' || (err as { cause?: { code?: string } }).cause?.code === '23505');

@@ -4,6 +4,7 @@ import { idIn } from '../../db/id-lists.ts';
 import { encodeCursor, keyset, page, type SortKey } from '../../db/pagination.ts';
 import { pickupPoints, products, suppliers, type PriceTier } from '../../db/schema.ts';
 import { HttpProblem, badRequest, notFound } from '../../errors.ts';
+import type { Body, Query } from '../../openapi/contract.ts';
 
 type ProductRow = typeof products.$inferSelect;
 
@@ -44,15 +45,7 @@ function assertTiers(tiers: PriceTier[] | undefined, basePrice: number, field = 
   return sorted;
 }
 
-export interface ProductQuery {
-  q?: string;
-  category?: string;
-  minPrice?: number;
-  maxPrice?: number;
-  supplierId?: string;
-  limit: number;
-  cursor?: string;
-}
+export type ProductQuery = Query<'listProducts'>;
 
 export async function listProducts(db: Queryable, query: ProductQuery, includeInactive: boolean) {
   const conditions: SQL[] = [];
@@ -90,19 +83,7 @@ export async function getProduct(db: Queryable, id: string) {
   return productView(row.product, row.supplierName);
 }
 
-export interface ProductInput {
-  supplierId: string;
-  sku: string;
-  name: string;
-  description: string;
-  category: string;
-  unit: string;
-  unitPrice: number;
-  currency?: string;
-  priceTiers?: PriceTier[];
-  stock: number;
-  imageUrls?: string[];
-}
+export type ProductInput = Body<'createProduct'>;
 
 export async function createProduct(db: Queryable, input: ProductInput) {
   const [supplier] = await db.select().from(suppliers).where(eq(suppliers.id, input.supplierId));

@@ -13,6 +13,7 @@ import { joinable } from './lifecycle.ts';
 import { lockStake } from './locks.ts';
 import { groupPointIds, lockGroup } from './service.ts';
 import { contributionView, type ContributionRow, type GroupRow } from './views.ts';
+import type { Body } from '../../openapi/contract.ts';
 
 /** Units a group can still take: unlimited (Infinity) without a maximum. */
 const capacityLeft = (g: GroupRow) => (g.maxQuantity === null ? Infinity : g.maxQuantity - g.reservedQuantity - g.paidQuantity);
@@ -33,12 +34,7 @@ function assertQuantity(g: GroupRow, quantity: number, alreadyMine = 0) {
   }
 }
 
-export interface JoinInput {
-  quantity: number;
-  pickupPointId?: string;
-  /** The recommendation the trader joined from (getRecommendations), for attribution. */
-  recommendationId?: string;
-}
+export type JoinInput = Body<'joinGroup'>;
 
 /**
  * Reserves a share. The group row is locked for the whole check-and-reserve, so concurrent joins

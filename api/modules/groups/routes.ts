@@ -1,42 +1,39 @@
 import type { AppContext } from '../../context.ts';
-import type { Handlers } from '../../openapi/bind.ts';
+import type { SomeHandlers } from '../../openapi/contract.ts';
 import { currentUser } from '../../plugins/auth.ts';
 import { idempotent } from '../idempotency/idempotency.ts';
 import { logView } from '../ml/events.ts';
 import { groupScores } from '../ml/serving.ts';
 import * as joins from './joins.ts';
-import type { GroupStatus } from './lifecycle.ts';
 import * as groups from './service.ts';
 import { transitionGroup } from './transitions.ts';
 
-type Id = { id: string };
-
-export function groupHandlers(ctx: AppContext): Handlers {
+export function groupHandlers(ctx: AppContext) {
   return {
     listGroups: async (req) =>
-      groups.listGroups(ctx.db, currentUser(req), req.query as groups.GroupQuery, (viewer, ids) => groupScores(ctx, viewer, ids)),
+      groups.listGroups(ctx.db, currentUser(req), req.query, (viewer, ids) => groupScores(ctx, viewer, ids)),
     getGroup: async (req) => {
       const user = currentUser(req);
-      const group = await groups.getGroup(ctx.db, user, (req.params as Id).id);
+      const group = await groups.getGroup(ctx.db, user, req.params.id);
       // A trader opening a group's page is a (weak) signal for the recommender; losing one is
       // better than failing the page.
       await logView(ctx, user, group).catch((err: unknown) => req.log.warn({ err }, 'could not log a group view'));
       return group;
     },
-    createGroup: async (req, reply) => reply.code(201).send(await groups.createGroup(ctx, currentUser(req), req.body as groups.GroupInput)),
-    updateGroup: async (req) => groups.updateGroup(ctx, currentUser(req), (req.params as Id).id, req.body as groups.GroupChange),
+    createGroup: async (req, reply) => reply.code(201).send(await groups.createGroup(ctx, currentUser(req), req.body)),
+    updateGroup: async (req) => groups.updateGroup(ctx, currentUser(req), req.params.id, req.body),
     transitionGroup: async (req) => {
-      const { to, reason } = req.body as { to: GroupStatus; reason?: string };
-      return transitionGroup(ctx, currentUser(req), (req.params as Id).id, to, reason);
+      const { to, reason } = req.body;
+      return transitionGroup(ctx, currentUser(req), req.params.id, to, reason);
     },
     joinGroup: async (req, reply) =>
       idempotent(ctx, req, reply, 'joinGroup', async () => ({
         status: 201,
-        body: await joins.joinGroup(ctx, currentUser(req), (req.params as Id).id, req.body as joins.JoinInput),
+        body: await joins.joinGroup(ctx, currentUser(req), req.params.id, req.body),
       })),
-    listMyContributions: async (req) => joins.listMyContributions(ctx, currentUser(req), req.query as { limit: number; cursor?: string }),
+    listMyContributions: async (req) => joins.listMyContributions(ctx, currentUser(req), req.query),
     updateContribution: async (req) =>
-      joins.updateContribution(ctx, currentUser(req), (req.params as Id).id, (req.body as { quantity: number }).quantity),
-    leaveGroup: async (req) => joins.leaveGroup(ctx, currentUser(req), (req.params as Id).id),
-  };
+      joins.updateContribution(ctx, currentUser(req), req.params.id, req.body.quantity),
+    leaveGroup: async (req) => joins.leaveGroup(ctx, currentUser(req), req.params.id),
+  } satisfies SomeHandlers;
 }

@@ -7,8 +7,8 @@ import { groupEvents, groupPickupPoints, groups, pickupPoints, products } from '
 import { badRequest, conflict, notFound } from '../../errors.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
 import { pickupPointsByIds, tierPrice } from '../catalog/service.ts';
-import type { GroupStatus } from './lifecycle.ts';
 import { groupViews, type GroupRow } from './views.ts';
+import type { Body, Query } from '../../openapi/contract.ts';
 
 export async function lockGroup(tx: Queryable, id: string): Promise<GroupRow> {
   const [row] = await tx.select().from(groups).where(eq(groups.id, id)).for('update');
@@ -24,19 +24,7 @@ export async function getGroup(db: Queryable, viewer: AuthUser, id: string) {
   return view!;
 }
 
-export interface GroupQuery {
-  status?: GroupStatus;
-  category?: string;
-  market?: string;
-  pickupPointId?: string;
-  minPrice?: number;
-  maxPrice?: number;
-  minProgress?: number;
-  closingBefore?: string;
-  sort: 'deadline' | 'progress' | 'price' | 'newest' | 'recommended';
-  limit: number;
-  cursor?: string;
-}
+export type GroupQuery = Query<'listGroups'>;
 
 /**
  * Scores open groups for a viewer (the recommender's, passed in by the route so this module does not
@@ -117,18 +105,7 @@ async function listRecommended(db: Queryable, viewer: AuthUser, query: GroupQuer
   return { items: await groupViews(db, result.items.map((r) => r.group), viewer.id), nextCursor: result.nextCursor };
 }
 
-export interface GroupInput {
-  productId: string;
-  title?: string;
-  description?: string;
-  moq: number;
-  maxQuantity?: number | null;
-  minPerTrader?: number;
-  maxPerTrader?: number | null;
-  deadline: string;
-  pickupPointIds: string[];
-  status?: 'draft' | 'open';
-}
+export type GroupInput = Body<'createGroup'>;
 
 function assertLimits(g: { moq: number; maxQuantity: number | null; minPerTrader: number; maxPerTrader: number | null; deadline: Date }) {
   if (g.deadline.getTime() <= Date.now()) throw badRequest('body.deadline', 'must be in the future');
@@ -167,7 +144,7 @@ export async function createGroup(ctx: AppContext, admin: AuthUser, input: Group
   return getGroup(ctx.db, admin, id);
 }
 
-export type GroupChange = Partial<Pick<GroupInput, 'title' | 'description' | 'moq' | 'maxQuantity' | 'minPerTrader' | 'maxPerTrader' | 'deadline'>>;
+export type GroupChange = Body<'updateGroup'>;
 
 export async function updateGroup(ctx: AppContext, admin: AuthUser, id: string, change: GroupChange) {
   await ctx.db.transaction(async (tx) => {

@@ -1,12 +1,12 @@
 import type { AppContext } from '../../context.ts';
 import { conflict } from '../../errors.ts';
-import type { Handlers } from '../../openapi/bind.ts';
-import { jobNames, jobs, type JobName } from './registry.ts';
+import type { SomeHandlers } from '../../openapi/contract.ts';
+import { jobNames, jobs } from './registry.ts';
 import { currentRun, lastRuns, runJob } from './run.ts';
 
 // The admin jobs API (listJobs, runJob). Both are admin-only by the spec's x-roles; an unknown
 // job name is refused by the spec's JobName enum (400) before a handler runs.
-export function jobHandlers(ctx: AppContext): Handlers {
+export function jobHandlers(ctx: AppContext) {
   return {
     listJobs: async () => {
       const last = await lastRuns(ctx);
@@ -20,7 +20,7 @@ export function jobHandlers(ctx: AppContext): Handlers {
       };
     },
     runJob: async (req) => {
-      const { name } = req.params as { name: JobName };
+      const { name } = req.params;
       const run = await runJob(ctx, name, 'manual', req.log);
       if (run.outcome === 'skipped') {
         // The problem carries the run under way, so the admin sees since when.
@@ -30,5 +30,5 @@ export function jobHandlers(ctx: AppContext): Handlers {
       // A failed run is still the run asked for: 200 with outcome 'failed' and its error.
       return run;
     },
-  };
+  } satisfies SomeHandlers;
 }

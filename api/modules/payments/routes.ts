@@ -1,16 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { notFound } from '../../errors.ts';
-import type { Handlers } from '../../openapi/bind.ts';
+import type { SomeHandlers } from '../../openapi/contract.ts';
 import { currentUser } from '../../plugins/auth.ts';
 import { idempotent } from '../idempotency/idempotency.ts';
 import { outcomeMessages, returnPage } from './pages.ts';
 import { completeSandboxCheckout, findSandboxTransaction, renderCheckoutPage } from './providers/index.ts';
 import * as pay from './service.ts';
 
-type Id = { id: string };
-
-export function paymentHandlers(app: FastifyInstance, ctx: AppContext): Handlers {
+export function paymentHandlers(app: FastifyInstance, ctx: AppContext) {
   const sandboxOnly = () => {
     if (ctx.config.payments.provider !== 'sandbox') throw notFound('The sandbox checkout (PAYMENT_PROVIDER is not sandbox)');
   };
@@ -18,43 +16,43 @@ export function paymentHandlers(app: FastifyInstance, ctx: AppContext): Handlers
     initializePayment: async (req, reply) =>
       idempotent(ctx, req, reply, 'initializePayment', async () => ({
         status: 201,
-        body: await pay.initializePayment(ctx, currentUser(req), req.body as pay.InitializeInput),
+        body: await pay.initializePayment(ctx, currentUser(req), req.body),
       })),
     finalizePayment: async (req, reply) =>
       idempotent(ctx, req, reply, 'finalizePayment', async () => {
-        const { txRef, transactionId } = req.body as { txRef: string; transactionId?: string };
+        const { txRef, transactionId } = req.body;
         return { status: 200, body: await pay.finalizePayment(ctx, currentUser(req), txRef, transactionId) };
       }),
     paymentReturnPage: async (req, reply) => {
-      const q = req.query as { tx_ref: string; transaction_id?: string };
+      const q = req.query;
       const { outcome } = await pay.verifyAndApply(ctx, q.tx_ref, q.transaction_id);
       if (outcome === 'unknown_tx_ref') throw notFound(`Payment ${q.tx_ref}`);
       const [title, message] = outcomeMessages[outcome]!;
-      return reply.type('text/html; charset=utf-8').send(returnPage(title, message, q.tx_ref));
+      return reply.type('text/html; charset=utf-8').code(200).send(returnPage(title, message, q.tx_ref));
     },
-    flutterwaveWebhook: async (req) => pay.handleFlutterwaveWebhook(ctx, req.headers['verif-hash'] as string | undefined, req.body, req.log),
+    flutterwaveWebhook: async (req) => pay.handleFlutterwaveWebhook(ctx, req.headers['verif-hash'], req.body, req.log),
     sandboxCheckoutPage: async (req, reply) => {
       sandboxOnly();
-      const tx = await findSandboxTransaction(ctx.db, (req.params as { txRef: string }).txRef);
+      const tx = await findSandboxTransaction(ctx.db, req.params.txRef);
       if (!tx) throw notFound('Sandbox checkout');
-      return reply.type('text/html; charset=utf-8').send(renderCheckoutPage(tx));
+      return reply.type('text/html; charset=utf-8').code(200).send(renderCheckoutPage(tx));
     },
     sandboxCheckoutSubmit: async (req, reply) => {
       sandboxOnly();
-      const { txRef } = req.params as { txRef: string };
-      const { action } = req.body as { action: 'pay' | 'fail' };
+      const { txRef } = req.params;
+      const { action } = req.body;
       const { webhook, redirectTo } = await completeSandboxCheckout(ctx.db, txRef, action, ctx.config.payments.secretHash);
       // The sandbox sends the same signed webhook Flutterwave would, to our own receiver.
       const delivered = await app.inject({ method: 'POST', url: '/api/payments/webhook/flutterwave', headers: webhook.headers, payload: webhook.body });
       if (delivered.statusCode !== 200) req.log.error({ status: delivered.statusCode, body: delivered.body }, 'sandbox webhook was refused');
-      return reply.code(303).header('location', redirectTo).send();
+      return reply.header('location', redirectTo).code(303).send();
     },
-    listPayments: async (req) => pay.listPayments(ctx, req.query as pay.PaymentQuery),
-    getPayment: async (req) => pay.getPayment(ctx, currentUser(req), (req.params as Id).id),
+    listPayments: async (req) => pay.listPayments(ctx, req.query),
+    getPayment: async (req) => pay.getPayment(ctx, currentUser(req), req.params.id),
     refundPayment: async (req, reply) =>
       idempotent(ctx, req, reply, 'refundPayment', async () => ({
         status: 200,
-        body: await pay.refundPayment(ctx, (req.params as Id).id, (req.body as { reason: string }).reason, req.log),
+        body: await pay.refundPayment(ctx, req.params.id, req.body.reason, req.log),
       })),
-  };
+  } satisfies SomeHandlers;
 }

@@ -20,6 +20,7 @@ import { paymentLifecycle } from './lifecycle.ts';
 import { providerFor } from './provider.ts';
 import { parseFlutterwaveWebhook, ProviderError, verifyWebhookSignature, type Currency } from './providers/index.ts';
 import { processPendingRefunds, scheduleRefund } from './refunds.ts';
+import type { Body, Query } from '../../openapi/contract.ts';
 
 type PaymentRow = typeof payments.$inferSelect;
 
@@ -70,12 +71,7 @@ export async function paymentView(db: Queryable, id: string) {
   return (await paymentViews(db, [row]))[0]!;
 }
 
-export interface InitializeInput {
-  contributionId: string;
-  currency?: Currency;
-  paymentMethod?: 'card' | 'mobile_money';
-  redirectUrl?: string;
-}
+export type InitializeInput = Body<'initializePayment'>;
 
 /** Goods and fee for a contribution in the currency the trader pays in, in minor units. */
 export function priceOf(ctx: AppContext, quantity: number, unitPriceUsd: number, currency: Currency) {
@@ -287,13 +283,7 @@ export async function getPayment(ctx: AppContext, viewer: AuthUser, id: string) 
   return view;
 }
 
-export interface PaymentQuery {
-  status?: PaymentRow['status'];
-  flagged?: boolean;
-  groupId?: string;
-  limit: number;
-  cursor?: string;
-}
+export type PaymentQuery = Query<'listPayments'>;
 
 export async function listPayments(ctx: AppContext, query: PaymentQuery) {
   const conditions: (SQL | undefined)[] = [];

@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import type { Handlers } from '../../openapi/bind.ts';
+import type { SomeHandlers } from '../../openapi/contract.ts';
 import { currentUser } from '../../plugins/auth.ts';
 import { idempotent } from '../idempotency/idempotency.ts';
 import * as qr from './service.ts';
@@ -11,13 +11,12 @@ function sendImage(reply: FastifyReply, image: qr.PassImage) {
 }
 
 /** Pickup passes: roles come from the spec's x-roles; the holder check for images is in the service. */
-export function qrHandlers(ctx: AppContext): Handlers {
-  const id = (params: unknown) => (params as { id: string }).id;
+export function qrHandlers(ctx: AppContext) {
   return {
     listMyPasses: async (req) => qr.listMyPasses(ctx, currentUser(req).id),
-    getPassPng: async (req, reply) => sendImage(reply, await qr.passImage(ctx, currentUser(req), id(req.params), 'png')),
-    getPassSvg: async (req, reply) => sendImage(reply, await qr.passImage(ctx, currentUser(req), id(req.params), 'svg')),
-    scanPass: async (req) => qr.scanPass(ctx, (req.params as { token: string }).token),
+    getPassPng: async (req, reply) => sendImage(reply, await qr.passImage(ctx, currentUser(req), req.params.id, 'png')),
+    getPassSvg: async (req, reply) => sendImage(reply, await qr.passImage(ctx, currentUser(req), req.params.id, 'svg')),
+    scanPass: async (req) => qr.scanPass(ctx, req.params.token),
     // A scanner retrying with the same Idempotency-Key (flaky market network) gets its 200 back,
     // not a 409 for its own redemption.
     redeemPass: async (req, reply) =>
@@ -26,13 +25,13 @@ export function qrHandlers(ctx: AppContext): Handlers {
         body: await qr.redeemPass(
           ctx,
           currentUser(req),
-          (req.params as { qrId: string }).qrId,
-          (req.body as { pickupPointId?: string } | null | undefined)?.pickupPointId,
+          req.params.qrId,
+          req.body.pickupPointId,
         ),
       })),
     reissuePass: async (req, reply) => {
-      const pass = await qr.reissuePass(ctx, id(req.params));
+      const pass = await qr.reissuePass(ctx, req.params.id);
       return reply.code(201).send(pass);
     },
-  };
+  } satisfies SomeHandlers;
 }

@@ -2,11 +2,11 @@ import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { AppContext } from '../../context.ts';
-import type { Handlers } from '../../openapi/bind.ts';
+import type { SomeHandlers } from '../../openapi/contract.ts';
 
 export const version = '0.1.0';
 
-export function systemHandlers(app: FastifyInstance, ctx: AppContext, metrics: Registry): Handlers {
+export function systemHandlers(app: FastifyInstance, ctx: AppContext, metrics: Registry) {
   return {
     getHealth: async () => ({ status: 'ok', uptimeSeconds: process.uptime(), version }),
     getReadiness: async (_req, reply) => {
@@ -25,9 +25,9 @@ export function systemHandlers(app: FastifyInstance, ctx: AppContext, metrics: R
       const ready = Object.values(components).every((c) => c.status === 'up');
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', components });
     },
-    getMetrics: async (_req, reply) => reply.type(metrics.contentType).send(await metrics.metrics()),
-    getJwks: async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(ctx.keys.jwks),
-    getOpenApiJson: async (_req, reply) => reply.type('application/vnd.oai.openapi+json').send(JSON.stringify(app.swagger())),
-    getOpenApiYaml: async (_req, reply) => reply.type('application/yaml').send(app.swagger({ yaml: true })),
-  };
+    getMetrics: async (_req, reply) => reply.type(metrics.contentType).code(200).send(await metrics.metrics()),
+    getJwks: async (_req, reply) => reply.header('cache-control', 'public, max-age=300').code(200).send(ctx.keys.jwks),
+    getOpenApiJson: async (_req, reply) => reply.type('application/vnd.oai.openapi+json').code(200).send({ ...app.swagger() }),
+    getOpenApiYaml: async (_req, reply) => reply.type('application/yaml').code(200).send(app.swagger({ yaml: true })),
+  } satisfies SomeHandlers;
 }

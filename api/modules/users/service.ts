@@ -7,6 +7,7 @@ import type { Role } from '../../plugins/auth.ts';
 import { normalizePhone } from './phone.ts';
 import { segmentOf } from './segments.ts';
 import { preferencesView, profileView, userView, type PreferencesInput } from './views.ts';
+import type { Body, Query } from '../../openapi/contract.ts';
 
 export async function findUser(db: Queryable, id: string) {
   const [row] = await db.select().from(users).where(eq(users.id, id));
@@ -60,13 +61,7 @@ export async function getProfile(db: Queryable, userId: string) {
   return profileView(await findUser(db, userId));
 }
 
-export interface ProfileInput {
-  name: string;
-  phone: string;
-  location: { market: string; city?: string };
-  businessType?: string;
-  yearsOfExperience?: number;
-}
+export type ProfileInput = Body<'updateMyProfile'>;
 
 export async function updateProfile(db: Queryable, userId: string, input: ProfileInput) {
   const phone = normalizePhone(input.phone);
@@ -102,13 +97,7 @@ const newestFirst: SortKey = { expr: sql`${users.createdAt}`, type: 'timestamptz
 
 export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-export interface UserListQuery {
-  q?: string;
-  role?: Role;
-  active?: boolean;
-  limit: number;
-  cursor?: string;
-}
+export type UserListQuery = Query<'listUsers'>;
 
 export async function listUsers(db: Queryable, query: UserListQuery) {
   const conditions: SQL[] = [];
