@@ -1513,7 +1513,7 @@ export interface components {
             remainingStock: number;
         };
         /** @enum {string} */
-        JobName: "release-reservations" | "expire-groups" | "reconcile-payments" | "settle-refunds" | "expire-passes" | "deliver-notifications" | "retrain-model";
+        JobName: "release-reservations" | "expire-groups" | "reconcile-payments" | "settle-refunds" | "prune-idempotency-keys" | "expire-passes" | "deliver-notifications" | "retrain-model";
         JobRun: {
             /** Format: uuid */
             id: string;

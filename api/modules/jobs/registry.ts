@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { releaseLapsedReservations } from '../groups/joins.ts';
+import { pruneIdempotencyKeys } from '../idempotency/idempotency.ts';
 import { drainOutbox } from '../notifications/dispatcher.ts';
 import { transportFor } from '../notifications/transport.ts';
 import { providerFor } from '../payments/provider.ts';
@@ -51,6 +52,11 @@ export const jobs = {
       'Asks the provider again about refunds it answered pending and settles them; looks up refunds whose sender stopped mid-send and records or resends them.',
     interval: '5m',
     run: (ctx, log) => settleRefunds(ctx, providerFor(ctx), log),
+  },
+  'prune-idempotency-keys': {
+    description: 'Deletes Idempotency-Keys older than IDEMPOTENCY_RETENTION_HOURS (24 h by default).',
+    interval: '1h',
+    run: async (ctx) => ({ pruned: await pruneIdempotencyKeys(ctx.db, ctx.config.idempotency.retentionHours) }),
   },
   'expire-passes': {
     description: 'Marks active pickup passes past their expiry as expired.',
