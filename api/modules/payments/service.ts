@@ -18,7 +18,7 @@ import { enqueue } from '../notifications/outbox.ts';
 import { formatMoney } from '../notifications/templates.ts';
 import { paymentLifecycle } from './lifecycle.ts';
 import { providerFor } from './provider.ts';
-import { parseFlutterwaveWebhook, ProviderError, verifyWebhookSignature, type Currency } from './providers/index.ts';
+import { parseFlutterwaveWebhook, ProviderError, verifyWebhookSignature, type Currency, type VerifiedTransaction } from './providers/index.ts';
 import { processPendingRefunds, scheduleRefund } from './refunds.ts';
 import type { Body, Query } from '../../openapi/contract.ts';
 
@@ -159,7 +159,13 @@ async function notifyAdmins(tx: Tx, template: string, payload: Record<string, un
  * asks the provider what happened and credits the contribution only when status, amount, currency
  * and tx_ref all match what we asked for. Safe to run any number of times.
  */
-export async function verifyAndApply(ctx: AppContext, txRef: string, transactionId?: string): Promise<{ outcome: VerifyOutcome; paymentId?: string }> {
+export async function verifyAndApply(
+  ctx: AppContext,
+  txRef: string,
+  transactionId?: string,
+  /** Runs in the transaction that applies the outcome (the webhook records its event there). */
+  onApplied?: (tx: Tx, outcome: VerifyOutcome) => Promise<unknown>,
+): Promise<{ outcome: VerifyOutcome; paymentId?: string }> {
   const [p] = await ctx.db.select().from(payments).where(eq(payments.txRef, txRef));
   if (!p) return { outcome: 'unknown_tx_ref' };
   if (p.status !== 'pending' && p.status !== 'abandoned') return { outcome: 'already_final', paymentId: p.id };
@@ -177,76 +183,84 @@ export async function verifyAndApply(ctx: AppContext, txRef: string, transaction
   if (verified.status === 'successful' && verified.currency !== p.currency) problems.push(`currency ${verified.currency} is not ${p.currency}`);
 
   return ctx.db.transaction(async (tx) => {
-    const { group: g, contribution, payments: held } = await lockStake(tx, p.contributionId);
-    const payment = held.find((h) => h.id === p.id)!;
-    if (payment.status !== 'pending' && payment.status !== 'abandoned') return { outcome: 'already_final' as const, paymentId: p.id };
-    const now = new Date();
-
-    if (problems.length) {
-      const reason = `provider reported ${problems.join(', ')}`;
-      await paymentLifecycle.move(tx, p.id, payment.status, 'mismatch', { flaggedReason: reason, providerTransactionId: verified.id, verifiedAt: now, updatedAt: now });
-      await notifyAdmins(tx, 'payment-flagged', { txRef, reason, paymentId: p.id });
-      return { outcome: 'mismatch' as const, paymentId: p.id };
-    }
-
-    if (verified.status !== 'successful') {
-      await paymentLifecycle.move(tx, p.id, payment.status, 'failed', { providerTransactionId: verified.id, verifiedAt: now, updatedAt: now });
-      // A failed payment gives the reserved units back.
-      if (contribution.status === 'pending_payment') await release(tx, contribution, 'cancelled');
-      return { outcome: 'failed' as const, paymentId: p.id };
-    }
-
-    const paid = await paymentLifecycle.move(tx, p.id, payment.status, 'successful', {
-      providerTransactionId: verified.id,
-      verifiedAt: now,
-      flaggedReason: null,
-      updatedAt: now,
-    });
-    const q = contribution.quantity;
-    let credit = false;
-    if (contribution.status === 'pending_payment') {
-      credit = true;
-      await tx.update(groups).set({ reservedQuantity: sql`${groups.reservedQuantity} - ${q}` }).where(eq(groups.id, g.id));
-    } else if (contribution.status === 'lapsed' || contribution.status === 'cancelled') {
-      // Paid after the reservation ended: credit it if the group still has room, else refund.
-      const left = g.maxQuantity === null ? Infinity : g.maxQuantity - g.reservedQuantity - g.paidQuantity;
-      const [other] = await tx
-        .select({ id: contributions.id })
-        .from(contributions)
-        .where(and(eq(contributions.groupId, g.id), eq(contributions.traderId, contribution.traderId), inArray(contributions.status, ['pending_payment', 'paid'])));
-      credit = joinable.includes(g.status) && left >= q && !other;
-    }
-    if (!credit) {
-      await scheduleRefund(tx, paid, 'paid after the reservation ended', { flaggedReason: 'paid after the reservation ended; refunded' });
-      return { outcome: 'refunded_late' as const, paymentId: p.id };
-    }
-    await contributionLifecycle.move(tx, contribution.id, contribution.status, 'paid', { paidAt: now, reservedUntil: null, updatedAt: now });
-    const [updated] = await tx
-      .update(groups)
-      .set({ paidQuantity: sql`${groups.paidQuantity} + ${q}`, updatedAt: now })
-      .where(eq(groups.id, g.id))
-      .returning();
-    await tx
-      .update(analyticsProfiles)
-      .set({ paymentsCount: sql`${analyticsProfiles.paymentsCount} + 1`, lastActiveAt: now })
-      .where(eq(analyticsProfiles.userId, p.traderId));
-    const [user] = await tx.select().from(users).where(eq(users.id, p.traderId));
-    const [product] = await tx.select({ name: products.name }).from(products).where(eq(products.id, g.productId));
-    await enqueue(tx, [
-      {
-        userId: p.traderId,
-        channel: 'sms',
-        recipient: user!.phone,
-        template: 'payment-received',
-        payload: { group: g.title, amount: formatMoney(p.totalAmount, p.currency), quantity: q, product: product?.name, txRef },
-      },
-    ]);
-    // Paid quantity reaching the MOQ funds the group.
-    if (updated!.status === 'open' && updated!.paidQuantity >= updated!.moq) {
-      await applyTransition(ctx, tx, updated!, 'funded', 'system', null, 'minimum order quantity paid');
-    }
-    return { outcome: 'credited' as const, paymentId: p.id };
+    const result = await applyVerified(ctx, tx, p, verified, problems);
+    await onApplied?.(tx, result.outcome);
+    return result;
   });
+}
+
+/** The verified outcome applied to a payment under its locks (verifyAndApply's transaction). */
+async function applyVerified(ctx: AppContext, tx: Tx, p: PaymentRow, verified: VerifiedTransaction, problems: string[]) {
+  const txRef = p.txRef;
+  const { group: g, contribution, payments: held } = await lockStake(tx, p.contributionId);
+  const payment = held.find((h) => h.id === p.id)!;
+  if (payment.status !== 'pending' && payment.status !== 'abandoned') return { outcome: 'already_final' as const, paymentId: p.id };
+  const now = new Date();
+
+  if (problems.length) {
+    const reason = `provider reported ${problems.join(', ')}`;
+    await paymentLifecycle.move(tx, p.id, payment.status, 'mismatch', { flaggedReason: reason, providerTransactionId: verified.id, verifiedAt: now, updatedAt: now });
+    await notifyAdmins(tx, 'payment-flagged', { txRef, reason, paymentId: p.id });
+    return { outcome: 'mismatch' as const, paymentId: p.id };
+  }
+
+  if (verified.status !== 'successful') {
+    await paymentLifecycle.move(tx, p.id, payment.status, 'failed', { providerTransactionId: verified.id, verifiedAt: now, updatedAt: now });
+    // A failed payment gives the reserved units back.
+    if (contribution.status === 'pending_payment') await release(tx, contribution, 'cancelled');
+    return { outcome: 'failed' as const, paymentId: p.id };
+  }
+
+  const paid = await paymentLifecycle.move(tx, p.id, payment.status, 'successful', {
+    providerTransactionId: verified.id,
+    verifiedAt: now,
+    flaggedReason: null,
+    updatedAt: now,
+  });
+  const q = contribution.quantity;
+  let credit = false;
+  if (contribution.status === 'pending_payment') {
+    credit = true;
+    await tx.update(groups).set({ reservedQuantity: sql`${groups.reservedQuantity} - ${q}` }).where(eq(groups.id, g.id));
+  } else if (contribution.status === 'lapsed' || contribution.status === 'cancelled') {
+    // Paid after the reservation ended: credit it if the group still has room, else refund.
+    const left = g.maxQuantity === null ? Infinity : g.maxQuantity - g.reservedQuantity - g.paidQuantity;
+    const [other] = await tx
+      .select({ id: contributions.id })
+      .from(contributions)
+      .where(and(eq(contributions.groupId, g.id), eq(contributions.traderId, contribution.traderId), inArray(contributions.status, ['pending_payment', 'paid'])));
+    credit = joinable.includes(g.status) && left >= q && !other;
+  }
+  if (!credit) {
+    await scheduleRefund(tx, paid, 'paid after the reservation ended', { flaggedReason: 'paid after the reservation ended; refunded' });
+    return { outcome: 'refunded_late' as const, paymentId: p.id };
+  }
+  await contributionLifecycle.move(tx, contribution.id, contribution.status, 'paid', { paidAt: now, reservedUntil: null, updatedAt: now });
+  const [updated] = await tx
+    .update(groups)
+    .set({ paidQuantity: sql`${groups.paidQuantity} + ${q}`, updatedAt: now })
+    .where(eq(groups.id, g.id))
+    .returning();
+  await tx
+    .update(analyticsProfiles)
+    .set({ paymentsCount: sql`${analyticsProfiles.paymentsCount} + 1`, lastActiveAt: now })
+    .where(eq(analyticsProfiles.userId, p.traderId));
+  const [user] = await tx.select().from(users).where(eq(users.id, p.traderId));
+  const [product] = await tx.select({ name: products.name }).from(products).where(eq(products.id, g.productId));
+  await enqueue(tx, [
+    {
+      userId: p.traderId,
+      channel: 'sms',
+      recipient: user!.phone,
+      template: 'payment-received',
+      payload: { group: g.title, amount: formatMoney(p.totalAmount, p.currency), quantity: q, product: product?.name, txRef },
+    },
+  ]);
+  // Paid quantity reaching the MOQ funds the group.
+  if (updated!.status === 'open' && updated!.paidQuantity >= updated!.moq) {
+    await applyTransition(ctx, tx, updated!, 'funded', 'system', null, 'minimum order quantity paid');
+  }
+  return { outcome: 'credited' as const, paymentId: p.id };
 }
 
 /** After verification, refunds it scheduled are sent to the provider. */
@@ -256,17 +270,44 @@ async function verifyThenRefund(ctx: AppContext, txRef: string, transactionId?: 
   return result;
 }
 
+/**
+ * Outcomes that do not finish an event: pending (Flutterwave has not decided: an early delivery)
+ * and received (left by a process that stopped mid-event before this was so). A later delivery
+ * with the same key does the work; any other recorded outcome makes it a replay.
+ */
+const unfinishedOutcomes = ['pending', 'received'];
+
+/**
+ * A Flutterwave webhook. The event is recorded as handled in the transaction that applies its
+ * effect (verifyAndApply's onApplied), so a delivery whose effect never committed (still pending at
+ * Flutterwave, the provider unreachable, the process killed) leaves no handled record, and the
+ * next delivery with the same key does the work instead of being taken for a replay.
+ */
 export async function handleFlutterwaveWebhook(ctx: AppContext, signature: string | undefined, body: unknown, log?: FastifyBaseLogger) {
   if (!verifyWebhookSignature(signature, ctx.config.payments.secretHash)) throw unauthorized('The webhook signature (verif-hash) is missing or wrong');
   const event = parseFlutterwaveWebhook(body);
-  const [recorded] = await ctx.db
-    .insert(webhookEvents)
-    .values({ provider: 'flutterwave', eventKey: event.eventKey, txRef: event.txRef ?? null, outcome: 'received', payload: body as object })
-    .onConflictDoNothing()
-    .returning();
-  if (!recorded) return { received: true, outcome: 'replay' };
-  const outcome = event.txRef ? (await verifyThenRefund(ctx, event.txRef, event.transactionId, log)).outcome : 'ignored';
-  await ctx.db.update(webhookEvents).set({ outcome }).where(eq(webhookEvents.id, recorded.id));
+  const key = and(eq(webhookEvents.provider, 'flutterwave'), eq(webhookEvents.eventKey, event.eventKey));
+  const [seen] = await ctx.db.select({ outcome: webhookEvents.outcome }).from(webhookEvents).where(key);
+  if (seen && !unfinishedOutcomes.includes(seen.outcome)) return { received: true, outcome: 'replay' };
+
+  const record = (db: Queryable, outcome: string) =>
+    db
+      .insert(webhookEvents)
+      .values({ provider: 'flutterwave', eventKey: event.eventKey, txRef: event.txRef ?? null, outcome, payload: body as object })
+      .onConflictDoUpdate({
+        target: [webhookEvents.provider, webhookEvents.eventKey],
+        set: { outcome, payload: body as object },
+        setWhere: inArray(webhookEvents.outcome, unfinishedOutcomes),
+      });
+  if (!event.txRef) {
+    await record(ctx.db, 'ignored');
+    return { received: true, outcome: 'ignored' };
+  }
+  const { outcome } = await verifyAndApply(ctx, event.txRef, event.transactionId, (tx, applied) => record(tx, applied));
+  // Outcomes decided before any effect (unknown tx_ref, already final, pending) are recorded here;
+  // one applied above is final already and stays as it is.
+  await record(ctx.db, outcome);
+  if (outcome === 'refunded_late') await processPendingRefunds(ctx, providerFor(ctx), log);
   return { received: true, outcome };
 }
 
