@@ -566,9 +566,11 @@ export interface paths {
         put?: never;
         /**
          * Flutterwave webhook receiver
-         * @description Checks the `verif-hash` header against the configured secret hash (401 otherwise), records
-         *     the event so a replay changes nothing, re-verifies the transaction with the provider and
-         *     credits the contribution only when status, amount, currency and tx_ref all match.
+         * @description Checks the `verif-hash` header against the configured secret hash (401 otherwise),
+         *     re-verifies the transaction with the provider and credits the contribution only when status,
+         *     amount, currency and tx_ref all match. The event is recorded as handled in the transaction
+         *     of its effect, so a replay changes nothing, while a delivery that found the payment still
+         *     pending (outcome `pending`) or failed before its effect leaves the next delivery to do the work.
          */
         post: operations["flutterwaveWebhook"];
         delete?: never;
@@ -1446,7 +1448,7 @@ export interface components {
         };
         WebhookAck: {
             received: boolean;
-            /** @description credited, replay, ignored, failed, mismatch or unknown_tx_ref */
+            /** @description credited, pending, replay, ignored, failed, mismatch, refunded_late, already_final or unknown_tx_ref */
             outcome: string;
         };
         PickupPass: {
