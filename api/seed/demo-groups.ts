@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
+import type { Tx } from '../db/client.ts';
 import {
   contributions,
   groupEvents,
@@ -17,13 +17,14 @@ import type { rng } from './random.ts';
 type Rng = ReturnType<typeof rng>;
 
 /**
- * Pickup points, past group-buys with a purchase history, and open groups to join.
+ * In the caller's transaction (seedDemoData): pickup points, past group-buys with a purchase
+ * history, and open groups to join.
  *
  * The history has structure on purpose: traders buy the categories of their line of business, at
  * pickup points in their own market, with some noise. Recommendations then have something real to
  * find, and the evaluation something to measure.
  */
-export async function seedGroups(db: Db, r: Rng, now: Date) {
+export async function seedGroups(db: Tx, r: Rng, now: Date) {
   const day = 86_400_000;
   const [existing] = await db.select({ n: sql<number>`count(*)::int` }).from(groups);
   if ((existing?.n ?? 0) > 0) return { pickupPoints: 0, groups: 0, contributions: 0 };
@@ -106,12 +107,10 @@ export async function seedGroups(db: Db, r: Rng, now: Date) {
   for (let i = 0; i < 60; i++) makeGroup(true, i);
   for (let i = 60; i < 80; i++) makeGroup(false, i);
 
-  await db.transaction(async (tx) => {
-    await tx.insert(groups).values(groupRows);
-    await tx.insert(groupPickupPoints).values(links);
-    await tx.insert(groupEvents).values(events);
-    for (let i = 0; i < contributionRows.length; i += 300) await tx.insert(contributions).values(contributionRows.slice(i, i + 300));
-    for (let i = 0; i < paymentRows.length; i += 300) await tx.insert(payments).values(paymentRows.slice(i, i + 300));
-  });
+  await db.insert(groups).values(groupRows);
+  await db.insert(groupPickupPoints).values(links);
+  await db.insert(groupEvents).values(events);
+  for (let i = 0; i < contributionRows.length; i += 300) await db.insert(contributions).values(contributionRows.slice(i, i + 300));
+  for (let i = 0; i < paymentRows.length; i += 300) await db.insert(payments).values(paymentRows.slice(i, i + 300));
   return { pickupPoints: points.length, groups: groupRows.length, contributions: contributionRows.length };
 }

@@ -1,3 +1,4 @@
+import { crashPoint } from '../crash-point.ts';
 import type { Db } from '../db/client.ts';
 import { idIn } from '../db/id-lists.ts';
 import { analyticsProfiles, products, suppliers, userPreferences, users } from '../db/schema.ts';
@@ -24,7 +25,9 @@ export interface SeedSummary {
 
 /**
  * Loads the Harare demo data. Deterministic (seeded ids, names, dates) and idempotent: rows that
- * already exist are left alone, so `npm run seed` can run on a used database.
+ * already exist are left alone, so `npm run seed` can run on a used database. All of it is one
+ * transaction: a process killed while seeding leaves nothing, and the next start (which seeds an
+ * empty database) loads all of it.
  */
 export async function seedDemoData(db: Db, options: { traders?: number; now?: Date } = {}): Promise<SeedSummary> {
   const r = rng(20261125);
@@ -104,7 +107,7 @@ export async function seedDemoData(db: Db, options: { traders?: number; now?: Da
     createdAt: new Date(base + 2 * day),
   }));
 
-  await db.transaction(async (tx) => {
+  const history = await db.transaction(async (tx) => {
     for (let i = 0; i < people.length; i += 200) {
       await tx.insert(users).values(people.slice(i, i + 200)).onConflictDoNothing();
     }
@@ -126,7 +129,8 @@ export async function seedDemoData(db: Db, options: { traders?: number; now?: Da
     await tx.insert(suppliers).values(supplierRows.filter((s) => present.has(s.userId!))).onConflictDoNothing();
     const supplierIds = new Set((await tx.select({ id: suppliers.id }).from(suppliers)).map((s) => s.id));
     await tx.insert(products).values(productRows.filter((p) => supplierIds.has(p.supplierId))).onConflictDoNothing();
+    crashPoint('seed:before-groups');
+    return seedGroups(tx, r, options.now ?? new Date());
   });
-  const history = await seedGroups(db, r, options.now ?? new Date());
   return { traders: traderCount, suppliers: supplierRows.length, staff: 2, products: productRows.length, ...history };
 }

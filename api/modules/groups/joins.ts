@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
+import { crashPoint } from '../../crash-point.ts';
 import type { Tx } from '../../db/client.ts';
 import { encodeCursor, keyset, page } from '../../db/pagination.ts';
 import { analyticsProfiles, contributions, groups, users } from '../../db/schema.ts';
@@ -166,6 +167,7 @@ export async function releaseLapsedReservations(ctx: AppContext, now = new Date(
       ]);
       released += 1;
     });
+    crashPoint('lapse:one-released');
   }
   return { released };
 }

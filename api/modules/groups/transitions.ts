@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
+import { crashPoint } from '../../crash-point.ts';
 import type { Tx } from '../../db/client.ts';
 import { contributions, groupEvents, groups, payments, pickupPasses, pickupPoints, products, users } from '../../db/schema.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
@@ -89,6 +90,7 @@ export async function transitionGroup(ctx: AppContext, admin: AuthUser, id: stri
     const group = await lockGroup(tx, id);
     await applyTransition(ctx, tx, group, to, 'admin', admin.id, reason);
   });
+  crashPoint('transition:committed');
   if (refunding.includes(to)) await processPendingRefunds(ctx, providerFor(ctx));
   return getGroup(ctx.db, admin, id);
 }

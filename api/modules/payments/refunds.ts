@@ -1,6 +1,7 @@
 import { and, asc, eq, lt } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../../context.ts';
+import { crashPoint } from '../../crash-point.ts';
 import type { Db, Queryable, Tx } from '../../db/client.ts';
 import { idIn } from '../../db/id-lists.ts';
 import { contributions, groups, payments, refunds, users } from '../../db/schema.ts';
@@ -68,6 +69,7 @@ export async function processPendingRefunds(ctx: AppContext, provider: PaymentPr
   for (;;) {
     const claimed = await claimRefunds(ctx, claimBatch);
     if (claimed.length === 0) break;
+    crashPoint('refund:claimed');
     for (const { refund, payment } of claimed) {
       let result: RefundResult;
       try {
@@ -80,6 +82,7 @@ export async function processPendingRefunds(ctx: AppContext, provider: PaymentPr
         failed += 1;
         continue;
       }
+      crashPoint('refund:sent');
       await recordOutcome(ctx.db, refund, 'sending', result);
       if (result.status === 'succeeded') succeeded += 1;
       else if (result.status === 'pending') processing += 1;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, desc, eq, inArray, isNotNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../../context.ts';
+import { crashPoint } from '../../crash-point.ts';
 import type { Queryable, Tx } from '../../db/client.ts';
 import { idIn } from '../../db/id-lists.ts';
 import { encodeCursor, keyset, page } from '../../db/pagination.ts';
@@ -423,6 +424,7 @@ export async function expireOverdueGroups(ctx: AppContext, log?: FastifyBaseLogg
       expired += 1;
     });
   }
+  crashPoint('expire:committed');
   const refunded = expired ? await processPendingRefunds(ctx, providerFor(ctx), log) : { succeeded: 0, failed: 0 };
   return { expired, refunded: refunded.succeeded, refundsFailed: refunded.failed };
 }
