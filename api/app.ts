@@ -78,7 +78,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
   registerProblems(app);
   registerNotFound(app, ctx.config.notFoundPerMinute);
   registerAuth(app, ctx);
-  const metrics = registerMetrics(app);
+  const metrics = registerMetrics(app, ctx.database);
 
   const handlers: Handlers = {
     ...systemHandlers(app, ctx, metrics),

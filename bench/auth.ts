@@ -22,14 +22,14 @@ export async function benchAuth(baseline: Measurement): Promise<void> {
     });
     const { accessToken } = (await registered.json()) as { accessToken: string };
     const rows = [
-      await measure('API GET /health', { url: `${api.url}/health` }),
-      await measure('API GET /api/auth/me', { url: `${api.url}/api/auth/me`, headers: { authorization: `Bearer ${accessToken}` } }),
+      await measure('API GET /health', { url: `${api.url}/health` }, api),
+      await measure('API GET /api/auth/me', { url: `${api.url}/api/auth/me`, headers: { authorization: `Bearer ${accessToken}` } }, api),
       await measure('API POST /api/auth/login (argon2id)', {
         url: `${api.url}/api/auth/login`,
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(credentials),
-      }),
+      }, api),
     ];
     report(`Auth on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`, baseline, rows);
   } finally {

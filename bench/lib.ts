@@ -86,9 +86,20 @@ export interface Measurement {
   p99: number;
   errors: number;
   non2xx: number;
+  /** CPU time the server process spent per request (user + system): what other load on the machine moves least. */
+  cpuMsPerRequest?: number;
 }
 
-export async function measure(name: string, options: autocannon.Options): Promise<Measurement> {
+/** CPU time a process has used so far, in ms (Linux, from /proc; clock ticks of 10 ms). */
+export function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Load from autocannon; with `server`, also the CPU that process spent per request. */
+export async function measure(name: string, options: autocannon.Options, server?: Server): Promise<Measurement> {
+  const pid = server?.process.pid;
+  const cpuBefore = pid ? cpuMs(pid) : 0;
   const result = await autocannon({ duration, connections, ...options });
   return {
     name,
@@ -97,12 +108,13 @@ export async function measure(name: string, options: autocannon.Options): Promis
     p99: result.latency.p99,
     errors: result.errors,
     non2xx: result.non2xx,
+    ...(pid ? { cpuMsPerRequest: (cpuMs(pid) - cpuBefore) / Math.max(1, result.requests.total) } : {}),
   };
 }
 
 export function report(title: string, baseline: Measurement, rows: Measurement[]): void {
   console.log(`\n${title} (${duration} s each, ${connections} connections)`);
-  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'throughput vs bare'];
+  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'throughput vs bare', 'API CPU ms/req'];
   const lines = [baseline, ...rows].map((m) => [
     m.name,
     m.requestsPerSecond.toFixed(0),
@@ -111,6 +123,7 @@ export function report(title: string, baseline: Measurement, rows: Measurement[]
     String(m.errors),
     String(m.non2xx),
     m === baseline ? '1.00 (baseline)' : (m.requestsPerSecond / baseline.requestsPerSecond).toFixed(3),
+    m.cpuMsPerRequest === undefined ? '' : m.cpuMsPerRequest.toFixed(3),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');

@@ -11,7 +11,7 @@ const bare = await startServer('bench/bare-server.ts', {}, 3901);
 try {
   const baseline = await measure('bare Fastify GET /health', { url: `${bare.url}/health` });
   if (only.has('auth')) await benchAuth(baseline);
-  if (only.has('groups')) await benchGroups(baseline);
+  if (only.has('groups')) await benchGroups(bare);
   if (only.has('ml')) await benchRecommendations(bare);
 } finally {
   await bare.stop();

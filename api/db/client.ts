@@ -49,6 +49,12 @@ export interface Database {
    * pool needs at least two), then unlocked.
    */
   withAdvisoryLock<T>(key: string, fn: () => Promise<T>): Promise<LockResult<T>>;
+  /**
+   * Statements sent to PostgreSQL since it was opened (BEGIN and COMMIT included): each is one
+   * round trip. The metrics expose it, so a bench can say how many a request takes. PGlite has
+   * no round trips: always 0 there.
+   */
+  statementsSent(): number;
 }
 
 export type LockResult<T> = { acquired: true; value: T } | { acquired: false };
@@ -71,6 +77,16 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   const servingPool = new pg.Pool({ connectionString: url, max: 2, options: '-c synchronous_commit=off -c plan_cache_mode=force_generic_plan' });
   const servingDb = drizzlePg(servingPool, { schema }) as unknown as Db;
+  let sent = 0;
+  const count = (client: pg.PoolClient) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: typeof query }).query = (...args) => {
+      sent += 1;
+      return query(...args);
+    };
+  };
+  pool.on('connect', count);
+  servingPool.on('connect', count);
   const u = new URL(url);
   return {
     db,
@@ -79,6 +95,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     location: `${u.hostname}:${u.port || 5432}${u.pathname}`,
     migrate: () => migratePg(db as never, { migrationsFolder }),
     migrationStatus: () => migrationStatus(db),
+    statementsSent: () => sent,
     close: async () => {
       await Promise.all([pool.end(), servingPool.end()]);
     },
@@ -113,6 +130,7 @@ async function openPglite(dir: string): Promise<Database> {
     location: dir,
     migrate: () => migratePglite(db as never, { migrationsFolder }),
     migrationStatus: () => migrationStatus(db),
+    statementsSent: () => 0,
     close: () => client.close(),
     // PGlite is one session, and a session's advisory locks are re-entrant for itself, so
     // pg_try_advisory_lock would always succeed here. Only this process can open these files, so

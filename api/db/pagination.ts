@@ -27,6 +27,8 @@ export function decodeCursor(cursor: string): { key: CursorValue; id: string } {
 export interface SortKey {
   /** The SQL expression rows are ordered by. */
   expr: SQL;
+  /** What goes into the cursor, when not `expr` itself (e.g. a timestamp as text). */
+  key?: SQL;
   /** Its SQL type, to cast the cursor's value back (e.g. timestamptz, int, float8). */
   type: 'timestamptz' | 'int' | 'float8';
   direction: 'asc' | 'desc';
@@ -38,12 +40,18 @@ export function keyset(sort: SortKey, idColumn: SQL | unknown, cursor: string | 
   const order = sort.direction === 'asc' ? sql`${sort.expr} asc, ${id} asc` : sql`${sort.expr} desc, ${id} desc`;
   if (!cursor) return { where: undefined, order };
   const c = decodeCursor(cursor);
-  const value = sql`${String(c.key)}::${sql.raw(sort.type)}`;
-  const where =
-    sort.direction === 'asc'
-      ? sql`(${sort.expr}, ${id}) > (${value}, ${c.id}::uuid)`
-      : sql`(${sort.expr}, ${id}) < (${value}, ${c.id}::uuid)`;
-  return { where, order };
+  return { where: after(sort, id, String(c.key), c.id), order };
+}
+
+/**
+ * Rows strictly after (key, id) in the sort's order; key and id are values or placeholders (a
+ * prepared statement binds them on each call).
+ */
+export function after(sort: SortKey, idColumn: SQL | unknown, key: unknown, id: unknown): SQL {
+  const value = sql`${key}::${sql.raw(sort.type)}`;
+  return sort.direction === 'asc'
+    ? sql`(${sort.expr}, ${idColumn}) > (${value}, ${id}::uuid)`
+    : sql`(${sort.expr}, ${idColumn}) < (${value}, ${id}::uuid)`;
 }
 
 /** Splits the extra row fetched to learn whether there is a next page. */

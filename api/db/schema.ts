@@ -223,7 +223,15 @@ export const groups = pgTable(
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('groups_status_deadline_idx').on(t.status, t.deadline), index('groups_product_idx').on(t.productId)],
+  (t) => [
+    // Browsing (GET /api/groups) filters on status and reads a page in one of these orders; with
+    // an index for each the page comes off the index in order, however many groups are closed.
+    index('groups_status_deadline_idx').on(t.status, t.deadline, t.id),
+    index('groups_status_created_idx').on(t.status, t.createdAt, t.id),
+    index('groups_status_price_idx').on(t.status, t.unitPrice, t.id),
+    index('groups_status_progress_idx').on(t.status, sql`(${t.paidQuantity}::float8 / ${t.moq})`, t.id),
+    index('groups_product_idx').on(t.productId),
+  ],
 );
 
 export const groupPickupPoints = pgTable(

@@ -1,10 +1,9 @@
-import { eq, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
-import { prepared } from '../db/prepared.ts';
 import { users } from '../db/schema.ts';
 import { forbidden, unauthorized } from '../errors.ts';
 import { verifyAccessToken } from '../modules/auth/tokens.ts';
+import { readUser } from './user-reads.ts';
 
 export type Role = (typeof users.role.enumValues)[number];
 
@@ -32,7 +31,8 @@ export function currentUser(request: FastifyRequest): AuthUser {
 /**
  * The one place roles are enforced. Each route's contract (from openapi.yaml: `security` and
  * `x-roles`) says whether it needs a bearer token and which roles may call it. The user is read
- * from the database on every request, so deactivation and role changes take effect at once.
+ * from the database on every request (user-reads.ts), so deactivation and role changes take
+ * effect at once.
  */
 export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('onRequest', async (request) => {
@@ -47,7 +47,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
     } catch {
       throw unauthorized('The access token is invalid or expired');
     }
-    const [row] = await prepared(ctx.db, 'auth_user', (db) => db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare('auth_user')).execute({ id: sub });
+    const row = await readUser(ctx, sub);
     if (!row) throw unauthorized('The account no longer exists');
     if (!row.active) throw unauthorized('The account is deactivated');
     request.user = { id: row.id, email: row.email, name: row.name, role: row.role };

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { contributions, groups, refunds } from '../../api/db/schema.ts';
+import { analyticsProfiles, contributions, groups, refunds } from '../../api/db/schema.ts';
 import { releaseLapsedReservations } from '../../api/modules/groups/joins.ts';
 import { expireOverdueGroups } from '../../api/modules/payments/service.ts';
 import { freshApp } from '../helpers/app.ts';
@@ -34,6 +34,8 @@ describe('joining', () => {
     const twice = await join(a, g.id, { quantity: 2 });
     expect(twice.statusCode).toBe(409);
     expect(twice.json().contributionId).toBeDefined();
+    // The join counts once in the trader's profile; the refused one not at all.
+    expect((await app.ctx.db.select().from(analyticsProfiles).where(eq(analyticsProfiles.userId, a.user.id)))[0]!.joinsCount).toBe(1);
     const b = await trader(app);
     const over = await join(b, g.id, { quantity: 5 });
     expect(over.statusCode).toBe(409);
@@ -118,6 +120,42 @@ describe('joining', () => {
     const results = await Promise.all(Array.from({ length: 5 }, () => join(a, g.id, { quantity: 2 })));
     expect(results.filter((r) => r.statusCode === 201)).toHaveLength(1);
     expect((await app.ctx.db.select().from(groups).where(eq(groups.id, g.id)))[0]!.reservedQuantity).toBe(2);
+  });
+  it.runIf(onPostgres())('the same traders joining three groups at once: none oversold, each join counted once (real PostgreSQL)', async () => {
+    // Joins of one group share a transaction; batches of different groups touch the same traders'
+    // profiles, which must not deadlock (a deadlock would surface as a 500 or a slow retry).
+    const gs = await Promise.all([0, 1, 2].map(() => openGroup(app, m, { moq: 5, maxQuantity: 20, maxPerTrader: 3 })));
+    const ts = await Promise.all(Array.from({ length: 10 }, () => registerUser(app)));
+    const results = await Promise.all(gs.flatMap((g) => ts.map((t) => join(t, g.id, { quantity: 3 }))));
+    expect(results.filter((r) => r.statusCode === 201)).toHaveLength(18); // 6 × 3 = 18 ≤ 20 per group
+    expect(results.filter((r) => r.statusCode === 409)).toHaveLength(12);
+    for (const g of gs) expect((await app.ctx.db.select().from(groups).where(eq(groups.id, g.id)))[0]!.reservedQuantity).toBe(18);
+    const accepted = new Map<string, number>();
+    results.forEach((r) => r.statusCode === 201 && accepted.set(r.json().traderId, (accepted.get(r.json().traderId) ?? 0) + 1));
+    for (const t of ts) {
+      const [p] = await app.ctx.db.select().from(analyticsProfiles).where(eq(analyticsProfiles.userId, t.user.id));
+      expect(p!.joinsCount).toBe(accepted.get(t.user.id) ?? 0);
+    }
+  });
+
+  it.runIf(onPostgres())('joins, quantity changes and leaves racing on one group keep its counter equal to its open contributions (real PostgreSQL)', async () => {
+    // The join reserves with one conditional UPDATE; changes and leaves lock the row first. Mixed
+    // at once they must agree: reserved = what open contributions hold, never above the maximum.
+    const g = await openGroup(app, m, { moq: 10, maxQuantity: 40, maxPerTrader: 5 });
+    const early = await Promise.all(Array.from({ length: 6 }, () => registerUser(app)));
+    const held = await Promise.all(early.map(async (t) => ({ t, c: (await join(t, g.id, { quantity: 4 })).json() })));
+    const late = await Promise.all(Array.from({ length: 12 }, () => registerUser(app)));
+    const results = await Promise.all([
+      ...late.map((t) => join(t, g.id, { quantity: 3 })),
+      ...held.slice(0, 3).map(({ t, c }) => app.inject({ method: 'DELETE', url: `/api/contributions/${c.id}`, headers: bearer(t.accessToken) })),
+      ...held.slice(3).map(({ t, c }) => app.inject({ method: 'PATCH', url: `/api/contributions/${c.id}`, headers: bearer(t.accessToken), payload: { quantity: 5 } })),
+    ]);
+    expect(results.every((r) => [200, 201, 409].includes(r.statusCode)), results.map((r) => r.statusCode).join()).toBe(true);
+    const [row] = await app.ctx.db.select().from(groups).where(eq(groups.id, g.id));
+    const open = (await app.ctx.db.select().from(contributions).where(eq(contributions.groupId, g.id))).filter((c) => c.status === 'pending_payment');
+    expect(row!.reservedQuantity).toBe(open.reduce((s, c) => s + c.quantity, 0));
+    expect(row!.reservedQuantity).toBeLessThanOrEqual(40);
+    expect(results.filter((r) => r.statusCode === 201).length).toBe(open.length - 3);
   });
 });
 
@@ -210,6 +248,35 @@ describe('browsing', () => {
     expect([p1.items[0].id, p2.items[0].id]).toEqual([soon.id, later.id]);
     expect(p2.nextCursor).toBeNull();
     expect((await app.inject({ url: '/api/groups?sort=cheapest', headers: bearer(t.accessToken) })).json().errors[0].field).toBe('query.sort');
+  });
+
+  it('pages through every sort one group at a time, ties included, each group once and in order', async () => {
+    // Equal keys (same deadline, same price, same progress) are ordered by id: the cursor must
+    // carry both, or a page would repeat or skip one of the tied groups.
+    const deadline = new Date(Date.now() + 3 * 86_400_000).toISOString();
+    const made = [];
+    for (let i = 0; i < 4; i++) made.push(await openGroup(app, m, { deadline: i < 3 ? deadline : new Date(Date.now() + 86_400_000).toISOString() }));
+    const t = await trader(app);
+    const c = (await join(t, made[1]!.id, { quantity: 5 })).json();
+    await payInSandbox(app, t, c.id);
+    const get = async (q: string) => (await app.inject({ url: `/api/groups?${q}`, headers: bearer(t.accessToken) })).json();
+    for (const sort of ['deadline', 'progress', 'price', 'newest', 'recommended']) {
+      const whole = (await get(`sort=${sort}`)).items.map((g: { id: string }) => g.id);
+      expect(whole, sort).toHaveLength(4);
+      const paged: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const p = await get(`sort=${sort}&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+        paged.push(...p.items.map((g: { id: string }) => g.id));
+        cursor = p.nextCursor;
+      } while (cursor && paged.length < 10);
+      expect(paged, sort).toEqual(whole);
+    }
+    // The viewer's own contribution, and the participant count, are in the list as on the group's page.
+    const listed = (await get('sort=progress')).items[0];
+    expect(listed).toMatchObject({ id: made[1]!.id, participantCount: 1, myContribution: { id: c.id, status: 'paid', quantity: 5 } });
+    const page = (await app.inject({ url: `/api/groups/${made[1]!.id}`, headers: bearer(t.accessToken) })).json();
+    expect({ ...listed, secondsLeft: 0 }).toEqual({ ...page, secondsLeft: 0 });
   });
 
   it('searches products by words with PostgreSQL full-text search', async () => {

@@ -160,4 +160,19 @@ describe('access tokens', () => {
     expect(res.statusCode).toBe(401);
     expect(res.json().detail).toBe('The account is deactivated');
   });
+
+  it('requests that arrive together share one read of their users, and each is still its own user', async () => {
+    // The hook batches the reads of one turn of the event loop: a deactivated user among them is
+    // refused, everyone else is answered as themselves, and a change is seen by the next batch.
+    const sessions = await Promise.all(Array.from({ length: 6 }, () => registerUser(app)));
+    await app.ctx.db.update(users).set({ active: false }).where(eq(users.id, sessions[2]!.user.id));
+    const answers = await Promise.all([...sessions, ...sessions].map((s) => me(s.accessToken)));
+    answers.forEach((res, i) => {
+      const s = sessions[i % sessions.length]!;
+      if (s === sessions[2]) expect(res.statusCode).toBe(401);
+      else expect(res.json().id).toBe(s.user.id);
+    });
+    await app.ctx.db.update(users).set({ role: 'staff' }).where(eq(users.id, sessions[0]!.user.id));
+    expect((await me(sessions[0]!.accessToken)).json().role).toBe('staff');
+  });
 });

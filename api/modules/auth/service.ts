@@ -12,13 +12,12 @@ import { userView } from '../users/views.ts';
 import { assertStrongPassword, burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
 import { hashRefreshToken, newRefreshToken, signAccessToken } from './tokens.ts';
 import type { Body } from '../../openapi/contract.ts';
+import { isUniqueViolation } from '../../db/errors.ts';
 
 type UserRow = typeof users.$inferSelect;
 
 export type RegisterInput = Body<'register'>;
 
-const isUniqueViolation = (err: unknown) =>
-  typeof err === 'object' && err !== null && ((err as { code?: string }).code === '23505' || (err as { cause?: { code?: string } }).cause?.code === '23505');
 
 /** Issues an access token and a refresh token (new family unless one is given). */
 async function issueSession(ctx: AppContext, tx: Queryable, user: UserRow, familyId: string = randomUUID()) {

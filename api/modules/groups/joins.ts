@@ -1,9 +1,9 @@
-import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { crashPoint } from '../../crash-point.ts';
 import type { Tx } from '../../db/client.ts';
 import { encodeCursor, keyset, page } from '../../db/pagination.ts';
-import { analyticsProfiles, contributions, groups, users } from '../../db/schema.ts';
+import { contributions, groups, users } from '../../db/schema.ts';
 import { HttpProblem, badRequest, conflict, notFound } from '../../errors.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
 import { logJoin } from '../ml/events.ts';
@@ -11,8 +11,8 @@ import { enqueue } from '../notifications/outbox.ts';
 import { paymentLifecycle } from '../payments/lifecycle.ts';
 import { contributionLifecycle } from './contribution-lifecycle.ts';
 import { joinable } from './lifecycle.ts';
+import { joinInTurn, type JoinRules } from './join-batches.ts';
 import { lockStake } from './locks.ts';
-import { groupPointIds, lockGroup } from './service.ts';
 import { contributionView, type ContributionRow, type GroupRow } from './views.ts';
 import type { Body } from '../../openapi/contract.ts';
 
@@ -38,53 +38,48 @@ function assertQuantity(g: GroupRow, quantity: number, alreadyMine = 0) {
 export type JoinInput = Body<'joinGroup'>;
 
 /**
- * Reserves a share. The group row is locked for the whole check-and-reserve, so concurrent joins
- * queue on it and the group is never oversold; the partial unique index on open contributions
- * stops one trader holding two.
+ * Reserves a share. The group row is locked while the join is checked and written, so concurrent
+ * joins queue on it and the group is never oversold; the partial unique index on open
+ * contributions stops one trader holding two. Joins of a group that arrive together share that
+ * lock and one commit (join-batches.ts).
  */
 export async function joinGroup(ctx: AppContext, trader: AuthUser, groupId: string, input: JoinInput) {
-  const row = await ctx.db.transaction(async (tx) => {
-    const g = await lockGroup(tx, groupId);
-    if (g.status === 'draft') throw notFound(`Group ${groupId}`);
-    assertJoinable(g);
-    const points = await groupPointIds(tx, g.id);
-    const pickupPointId = input.pickupPointId ?? points[0]!;
-    if (!points.includes(pickupPointId)) throw badRequest('body.pickupPointId', 'is not one of this group\'s pickup points');
-    const [existing] = await tx
-      .select()
-      .from(contributions)
-      .where(and(eq(contributions.groupId, g.id), eq(contributions.traderId, trader.id), inArray(contributions.status, ['pending_payment', 'paid'])));
-    if (existing) {
-      throw conflict(`You already have a ${existing.status.replace('_', ' ')} contribution of ${existing.quantity} in this group; change its quantity instead`, {
-        contributionId: existing.id,
-      });
-    }
-    assertQuantity(g, input.quantity);
-    // The join event and the contribution commit together; the id is kept only if it was shown
-    // to this trader for this group.
-    const recommendationId = await logJoin(tx, { traderId: trader.id, groupId: g.id, productId: g.productId, recommendationId: input.recommendationId });
-    const [c] = await tx
-      .insert(contributions)
-      .values({
-        groupId: g.id,
-        traderId: trader.id,
-        pickupPointId,
-        quantity: input.quantity,
-        unitPrice: g.unitPrice,
-        currency: g.currency,
-        reservedUntil: new Date(Date.now() + ctx.config.reservationMinutes * 60_000),
-        recommendationId,
-      })
-      .returning();
-    await tx.update(groups).set({ reservedQuantity: sql`${groups.reservedQuantity} + ${input.quantity}` }).where(eq(groups.id, g.id));
-    await tx
-      .update(analyticsProfiles)
-      .set({ joinsCount: sql`${analyticsProfiles.joinsCount} + 1`, lastActiveAt: new Date() })
-      .where(eq(analyticsProfiles.userId, trader.id));
-    return c!;
-  });
+  const row = await joinInTurn(
+    ctx.db,
+    {
+      groupId,
+      traderId: trader.id,
+      pickupPointId: input.pickupPointId,
+      quantity: input.quantity,
+      reservedUntil: new Date(Date.now() + ctx.config.reservationMinutes * 60_000),
+      recommendationId: input.recommendationId,
+    },
+    joinRules,
+  );
   return contributionView(row);
 }
+
+const joinRules: JoinRules = {
+  refusal(g, points, existing, request) {
+    try {
+      assertJoinable(g);
+      if (!points.includes(request.pickupPointId ?? points[0]!)) throw badRequest('body.pickupPointId', 'is not one of this group\'s pickup points');
+      if (existing) {
+        throw conflict(`You already have a ${existing.status.replace('_', ' ')} contribution of ${existing.quantity} in this group; change its quantity instead`, {
+          contributionId: existing.id,
+        });
+      }
+      assertQuantity(g, request.quantity);
+      return null;
+    } catch (err) {
+      if (err instanceof HttpProblem) return err;
+      throw err;
+    }
+  },
+  // The join event and the contribution commit together; the id is kept only if it was shown to
+  // this trader for this group.
+  attribute: (tx, g, request) => logJoin(tx, { traderId: request.traderId, groupId: g.id, productId: g.productId, recommendationId: request.recommendationId }),
+};
 
 async function lockMine(tx: Tx, trader: AuthUser, id: string) {
   const [mine] = await tx.select({ traderId: contributions.traderId }).from(contributions).where(eq(contributions.id, id));

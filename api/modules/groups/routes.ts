@@ -1,8 +1,9 @@
 import type { AppContext } from '../../context.ts';
 import type { SomeHandlers } from '../../openapi/contract.ts';
-import { currentUser } from '../../plugins/auth.ts';
+import { currentUser, type AuthUser } from '../../plugins/auth.ts';
 import { idempotent } from '../idempotency/idempotency.ts';
 import { logView } from '../ml/events.ts';
+import { servedModel } from '../ml/model-store.ts';
 import { groupScores } from '../ml/serving.ts';
 import * as joins from './joins.ts';
 import * as groups from './service.ts';
@@ -10,8 +11,13 @@ import { transitionGroup } from './transitions.ts';
 
 export function groupHandlers(ctx: AppContext) {
   return {
-    listGroups: async (req) =>
-      groups.listGroups(ctx.db, currentUser(req), req.query, (viewer, ids) => groupScores(ctx, viewer, ids)),
+    listGroups: async (req) => {
+      const query = req.query;
+      // Without a model, sort=recommended is the deadline order: asking first spares reading up
+      // to 2,000 open groups for a ranker that has nothing to rank them with.
+      const ranker = query.sort === 'recommended' && (await servedModel(ctx)) ? (viewer: AuthUser, ids: string[]) => groupScores(ctx, viewer, ids) : undefined;
+      return groups.listGroups(ctx.db, currentUser(req), query, ranker);
+    },
     getGroup: async (req) => {
       const user = currentUser(req);
       const group = await groups.getGroup(ctx.db, user, req.params.id);

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.ts';
 import { idIn } from '../../db/id-lists.ts';
 import { contributions, groupPickupPoints, groups, pickupPoints, products } from '../../db/schema.ts';
@@ -51,32 +51,93 @@ export interface GroupViewInputs {
   mine: Map<string, ContributionRow>;
 }
 
-/** Builds the Group shape for many rows with a fixed number of queries (no N+1). */
-export async function groupViews(db: Queryable, rows: GroupRow[], viewerId: string | undefined, now = new Date()) {
-  if (rows.length === 0) return [];
-  const ids = rows.map((g) => g.id);
-  const [products, pickupPoints, counts, mine] = await Promise.all([
-    productsByIds(db, [...new Set(rows.map((g) => g.productId))]),
-    pickupPointsOfGroups(db, ids),
-    db
-      .select({ groupId: contributions.groupId, n: sql<number>`count(*)::int` })
-      .from(contributions)
-      .where(and(idIn(contributions.groupId, ids), inArray(contributions.status, [...openContributionStatuses])))
-      .groupBy(contributions.groupId),
-    viewerId
-      ? db
-          .select()
-          .from(contributions)
-          .where(
-            and(idIn(contributions.groupId, ids), eq(contributions.traderId, viewerId), inArray(contributions.status, [...openContributionStatuses])),
-          )
-      : Promise.resolve([] as ContributionRow[]),
-  ]);
-  return buildGroupViews(
-    rows,
-    { products, pickupPoints, participantCounts: new Map(counts.map((c) => [c.groupId, c.n])), mine: new Map(mine.map((c) => [c.groupId, c])) },
+/**
+ * A Group view is read in one statement: the group, its product, its pickup points, its participant
+ * count and the viewer's own open contribution, the last three as subqueries of each row (each an
+ * index lookup). Reading them as four more queries after the page cost four more round trips,
+ * and those round trips (and building their SQL) were most of what a page of groups cost.
+ * Callers add the WHERE, ORDER BY and LIMIT (and the sort key for a cursor); capacity and the viewer's contribution are read
+ * afresh every time (never cached).
+ */
+export function selectGroupViews(db: Queryable, viewerId: string | Placeholder | undefined, sortKey: SQL = sql`null`) {
+  const open = sql.raw(openContributionStatuses.map((s) => `'${s}'`).join(', '));
+  return db
+    .select({
+      group: groups,
+      product: { name: products.name, category: products.category, unit: products.unit },
+      pickupPoints: sql<PickupPointView[]>`(
+        select coalesce(json_agg(json_build_object('id', pp.id, 'name', pp.name, 'market', pp.market, 'address', pp.address,
+          'openingHours', pp.opening_hours, 'lat', pp.lat, 'lng', pp.lng) order by pp.name), '[]'::json)
+        from ${groupPickupPoints} gpp join ${pickupPoints} pp on pp.id = gpp.pickup_point_id
+        where gpp.group_id = ${groups.id})`,
+      participantCount: sql<number>`(select count(*)::int from ${contributions} c where c.group_id = ${groups.id} and c.status in (${open}))`,
+      mine: viewerId
+        ? sql<MineJson | null>`(
+            select json_build_object('id', c.id, 'traderId', c.trader_id, 'pickupPointId', c.pickup_point_id, 'quantity', c.quantity, 'unitPrice', c.unit_price,
+              'currency', c.currency, 'status', c.status, 'reservedUntil', c.reserved_until, 'paidAt', c.paid_at, 'createdAt', c.created_at)
+            from ${contributions} c where c.group_id = ${groups.id} and c.trader_id = ${viewerId}::uuid and c.status in (${open}))`
+        : sql<MineJson | null>`null::json`,
+      /** The sort key of a page's rows, for its cursor. */
+      key: sql<string | number | null>`${sortKey}`,
+    })
+    .from(groups)
+    .innerJoin(products, eq(products.id, groups.productId));
+}
+
+/** The viewer's contribution as the statement returns it (timestamps as PostgreSQL writes them in JSON). */
+interface MineJson {
+  id: string;
+  traderId: string;
+  pickupPointId: string;
+  quantity: number;
+  unitPrice: number;
+  currency: ContributionRow['currency'];
+  status: ContributionRow['status'];
+  reservedUntil: string | null;
+  paidAt: string | null;
+  createdAt: string;
+}
+
+export type GroupViewRow = Awaited<ReturnType<ReturnType<typeof selectGroupViews>['execute']>>[number];
+
+const iso = (t: string | null) => (t === null ? null : new Date(t).toISOString());
+
+/** The Group shape of one row of selectGroupViews. */
+export function groupViewOf(r: GroupViewRow, now = new Date()) {
+  const g = r.group;
+  const m = r.mine;
+  return groupView(
+    g,
+    { id: g.productId, ...r.product },
+    r.pickupPoints,
+    r.participantCount,
+    m && {
+      id: m.id,
+      groupId: g.id,
+      traderId: m.traderId,
+      pickupPointId: m.pickupPointId,
+      quantity: m.quantity,
+      unitPrice: m.unitPrice,
+      currency: m.currency,
+      amount: m.quantity * m.unitPrice,
+      status: m.status,
+      reservedUntil: iso(m.reservedUntil),
+      paidAt: iso(m.paidAt),
+      createdAt: iso(m.createdAt)!,
+    },
     now,
   );
+}
+
+/** The views of `rows` (already read), in their order, with one statement. */
+export async function groupViews(db: Queryable, rows: GroupRow[], viewerId: string | undefined, now = new Date()) {
+  if (rows.length === 0) return [];
+  const read = await selectGroupViews(db, viewerId).where(idIn(groups.id, rows.map((g) => g.id)));
+  const byId = new Map(read.map((r) => [r.group.id, r]));
+  return rows.flatMap((g) => {
+    const r = byId.get(g.id);
+    return r ? [groupViewOf(r, now)] : [];
+  });
 }
 
 export async function productsByIds(db: Queryable, ids: string[]): Promise<Map<string, GroupProduct>> {
@@ -115,30 +176,47 @@ export async function pickupPointsOfGroups(db: Queryable, groupIds: string[]): P
 /** The Group shape of each row, in the order of `rows`. */
 export function buildGroupViews(rows: GroupRow[], inputs: GroupViewInputs, now: Date) {
   return rows.map((g) => {
-    const product = inputs.products.get(g.productId)!;
     const mineRow = inputs.mine.get(g.id);
-    return {
-      id: g.id,
-      title: g.title,
-      description: g.description,
-      status: g.status,
-      product: { id: product.id, name: product.name, category: product.category, unit: product.unit },
-      unitPrice: g.unitPrice,
-      currency: g.currency,
-      moq: g.moq,
-      maxQuantity: g.maxQuantity,
-      minPerTrader: g.minPerTrader,
-      maxPerTrader: g.maxPerTrader,
-      deadline: g.deadline.toISOString(),
-      reservedQuantity: g.reservedQuantity,
-      paidQuantity: g.paidQuantity,
-      remainingQuantity: g.maxQuantity === null ? null : Math.max(0, g.maxQuantity - g.reservedQuantity - g.paidQuantity),
-      moqProgress: Math.round((g.paidQuantity / g.moq) * 1000) / 10,
-      participantCount: inputs.participantCounts.get(g.id) ?? 0,
-      secondsLeft: Math.max(0, Math.floor((g.deadline.getTime() - now.getTime()) / 1000)),
-      pickupPoints: inputs.pickupPoints.get(g.id) ?? [],
-      myContribution: mineRow ? contributionView(mineRow) : null,
-      createdAt: g.createdAt.toISOString(),
-    };
+    return groupView(
+      g,
+      inputs.products.get(g.productId)!,
+      inputs.pickupPoints.get(g.id) ?? [],
+      inputs.participantCounts.get(g.id) ?? 0,
+      mineRow ? contributionView(mineRow) : null,
+      now,
+    );
   });
+}
+
+function groupView(
+  g: GroupRow,
+  product: Pick<GroupProduct, 'id' | 'name' | 'category' | 'unit'>,
+  points: PickupPointView[],
+  participantCount: number,
+  myContribution: ReturnType<typeof contributionView> | null,
+  now: Date,
+) {
+  return {
+    id: g.id,
+    title: g.title,
+    description: g.description,
+    status: g.status,
+    product: { id: product.id, name: product.name, category: product.category, unit: product.unit },
+    unitPrice: g.unitPrice,
+    currency: g.currency,
+    moq: g.moq,
+    maxQuantity: g.maxQuantity,
+    minPerTrader: g.minPerTrader,
+    maxPerTrader: g.maxPerTrader,
+    deadline: g.deadline.toISOString(),
+    reservedQuantity: g.reservedQuantity,
+    paidQuantity: g.paidQuantity,
+    remainingQuantity: g.maxQuantity === null ? null : Math.max(0, g.maxQuantity - g.reservedQuantity - g.paidQuantity),
+    moqProgress: Math.round((g.paidQuantity / g.moq) * 1000) / 10,
+    participantCount,
+    secondsLeft: Math.max(0, Math.floor((g.deadline.getTime() - now.getTime()) / 1000)),
+    pickupPoints: points,
+    myContribution,
+    createdAt: g.createdAt.toISOString(),
+  };
 }

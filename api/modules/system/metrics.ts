@@ -1,10 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Database } from '../../db/client.ts';
 
 /** Request count and latency per route (the route pattern, never the raw URL, to bound cardinality). */
-export function registerMetrics(app: FastifyInstance): Registry {
+export function registerMetrics(app: FastifyInstance, database: Database): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  let reported = 0;
+  new Counter({
+    name: 'db_statements_total',
+    help: 'Statements sent to PostgreSQL, each one round trip (0 on PGlite)',
+    registers: [registry],
+    collect() {
+      const sent = database.statementsSent();
+      this.inc(sent - reported);
+      reported = sent;
+    },
+  });
   const requests = new Counter({
     name: 'http_requests_total',
     help: 'HTTP requests answered',
