@@ -31,6 +31,7 @@ import {
 } from './groups.ts';
 import { DEFAULT_HYBRID_WEIGHTS } from './hybrid.ts';
 import { chooseK, distinctCount, kMeans, sampledSilhouetteScore } from './kmeans.ts';
+import { Rng } from './random.ts';
 import { nmf } from './nmf.ts';
 import { decayedPopularity } from './popularity.ts';
 import { createSession, scoreCandidateArrays, scoreCandidates, scoredProduct, type ScoringOptions, type ScoringSession } from './scoring.ts';
@@ -77,6 +78,7 @@ export function resolveParams(params: TrainParams): ResolvedTrainParams {
       kMin: c.kMin ?? 2,
       kMax: c.kMax ?? 8,
       silhouetteSampleSize: c.silhouetteSampleSize ?? 1000,
+      minSilhouette: c.minSilhouette ?? 0.05,
       maxIterations: c.maxIterations ?? 100,
     },
     nmf: {
@@ -182,7 +184,7 @@ export function train(dataset: Dataset, params: TrainParams, onProgress?: Progre
   // 2. Clustering of preference vectors, K by silhouette.
   report('clustering', 0, { message: 'clustering traders' });
   const clusters = timed('clustering', () => clusterTraders(features.vectors, features.profiles, features.mats.matrix, p, report));
-  report('clustering', 1, { message: `k = ${clusters.k}`, k: clusters.k, silhouette: clusters.silhouette });
+  report('clustering', 1, { message: clusters.skipped ?? `k = ${clusters.k}`, k: clusters.k, silhouette: clusters.silhouette, skipped: clusters.skipped });
 
   // 3. Collaborative filtering: sparse NMF.
   report('cf', 0, { message: 'factorizing the interaction matrix' });
@@ -196,14 +198,14 @@ export function train(dataset: Dataset, params: TrainParams, onProgress?: Progre
       unobservedWeight: p.nmf.unobservedWeight,
       seed: p.seed,
       onIteration: (it, loss) =>
-        report('cf', it / p.nmf.maxIterations, { message: `iteration ${it}`, iteration: it, loss: loss.total }),
+        report('cf', it / p.nmf.maxIterations, { message: `iteration ${it}: loss ${loss.toPrecision(6)}`, iteration: it, loss }),
     });
   });
   report('cf', 1, {
     message: cf.converged ? `converged after ${cf.iterations} iterations` : `stopped after ${cf.iterations} iterations`,
     iterations: cf.iterations,
     converged: cf.converged,
-    loss: cf.lossHistory[cf.lossHistory.length - 1]?.total ?? null,
+    loss: cf.finalLoss.total,
   });
 
   // 4. Content: TF-IDF of products.
@@ -245,14 +247,17 @@ export function train(dataset: Dataset, params: TrainParams, onProgress?: Progre
         silhouetteSampled: clusters.sampled,
         scores: clusters.scores,
         sizes: clusters.sizes,
+        search: clusters.search,
+        skipped: clusters.skipped,
       },
       cf: {
         rank: cf.rank,
         iterations: cf.iterations,
         converged: cf.converged,
-        initialLoss: cf.lossHistory[0]?.total ?? 0,
-        finalLoss: cf.lossHistory[cf.lossHistory.length - 1]?.total ?? 0,
-        lossHistory: cf.lossHistory.map((l) => l.total),
+        tolerance: p.nmf.tolerance,
+        initialLoss: cf.lossHistory[0] ?? 0,
+        finalLoss: cf.finalLoss.total,
+        lossHistory: cf.lossHistory,
       },
       holdout: null,
       timingsMs: timings,
@@ -321,29 +326,47 @@ function clusterTraders(
   matrix: TrainedModel['interactions'],
   p: ResolvedTrainParams,
   report: (stage: TrainingStage, within: number, detail: ProgressDetail) => void,
-): ClusterModel & { assignments: number[]; model: ClusterModel } {
+): ClusterModel & { assignments: number[]; model: ClusterModel; search: 'all' | 'sample' | 'fixed'; skipped: string | null } {
   const opts = { seed: p.seed, maxIterations: p.clustering.maxIterations };
+  const { silhouetteSampleSize: sampleSize, minSilhouette } = p.clustering;
   let result: { assignments: number[]; centroids: number[][]; sizes: number[]; k: number };
   let silhouette = 0;
   let scores: { k: number; silhouette: number }[] = [];
-  const sampled = vectors.length > p.clustering.silhouetteSampleSize;
+  const sampled = vectors.length > sampleSize;
+  let search: 'all' | 'sample' | 'fixed' = 'all';
+  let skipped: string | null = null;
   if (vectors.length === 0) {
     result = { assignments: [], centroids: [new Array(0).fill(0)], sizes: [0], k: 1 };
   } else if (p.clustering.k !== null) {
+    search = 'fixed';
     result = kMeans(vectors, Math.min(p.clustering.k, distinctCount(vectors, p.clustering.k)), opts);
-    silhouette = sampledSilhouetteScore(vectors, result.assignments, p.clustering.silhouetteSampleSize, p.seed);
+    silhouette = sampledSilhouetteScore(vectors, result.assignments, sampleSize, p.seed);
     scores = [{ k: result.k, silhouette }];
   } else {
-    const chosen = chooseK(vectors, {
+    // K is searched on a seeded sample when there are many traders: the silhouette is computed on a
+    // sample anyway, and seven k-means runs over everyone cost most of the training time. Everyone is
+    // clustered once, at the K found, and not at all when the search found no structure.
+    search = sampled ? 'sample' : 'all';
+    const searched = sampled ? new Rng(p.seed).sampleIndices(vectors.length, sampleSize).map((i) => vectors[i]!) : vectors;
+    const chosen = chooseK(searched, {
       ...opts,
       kMin: p.clustering.kMin,
       kMax: p.clustering.kMax,
-      sampleSize: p.clustering.silhouetteSampleSize,
-      onStep: (k, s, done, total) => report('clustering', done / total, { message: `k = ${k}: silhouette ${s.toFixed(3)}`, k, silhouette: s }),
+      sampleSize,
+      onStep: (k, s, done, total) => report('clustering', (0.8 * done) / total, { message: `k = ${k}: silhouette ${s.toFixed(3)}`, k, silhouette: s }),
     });
-    result = chosen.best;
-    silhouette = chosen.silhouette;
     scores = chosen.scores;
+    if (chosen.scores.length > 0 && chosen.silhouette < minSilhouette) {
+      skipped = `best silhouette ${chosen.silhouette.toFixed(3)} < ${minSilhouette} (K = ${chosen.best.k}${sampled ? `, on a sample of ${sampleSize}` : ''}): the vectors have no segments to find, so one segment`;
+      result = kMeans(vectors, 1, opts);
+      silhouette = 0;
+    } else if (sampled) {
+      result = kMeans(vectors, chosen.best.k, opts);
+      silhouette = sampledSilhouetteScore(vectors, result.assignments, sampleSize, p.seed);
+    } else {
+      result = chosen.best;
+      silhouette = chosen.silhouette;
+    }
   }
   const k = result.k;
   const m = matrix.cols;
@@ -378,7 +401,7 @@ function clusterTraders(
     category: dominant(categoryCounts[c]!, size),
   }));
   const model: ClusterModel = { k, centroids: result.centroids, sizes: result.sizes, silhouette, sampled, scores, popularity, labels };
-  return { ...model, assignments: result.assignments, model };
+  return { ...model, assignments: result.assignments, model, search, skipped };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import {
   type Neighbor,
 } from './coldstart.ts';
 import { contentProfile, contentScores, type WeightedProduct } from './content.ts';
-import { COMMITMENT_KINDS, preferenceVector } from './features.ts';
+import { COMMITMENT_KINDS, preferenceVector, quantityFactor } from './features.ts';
 import {
   DEFAULT_HYBRID_WEIGHTS,
   fusedCandidate,
@@ -159,7 +159,8 @@ export function resolveTrader(model: TrainedModel, ctx: TraderContext, catalog: 
     const w = p.interactionWeights[it.kind];
     const at = toMillis(it.at);
     if (j === undefined || !(w > 0) || at > now) continue;
-    weights.set(j, (weights.get(j) ?? 0) + w * decay(now - at, p.halfLifeDays));
+    const units = COMMITMENT_KINDS.has(it.kind) && it.quantity !== undefined ? it.quantity : 0;
+    weights.set(j, (weights.get(j) ?? 0) + w * quantityFactor(units) * decay(now - at, p.halfLifeDays));
     if (COMMITMENT_KINDS.has(it.kind)) joined.set(j, it.quantity && it.quantity > 0 ? it.quantity : (joined.get(j) ?? Number.NaN));
     if (!(at <= lastActiveAt)) lastActiveAt = at;
   }
@@ -177,7 +178,7 @@ export function resolveTrader(model: TrainedModel, ctx: TraderContext, catalog: 
           indices: Int32Array.from(entries, (e) => e.product),
           values: Float64Array.from(entries, (e) => cfValue(model, e.weight)),
         },
-        model.cf.itemFactors,
+        model.derived.itemFactors,
         {
           regularization: p.nmf.regularization,
           unobservedWeight: p.nmf.unobservedWeight,

@@ -203,8 +203,13 @@ export interface TrainParams {
     k?: number;
     kMin?: number;
     kMax?: number;
-    /** Above this many traders the silhouette is computed on a seeded sample of this size. */
+    /**
+     * Above this many traders, K is searched on a seeded sample of this size (k-means and silhouette on
+     * the sample), and k-means runs on everyone once, at the K found.
+     */
     silhouetteSampleSize?: number;
+    /** Below this best silhouette the search found nothing: one segment, no k-means on everyone. */
+    minSilhouette?: number;
     maxIterations?: number;
   };
   nmf?: {
@@ -252,7 +257,7 @@ export interface ResolvedTrainParams {
   halfLifeDays: number;
   popularityHalfLifeDays: number;
   featureWeights: FeatureBlockWeights;
-  clustering: { k: number | null; kMin: number; kMax: number; silhouetteSampleSize: number; maxIterations: number };
+  clustering: { k: number | null; kMin: number; kMax: number; silhouetteSampleSize: number; minSilhouette: number; maxIterations: number };
   nmf: {
     rank: number;
     maxIterations: number;
@@ -313,11 +318,17 @@ export interface ModelMetrics {
     silhouetteSampled: boolean;
     scores: { k: number; silhouette: number }[];
     sizes: number[];
+    /** How K was searched: 'all' (every trader), 'sample' (a sample, then one k-means on everyone), 'fixed'. */
+    search: 'all' | 'sample' | 'fixed';
+    /** Why clustering was skipped (one segment), or null. */
+    skipped: string | null;
   };
   cf: {
     rank: number;
     iterations: number;
     converged: boolean;
+    /** Converged means |L_prev − L| / L_prev fell below this between two iterations. */
+    tolerance: number;
     initialLoss: number;
     finalLoss: number;
     lossHistory: number[];

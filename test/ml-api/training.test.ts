@@ -160,6 +160,13 @@ describe('evaluation and health', () => {
     expect(health).toMatchObject({ status: 'ok', interactionsSinceTraining: 0, retrainThreshold: 200 });
     expect(health.ageHours).toBeLessThan(1);
     expect(health.metrics.holdout).toBeDefined();
+    // The NMF's fit: converged under the rule between iterations, with the loss after each one.
+    const cf = health.metrics.cf;
+    expect(cf).toMatchObject({ converged: true, tolerance: 1e-4 });
+    expect(cf.lossHistory).toHaveLength(cf.iterations + 1);
+    for (let t = 1; t < cf.lossHistory.length; t++) expect(cf.lossHistory[t]).toBeLessThan(cf.lossHistory[t - 1]);
+    const [last, before] = [cf.lossHistory.at(-1), cf.lossHistory.at(-2)];
+    expect((before - last) / before).toBeLessThan(1e-4);
     // A trader opening a group page is an interaction the model has not seen.
     const group = (await recommendations(app, trader, 1)).items[0]!.group;
     await app.inject({ url: `/api/groups/${group.id}`, headers: bearer(trader.accessToken) });

@@ -21,13 +21,13 @@ describe('interaction matrix', () => {
   ];
   const m = buildInteractionMatrices(interactions, traders, products, { weights: DEFAULT_INTERACTION_WEIGHTS, halfLifeDays: 60, now });
 
-  it('sums kind weights with exponential time decay, sparsely', () => {
-    // a×p1: paid now 5 + view one half-life ago 0.5 × 0.5 = 5.25
-    // a×p3: two joins two half-lives ago: 2 × 3 × 0.25 = 1.5
+  it('sums kind weights × log2(1 + quantity) with exponential time decay, sparsely', () => {
+    // a×p1: paid 4 units now 5 × log2(5) + view one half-life ago 0.5 × 0.5
+    // a×p3: joins of 2 and 6 units two half-lives ago: 3 × (log2(3) + log2(7)) × 0.25
     // b×p2: click half a half-life ago: 1.5 × 2^(−0.5) = 1.06066
     expect([...rowOf(m.matrix, 0).indices]).toEqual([0, 2]);
-    expect(rowOf(m.matrix, 0).values[0]).toBeCloseTo(5.25, 12);
-    expect(rowOf(m.matrix, 0).values[1]).toBeCloseTo(1.5, 12);
+    expect(rowOf(m.matrix, 0).values[0]).toBeCloseTo(5 * Math.log2(5) + 0.25, 12);
+    expect(rowOf(m.matrix, 0).values[1]).toBeCloseTo(3 * (Math.log2(3) + Math.log2(7)) * 0.25, 12);
     expect(rowOf(m.matrix, 1).values[0]).toBeCloseTo(1.5 * 2 ** -0.5, 12);
     expect(m.matrix.indices.length).toBe(3);
     expect(rowOf(m.matrix, 2).indices.length).toBe(0);
@@ -49,7 +49,7 @@ describe('interaction matrix', () => {
       halfLifeDays: 60,
       now,
     });
-    expect(rowOf(custom.matrix, 0).values[0]).toBeCloseTo(1, 12);
+    expect(rowOf(custom.matrix, 0).values[0]).toBeCloseTo(Math.log2(5), 12); // paid 1 × log2(1 + 4 units)
     expect(rowOf(custom.matrix, 1).indices.length).toBe(0);
   });
 

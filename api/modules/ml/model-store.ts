@@ -51,13 +51,13 @@ export async function saveModel(ctx: AppContext, serialized: SerializedModel): P
   return row!;
 }
 
-/** What the registry keeps of a model's metrics: hold-out results and fit, not the loss history. */
+/** What the registry keeps of a model's metrics: hold-out results and fit (with the NMF's loss per iteration). */
 function summarizeMetrics(s: SerializedModel): Record<string, unknown> {
   const m = s.meta.metrics;
   return {
     holdout: m.holdout,
-    clustering: { k: m.clustering.k, silhouette: m.clustering.silhouette, sizes: m.clustering.sizes },
-    cf: { rank: m.cf.rank, iterations: m.cf.iterations, converged: m.cf.converged, finalLoss: m.cf.finalLoss },
+    clustering: { k: m.clustering.k, silhouette: m.clustering.silhouette, sizes: m.clustering.sizes, search: m.clustering.search, skipped: m.clustering.skipped },
+    cf: { rank: m.cf.rank, iterations: m.cf.iterations, converged: m.cf.converged, tolerance: m.cf.tolerance, finalLoss: m.cf.finalLoss, lossHistory: m.cf.lossHistory },
     nonzeros: s.meta.counts.nonzeros,
     timingsMs: m.timingsMs,
   };

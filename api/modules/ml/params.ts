@@ -22,6 +22,7 @@ const overrides = z
         kMin: z.number().int().min(2).max(50),
         kMax: z.number().int().min(2).max(50),
         silhouetteSampleSize: z.number().int().min(50).max(5000),
+        minSilhouette: z.number().min(-1).max(1),
         maxIterations: z.number().int().min(1).max(1000),
       })
       .partial()

@@ -12,7 +12,7 @@
 
 import type { FastifyBaseLogger } from 'fastify';
 import { and, eq, gt, inArray, lt } from 'drizzle-orm';
-import { deserialize, resolveParams, trainInWorker, type EvaluationReport, type PackedDataset, type SerializedModel, type TrainParams } from '../../../ml/index.ts';
+import { deserialize, resolveParams, trainInWorker, type EvaluationReport, type ProgressDetail, type PackedDataset, type SerializedModel, type TrainParams } from '../../../ml/index.ts';
 import type { AppContext } from '../../context.ts';
 import { mlTrainingRuns } from '../../db/schema.ts';
 import { HttpProblem, conflict, notFound } from '../../errors.ts';
@@ -101,6 +101,8 @@ class ProgressWriter {
   private stage: string | null = null;
   private progress = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** The NMF's loss after each iteration so far, shown while the run goes on (run.metrics.cf). */
+  private readonly losses: number[] = [];
 
   constructor(
     private readonly ctx: AppContext,
@@ -108,7 +110,8 @@ class ProgressWriter {
     private readonly log: FastifyBaseLogger | undefined,
   ) {}
 
-  set(stage: string, progress: number) {
+  set(stage: string, progress: number, detail?: ProgressDetail) {
+    if (stage === 'cf' && typeof detail?.loss === 'number' && typeof detail.iteration === 'number') this.losses[detail.iteration - 1] = detail.loss;
     const newStage = stage !== this.stage;
     this.stage = stage;
     this.progress = Math.max(this.progress, Math.min(1, progress));
@@ -120,7 +123,8 @@ class ProgressWriter {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.lastWrite = Date.now();
-    const values = { status: 'running' as const, stage: this.stage, progress: this.progress };
+    const cf = this.losses.length > 0 ? { cf: { iterations: this.losses.length, loss: this.losses[this.losses.length - 1], lossHistory: [...this.losses] } } : {};
+    const values = { status: 'running' as const, stage: this.stage, progress: this.progress, metrics: cf };
     this.chain = this.chain
       .then(() => this.ctx.db.update(mlTrainingRuns).set(values).where(eq(mlTrainingRuns.id, this.runId)))
       .catch((err: unknown) => this.log?.warn({ err, runId: this.runId }, 'could not record training progress'));
@@ -193,7 +197,7 @@ async function execute(ctx: AppContext, run: RunRow, options: TrainingOptions, s
     const workerOptions = { signal, timeoutMs: trainingTimeoutMs };
 
     const trainStarted = performance.now();
-    const candidate = await trainInWorker(dataset, params, (stage, p) => progress.set(stage, p * span), workerOptions);
+    const candidate = await trainInWorker(dataset, params, (stage, p, detail) => progress.set(stage, p * span, detail), workerOptions);
     const trainingMs = performance.now() - trainStarted;
     const candidateHoldout = candidate.meta.metrics.holdout;
 
@@ -234,8 +238,8 @@ function runMetrics(s: SerializedModel, comparison: Comparison | null, timings: 
   return {
     holdout: m.holdout,
     comparison,
-    clustering: { k: m.clustering.k, silhouette: m.clustering.silhouette },
-    cf: { iterations: m.cf.iterations, converged: m.cf.converged, finalLoss: m.cf.finalLoss },
+    clustering: { k: m.clustering.k, silhouette: m.clustering.silhouette, search: m.clustering.search, skipped: m.clustering.skipped },
+    cf: { iterations: m.cf.iterations, converged: m.cf.converged, tolerance: m.cf.tolerance, finalLoss: m.cf.finalLoss, lossHistory: m.cf.lossHistory },
     counts: s.meta.counts,
     interactions: timings.interactions,
     timingsMs: { dataset: Math.round(timings.datasetMs), training: Math.round(timings.trainingMs), total: Math.round(timings.totalMs), stages: m.timingsMs },

@@ -38,13 +38,24 @@ interface Ranking {
 interface RunMetrics {
   holdout?: { k?: number; cutoff?: string; tradersEvaluated?: number; components?: Record<string, Ranking> } | null;
   comparison?: { reason?: string; against?: string | null } | null;
-  clustering?: { k?: number; silhouette?: number };
+  clustering?: { k?: number; silhouette?: number; skipped?: string | null };
+  cf?: { iterations?: number; converged?: boolean; tolerance?: number; finalLoss?: number; lossHistory?: number[] };
   counts?: { traders?: number; products?: number };
   interactions?: number;
   timingsMs?: { total?: number; stages?: Record<string, number> };
 }
 
 const runMetrics = (m: Record<string, unknown>) => m as RunMetrics;
+
+/** "converged after 23 iterations (change < 1e-4), loss 17,629 → 13,843", from a model's cf metrics. */
+export function describeNmf(cf: RunMetrics['cf']): string | null {
+  if (!cf || cf.iterations === undefined) return null;
+  const losses = cf.lossHistory ?? [];
+  const fmt = (v: number | undefined) => (v === undefined ? '-' : Math.round(v).toLocaleString('en-US'));
+  const loss = losses.length > 1 ? `, loss ${fmt(losses[0])} → ${fmt(losses[losses.length - 1])}` : cf.finalLoss !== undefined ? `, loss ${fmt(cf.finalLoss)}` : '';
+  const rule = cf.tolerance !== undefined ? ` (change between iterations < ${cf.tolerance})` : '';
+  return `${cf.converged ? 'converged' : 'not converged'} after ${cf.iterations} iterations${cf.converged ? rule : ''}${loss}`;
+}
 
 /** A number to `digits` places, or "-" when it is not a number. */
 export function fixed(v: unknown, digits = 3): string {
@@ -169,7 +180,9 @@ function printTrainingResult(r: TrainingRun, activate: Policy): void {
     note('No hold-out evaluation: too little data on both sides of the cutoff.');
   }
   const pairs: [string, string][] = [];
-  if (m.clustering) pairs.push(['Segments', `K = ${m.clustering.k ?? '-'}, silhouette ${fixed(m.clustering.silhouette)}`]);
+  if (m.clustering) pairs.push(['Segments', `K = ${m.clustering.k ?? '-'}, silhouette ${fixed(m.clustering.silhouette)}${m.clustering.skipped ? ` (${m.clustering.skipped})` : ''}`]);
+  const nmf = describeNmf(m.cf);
+  if (nmf) pairs.push(['NMF', nmf]);
   if (m.interactions !== undefined || m.counts) {
     pairs.push(['Data', `${m.interactions ?? '-'} interactions · ${m.counts?.traders ?? '-'} traders · ${m.counts?.products ?? '-'} products`]);
   }
@@ -386,6 +399,8 @@ VS POPULARITY is its NDCG over the popularity baseline's, K the number of trader
           ['New interactions', `${health.interactionsSinceTraining} since training (retrain at ${health.retrainThreshold})`],
         ];
         if (hybrid) pairs.push([`NDCG@${m.holdout?.k ?? 10}`, `${fixed(hybrid.ndcg)} (popularity ${fixed(m.holdout?.components?.popularity?.ndcg)})`]);
+        const nmf = describeNmf(m.cf);
+        if (nmf) pairs.push(['NMF', nmf]);
         println(renderPairs(pairs, p));
         if (health.status === 'no_model') note(p.dim('No model is served yet: train one with `cs ml train`'));
         if (health.status === 'stale') note(p.dim('Due for retraining (the retrain-model job does it; or run `cs ml train`)'));

@@ -94,12 +94,14 @@ export function TrainingView({ run, startedAt, color, stageMs }: TrainingViewPro
           const icon = { done: '✓', current: frames[frame], failed: '✗', pending: '·' }[state];
           const iconColor = { done: c('green'), current: c('cyan'), failed: c('red'), pending: undefined }[state];
           const took = stageMs?.[stage];
+          const cf = stage === 'cf' && state === 'current' ? (run.metrics as { cf?: { iterations?: number; loss?: number } }).cf : undefined;
           return (
             <Text key={stage} dimColor={state === 'pending'}>
               <Text color={iconColor}>{icon}</Text> <Text bold={state === 'current'}>{stage.padEnd(nameWidth)}</Text>
               {'  '}
               <Text dimColor>{(stageDescriptions[stage] ?? '').padEnd(descriptionWidth)}</Text>
               {took !== undefined && state === 'done' ? <Text dimColor>{`  ${formatMs(took).padStart(7)}`}</Text> : null}
+              {cf?.iterations !== undefined && cf.loss !== undefined ? <Text dimColor>{`  iteration ${cf.iterations} · loss ${cf.loss.toPrecision(6)}`}</Text> : null}
             </Text>
           );
         })}
