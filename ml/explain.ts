@@ -12,7 +12,7 @@ export interface Reason {
   text: string;
   /** The contribution this reason stands for; used to order reasons. */
   weight: number;
-  component: ComponentName | 'inactivity';
+  component: ComponentName | 'inactivity' | 'diversity';
 }
 
 /** Traders in the given market who list the product's category and joined the product. */
@@ -99,7 +99,7 @@ export function productReasons(session: ScoringSession, scored: ScoredProduct): 
     const days = Math.floor((session.now - (catalog.createdAt[j] ?? session.now)) / DAY_MS);
     push('newProduct', c.newProduct, days <= 0 ? 'new product, added today' : `new product, added ${plural(days, 'day')} ago`);
   }
-  if (session.inactivityShift > 0.05 && Number.isFinite(trader.lastActiveAt)) {
+  if (session.audience === 'returning' && session.inactivityShift > 0.05 && Number.isFinite(trader.lastActiveAt)) {
     const away = Math.floor((session.now - trader.lastActiveAt) / DAY_MS);
     push('inactivity', session.inactivityShift * 0.5, `welcome back after ${away} days: recent favourites rank higher`);
   }

@@ -557,7 +557,30 @@ function buildExplanation(
     .slice(0, maxReasons)
     .map((r) => r.text);
   if (sorted.length === 0) sorted.push(product !== null ? fallbackReason(session, product).text : 'open group you can join');
-  return { path: session.path, contributions, signals, reasons: sorted };
+  return { path: session.path, audience: session.audience, contributions, signals, reasons: sorted };
+}
+
+/**
+ * The groups the diversity re-ranking put out of score order, each with the sentence that says so:
+ * one ranked above a higher-scored group was moved up for variety; one ranked below a lower-scored
+ * group was held back because its category already had groups above. Budget, distance, urgency and
+ * social proof are inside the score, so only diversity can reorder.
+ */
+export function diversityMoves(order: readonly number[], scores: ArrayLike<number>, category: (i: number) => string): Map<number, string> {
+  const moves = new Map<number, string>();
+  for (let r = 0; r < order.length; r++) {
+    const g = order[r]!;
+    const s = scores[g]!;
+    const overtaken = order.slice(r + 1).filter((o) => scores[o]! > s).length;
+    const passedBy = order.slice(0, r).filter((o) => scores[o]! < s).length;
+    if (passedBy > 0) {
+      const sameAbove = order.slice(0, r).filter((o) => category(o) === category(g)).length;
+      moves.set(g, `ranked below ${passedBy} lower-scored group${passedBy === 1 ? '' : 's'} for variety (diversity): ${sameAbove} ${sameAbove === 1 ? 'group' : 'groups'} of its category already above`);
+    } else if (overtaken > 0) {
+      moves.set(g, `moved up for variety (diversity): ranked above ${overtaken} higher-scored group${overtaken === 1 ? '' : 's'}`);
+    }
+  }
+  return moves;
 }
 
 function toContext(trader: string | TraderProfile | TraderContext): TraderContext {
@@ -658,6 +681,7 @@ export function recommend(model: TrainedModel, trader: TraderContext, groups: re
     : topByScore(eligible, score, limit);
 
   const maxReasons = options.maxReasons ?? 4;
+  const moved = diversityMoves(chosen, scores, (i) => (product[i]! >= 0 ? (session.catalog.categories[product[i]!] ?? '') : ''));
   return chosen.map((g, rank) => {
     const group = groups[g]!;
     const j = product[g]! >= 0 ? product[g]! : null;
@@ -680,6 +704,9 @@ export function recommend(model: TrainedModel, trader: TraderContext, groups: re
       ...(scored ? productReasons(session, scored).map((r) => ({ ...r, weight: r.weight * weights.product })) : []),
       ...groupReasons(group, gs, ctx).map((r) => ({ ...r, weight: r.weight * productScore })),
     ];
+    // Shown out of score order: the first reason says so (weight above any other reason's).
+    const move = moved.get(g);
+    if (move) reasons.push({ text: move, weight: Number.POSITIVE_INFINITY, component: 'diversity' });
     return {
       groupId: group.id,
       productId: group.productId,

@@ -212,6 +212,8 @@ export interface ScoringSession {
   trader: ResolvedTrader;
   now: number;
   path: 'personalized' | 'similarity';
+  /** "new": no history (cold start); "returning": history, away past the grace period; else "regular". */
+  audience: 'new' | 'returning' | 'regular';
   /** Raw component values per catalog product. */
   components: ComponentValues;
   /** Normalized weights actually used (after inactivity adjustment). */
@@ -284,12 +286,14 @@ export function createSession(model: TrainedModel, ctx: TraderContext, options: 
     components.cluster = clusterPopularity();
     components.neighbors = extend(neighborScores(neighbors(), model.joined, catalog.modelSize), size);
   }
+  const audience = trader.history.length === 0 ? 'new' : inactivity < 1 ? 'returning' : 'regular';
   return {
     model,
     catalog,
     trader,
     now,
     path,
+    audience,
     components,
     weights,
     inactivity,

@@ -117,6 +117,12 @@ export type ComponentName =
 export interface Explanation {
   /** "personalized": trader has enough history for CF; "similarity": cold-start path. */
   path: 'personalized' | 'similarity';
+  /**
+   * Who the trader is to the model, one of three: "new" (no history before now: cold start),
+   * "returning" (history, but away longer than the grace period: weight moved to popular signals),
+   * "regular". Never both new and returning.
+   */
+  audience: 'new' | 'returning' | 'regular';
   /** How much each component added to the score; the values sum to the score. */
   contributions: Partial<Record<ComponentName, number>>;
   /** Each component's own value in 0..1 before weighting. */

@@ -1553,12 +1553,16 @@ export interface components {
                 [key: string]: number;
             };
             explanation: {
-                /** @enum {string} */
-                path: "personalised" | "cold_start";
+                /**
+                 * @description One of three, never two: personalised (enough recent history for collaborative filtering), cold_start (no history, or too little: similar traders, categories and popularity), returning (history, but away longer than the grace period: weight moved to what is popular now).
+                 * @enum {string}
+                 */
+                path: "personalised" | "cold_start" | "returning";
                 /** @description How much each component added to the score. */
                 contributions: {
                     [key: string]: number;
                 };
+                /** @description Strongest first. A group shown out of score order says so first (the diversity re-ranking moved it). */
                 reasons: string[];
             };
             group: components["schemas"]["Group"];

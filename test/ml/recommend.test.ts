@@ -20,7 +20,17 @@ function expectExplained(recs: Recommendation[]) {
     const sum = Object.values(r.explanation.contributions).reduce((a, b) => a + (b ?? 0), 0);
     expect(sum).toBeCloseTo(r.score, 9);
     expect(['personalized', 'similarity']).toContain(r.explanation.path);
+    expect(['new', 'returning', 'regular']).toContain(r.explanation.audience);
   }
+}
+
+/** Every group ranked out of score order carries the diversity reason first; the rest are in score order. */
+function expectOrderExplained(recs: Recommendation[]) {
+  recs.forEach((r, i) => {
+    const outOfOrder = recs.slice(i + 1).some((o) => o.score > r.score) || recs.slice(0, i).some((o) => o.score < r.score);
+    if (outOfOrder) expect(r.explanation.reasons[0]).toMatch(/for variety \(diversity\)/);
+    else expect(r.explanation.reasons.join(' ')).not.toMatch(/diversity/);
+  });
 }
 
 describe('recommend', () => {
@@ -193,6 +203,44 @@ describe('recommend', () => {
     expect(fresh.explanation.contributions.cluster ?? 0).toBe(0);
     expect(later.explanation.contributions.cluster ?? 0).toBeGreaterThan(0);
     expect(later.explanation.reasons.join(' ')).toMatch(/welcome back/);
+    expect(later.explanation.audience).toBe('returning');
+    expect(fresh.explanation.audience).toBe('regular');
+  });
+
+  it('shows groups in score order, or says that the diversity re-ranking moved them', () => {
+    const { dataset, groups, marketCoordinates } = smallData();
+    const model = smallModel();
+    let reordered = 0;
+    for (const t of dataset.traders.slice(0, 40)) {
+      const plain = recommend(model, { traderId: t.id }, groups, { marketCoordinates, diversity: false });
+      for (let i = 1; i < plain.length; i++) expect(plain[i]!.score).toBeLessThanOrEqual(plain[i - 1]!.score);
+      expect(plain.flatMap((r) => r.explanation.reasons).join(' ')).not.toMatch(/diversity/);
+      const recs = recommend(model, { traderId: t.id }, groups, { marketCoordinates });
+      expectOrderExplained(recs);
+      if (recs.some((r) => r.explanation.reasons[0]!.includes('(diversity)'))) reordered++;
+    }
+    expect(reordered).toBeGreaterThan(0); // the case the rule is for occurs in this data
+  });
+
+  it('is cold start or returning, never both: a trader away for long with history is returning, with no cold-start label', () => {
+    const { dataset, groups, marketCoordinates } = smallData();
+    const model = smallModel();
+    // 149 days on (the groups have closed by then: products are scored instead).
+    const later = { now: model.now + 149 * 86_400_000, limit: 5 };
+    let returning = 0;
+    for (const t of dataset.traders) {
+      for (const r of scoreProducts(model, t.id, later)) {
+        const text = r.explanation.reasons.join(' ');
+        if (r.explanation.audience === 'returning') returning++;
+        if (/welcome back/.test(text)) expect(r.explanation.audience).toBe('returning');
+        if (r.explanation.audience === 'new') expect(text).not.toMatch(/welcome back/);
+      }
+    }
+    expect(returning).toBeGreaterThan(0);
+    // A profile with no history is new, whenever it asks.
+    const cold = recommend(model, { profile: coldProfile }, groups, { marketCoordinates });
+    expect(cold.every((r) => r.explanation.audience === 'new' && r.explanation.path === 'similarity')).toBe(true);
+    expect(cold.flatMap((r) => r.explanation.reasons).join(' ')).not.toMatch(/welcome back/);
   });
 
   it('trains deterministically', () => {

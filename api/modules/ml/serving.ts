@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { recommend, type Recommendation } from '../../../ml/index.ts';
+import { recommend, type Explanation, type Recommendation } from '../../../ml/index.ts';
 import type { AppContext } from '../../context.ts';
 import { users } from '../../db/schema.ts';
 import { HttpProblem, badRequest, notFound } from '../../errors.ts';
@@ -61,7 +61,11 @@ export function modelUnavailable(ctx: AppContext): HttpProblem {
   return new HttpProblem(503, 'model-unavailable', 'Recommendations unavailable', detail, undefined, undefined, { 'retry-after': '60' });
 }
 
-const pathNames = { personalized: 'personalised', similarity: 'cold_start' } as const;
+/** The route a list took, named for who the trader is: returning wins over the scoring path (never both). */
+function pathName(e: Explanation): 'personalised' | 'cold_start' | 'returning' {
+  if (e.audience === 'returning') return 'returning';
+  return e.path === 'personalized' ? 'personalised' : 'cold_start';
+}
 
 interface Scored {
   served: ServedModel;
@@ -118,7 +122,7 @@ export async function recommendationsFor(ctx: AppContext, user: Pick<AuthUser, '
     rank: r.rank,
     score: r.score,
     components: r.explanation.signals as Record<string, number>,
-    explanation: { path: pathNames[r.explanation.path], contributions: r.explanation.contributions as Record<string, number>, reasons: r.explanation.reasons },
+    explanation: { path: pathName(r.explanation), contributions: r.explanation.contributions as Record<string, number>, reasons: r.explanation.reasons },
     group: liveView(open.view(r.groupId)!, now),
     productId: r.productId,
   }));

@@ -12,7 +12,7 @@ interface RecsOptions {
   wide?: boolean;
 }
 
-const pathLabel = { personalised: 'personalised', cold_start: 'cold start' } as const;
+const pathLabel = { personalised: 'personalised', cold_start: 'cold start', returning: 'returning after a break' } as const;
 
 export function registerRecs(program: Command): void {
   program
@@ -27,7 +27,7 @@ export function registerRecs(program: Command): void {
       `
 A preview with the active model: it is not recorded as shown to the trader. The ranking is the
 scores re-ranked for variety (at most about a third of the list per category), so a group can
-rank above one with a higher score.
+rank above one with a higher score: its first reason then says the diversity re-ranking moved it.
 
 Examples:
   $ cs recs tendai.moyo.12@demo.connectsphere.co.zw
