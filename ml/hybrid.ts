@@ -3,7 +3,7 @@
 
 import type { ComponentName, HybridWeights } from './types.ts';
 
-export const DEFAULT_HYBRID_WEIGHTS: HybridWeights = { cf: 0.6, content: 0.3, popularity: 0.1 };
+export const DEFAULT_HYBRID_WEIGHTS: HybridWeights = { cf: 0.6, content: 0.3, itemKnn: 0, popularity: 0.1 };
 
 export type ComponentValues = Partial<Record<ComponentName, ArrayLike<number>>>;
 export type ComponentWeights = Partial<Record<ComponentName, number>>;

@@ -5,7 +5,7 @@
 import { decodeCsr, decodeF64, decodeI32, decodeMatrix, encodeCsr, encodeF64, encodeI32, encodeMatrix, type EncodedArray, type EncodedCsr, type EncodedMatrix } from './codec.ts';
 import { DEFAULT_COLD_START_WEIGHTS } from './coldstart.ts';
 import { diversify, topByScore } from './diversity.ts';
-import { evaluateModel, temporalSplit } from './evaluate.ts';
+import { evaluateModel, temporalSplit, tuneWeights, type WeightTuning } from './evaluate.ts';
 import { fallbackReason, productReasons, type Reason } from './explain.ts';
 import {
   buildFeatureSpec,
@@ -42,8 +42,11 @@ import { buildDerived, type ClusterModel, type TrainedModel } from './trained-mo
 import type {
   ComponentName,
   Dataset,
+  EvaluationReport,
   Explanation,
+  FusionReport,
   Group,
+  HybridWeights,
   GroupWeights,
   MarketCoordinates,
   ModelMetadata,
@@ -83,7 +86,7 @@ export function resolveParams(params: TrainParams): ResolvedTrainParams {
     },
     nmf: {
       rank: n.rank ?? 16,
-      maxIterations: n.maxIterations ?? 100,
+      maxIterations: n.maxIterations ?? 200,
       tolerance: n.tolerance ?? 1e-4,
       regularization: n.regularization ?? 0.01,
       unobservedWeight: n.unobservedWeight ?? 1,
@@ -102,6 +105,7 @@ export function resolveParams(params: TrainParams): ResolvedTrainParams {
       newProductBonus: cs.newProductBonus ?? 0.15,
       inactivityGraceDays: cs.inactivityGraceDays ?? 30,
       inactivityHalfLifeDays: cs.inactivityHalfLifeDays ?? 60,
+      inactivityShift: cs.inactivityShift ?? true,
     },
     evaluation:
       ev === false
@@ -260,6 +264,7 @@ export function train(dataset: Dataset, params: TrainParams, onProgress?: Progre
         lossHistory: cf.lossHistory,
       },
       holdout: null,
+      fusion: null,
       timingsMs: timings,
     },
   };
@@ -293,20 +298,36 @@ export function train(dataset: Dataset, params: TrainParams, onProgress?: Progre
   };
   const model: TrainedModel = { ...base, derived: buildDerived(base) };
 
-  // 6. Evaluation on a temporal hold-out: a second model trained on the earlier interactions.
+  // 6. Evaluation on a temporal hold-out (test: the latest interactions), with the fusion weights
+  // tuned on a validation split before it: models trained on the earlier interactions each time.
   if (p.evaluation) {
     const ev = p.evaluation;
     report('evaluation', 0, { message: 'temporal hold-out' });
     const t0 = performance.now();
     const split = temporalSplit(dataset, ev.cutoff !== null ? { cutoff: ev.cutoff } : { holdoutFraction: ev.holdoutFraction });
     if (split.trainInteractions > 0 && split.test.size > 0) {
-      const holdoutModel = train(
-        split.train,
-        { ...params, evaluation: false, clustering: { ...params.clustering, k: clusters.k } },
-        (stage, progress) => report('evaluation', 0.8 * progress, { message: `hold-out model: ${stage}` }),
+      const earlier = { ...params, evaluation: false as const, clustering: { ...params.clustering, k: clusters.k } };
+      const evalOptions = { k: ev.k, maxTraders: ev.maxTraders, seed: p.seed };
+      // Validation: the latest 20% of what lies before the test cutoff.
+      const validation = temporalSplit(split.train, { holdoutFraction: ev.holdoutFraction });
+      let tuning: WeightTuning | null = null;
+      if (validation.trainInteractions > 0 && validation.test.size > 0) {
+        const validationModel = train(validation.train, earlier, (stage, progress) => report('evaluation', 0.4 * progress, { message: `validation model: ${stage}` }));
+        report('evaluation', 0.4, { message: 'tuning the fusion weights on the validation split' });
+        tuning = tuneWeights(validationModel, validation, p.hybrid, evalOptions);
+      }
+      const weights = tuning?.weights ?? p.hybrid;
+      const inactivityShift = tuning?.inactivityShift ?? p.coldStart.inactivityShift;
+      const holdoutModel = train(split.train, { ...earlier, hybrid: weights, coldStart: { ...params.coldStart, inactivityShift } }, (stage, progress) =>
+        report('evaluation', 0.45 + 0.45 * progress, { message: `hold-out model: ${stage}` }),
       );
-      report('evaluation', 0.8, { message: 'ranking held-out traders' });
-      meta.metrics.holdout = evaluateModel(holdoutModel, split, { k: ev.k, maxTraders: ev.maxTraders, seed: p.seed });
+      report('evaluation', 0.9, { message: 'ranking held-out traders' });
+      const { lists: _lists, ...holdout } = evaluateModel(holdoutModel, split, evalOptions);
+      meta.metrics.holdout = holdout;
+      meta.metrics.fusion = fusionReport(holdout, weights, inactivityShift, tuning);
+      // The model serves the weights chosen before the test split was looked at.
+      p.hybrid = { ...weights };
+      p.coldStart.inactivityShift = inactivityShift;
     }
     timings.evaluation = performance.now() - t0;
     const h = meta.metrics.holdout;
@@ -318,6 +339,22 @@ export function train(dataset: Dataset, params: TrainParams, onProgress?: Progre
     report('evaluation', 1, { message: 'evaluation skipped', skipped: true });
   }
   return model;
+}
+
+/** How the weights were chosen, and what the hold-out says of the hybrid against its best part. */
+function fusionReport(h: EvaluationReport, weights: HybridWeights, inactivityShift: boolean, tuning: WeightTuning | null): FusionReport {
+  const parts = (['cf', 'content', 'itemKnn', 'popularity'] as const).map((name) => ({ name, ndcg: h.components[name].ndcg }));
+  const best = parts.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
+  const hybrid = h.components.hybrid.ndcg;
+  const w =
+    (['cf', 'content', 'itemKnn', 'popularity'] as const).filter((n) => weights[n] > 0).map((n) => `${n} ${weights[n].toFixed(2)}`).join(', ') +
+    (inactivityShift ? '' : ', no shift to popular for returning traders');
+  const how = tuning ? (tuning.chosen === 'default' ? 'the default weights won on the validation split' : `tuned on the validation split (NDCG@${h.k} ${tuning.validation.bestNdcg.toFixed(3)} vs the default's ${tuning.validation.defaultNdcg.toFixed(3)})`) : 'no validation split: the given weights';
+  const verdict =
+    hybrid >= best.ndcg - 1e-9
+      ? `the hybrid (${w}; ${how}) is at least as good as its best component on the hold-out: NDCG@${h.k} ${hybrid.toFixed(3)} vs ${best.name} ${best.ndcg.toFixed(3)}`
+      : `the hybrid (${w}; ${how}) serves mainly ${Object.entries(weights).sort((a, b) => b[1] - a[1])[0]![0]}, and falls short of ${best.name} alone on the hold-out: NDCG@${h.k} ${hybrid.toFixed(3)} vs ${best.ndcg.toFixed(3)} (the weights were chosen on the validation split, which ranked them first)`;
+  return { weights, inactivityShift, chosen: tuning?.chosen ?? 'default', validation: tuning?.validation ?? null, bestComponent: best, verdict };
 }
 
 function clusterTraders(

@@ -25,6 +25,7 @@ import {
   type FusedCandidate,
   type Fusion,
 } from './hybrid.ts';
+import { itemKnnScores } from './itemknn.ts';
 import { nearestCentroid } from './kmeans.ts';
 import { foldIn, matrixRows, predictRow } from './nmf.ts';
 import { csrFromVectors, rowOf, type CsrMatrix, type SparseVector } from './sparse.ts';
@@ -40,6 +41,8 @@ export interface ScoringOptions {
   coldStartWeights?: Partial<ColdStartWeights>;
   /** Products the model was not trained on (e.g. listed since): scored from content and freshness. */
   products?: Product[];
+  /** false: no weight moves to popular signals for traders who have been away (to measure without it). */
+  inactivityShift?: boolean;
 }
 
 /** The model's products plus any extra ones given with the request. */
@@ -257,10 +260,12 @@ export function createSession(model: TrainedModel, ctx: TraderContext, options: 
   );
   const components: ComponentValues = {
     content: contentScores(profile, catalog.matrix),
+    itemKnn: itemKnnScores(model.derived.itemNeighbors, trader.history.map((h) => ({ product: h.product, weight: cfValue(model, h.weight) })), size),
     popularity: extend(model.popularity, size),
   };
   const clusterPopularity = () => extend(model.clusters.popularity[trader.cluster] ?? [], size);
-  const inactivity = inactivityFactor(trader.lastActiveAt, now, p.coldStart.inactivityGraceDays, p.coldStart.inactivityHalfLifeDays);
+  const inactivity =
+    options.inactivityShift === false || !p.coldStart.inactivityShift ? 1 : inactivityFactor(trader.lastActiveAt, now, p.coldStart.inactivityGraceDays, p.coldStart.inactivityHalfLifeDays);
   let weights: ComponentWeights;
   let inactivityShift = 0;
   let path: ScoringSession['path'];
@@ -268,11 +273,12 @@ export function createSession(model: TrainedModel, ctx: TraderContext, options: 
     path = 'personalized';
     components.cf = extend(predictRow(trader.cfVector, model.derived.itemFactors), size);
     const base = normalizeWeights({ ...DEFAULT_HYBRID_WEIGHTS, ...p.hybrid, ...options.hybridWeights });
-    const personal = (base.cf ?? 0) + (base.content ?? 0);
+    const personal = (base.cf ?? 0) + (base.content ?? 0) + (base.itemKnn ?? 0);
     inactivityShift = (1 - inactivity) * personal;
     weights = {
       cf: (base.cf ?? 0) * inactivity,
       content: (base.content ?? 0) * inactivity,
+      itemKnn: (base.itemKnn ?? 0) * inactivity,
       popularity: (base.popularity ?? 0) + inactivityShift / 2,
       cluster: inactivityShift / 2,
     };
@@ -321,11 +327,11 @@ export interface CandidateScores extends Fusion {
  * Fuses the components over the given candidates: min-max normalized per trader over these
  * candidates, weighted, plus the new-product bonus (freshness × content similarity).
  */
-export function scoreCandidateArrays(session: ScoringSession, candidates: readonly number[]): CandidateScores {
+export function scoreCandidateArrays(session: ScoringSession, candidates: readonly number[], options: { newProductBonus?: boolean } = {}): CandidateScores {
   const fusion = fuseScores(session.components, session.weights, candidates);
   // The fusion has normalized content already whenever it carries weight.
   const content = fusion.normalized.get('content') ?? minMaxNormalize(session.components.content ?? [], candidates);
-  const bonus = session.model.params.coldStart.newProductBonus;
+  const bonus = options.newProductBonus === false ? 0 : session.model.params.coldStart.newProductBonus;
   const newProduct = new Float64Array(candidates.length);
   if (bonus > 0) {
     for (let i = 0; i < candidates.length; i++) {

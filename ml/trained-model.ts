@@ -5,7 +5,8 @@ import { buildSimilarityIndex, type TraderSimilarityIndex } from './coldstart.ts
 import type { FeatureSpec } from './features.ts';
 import { buildIndex } from './features.ts';
 import { flatRows, type FlatRows } from './nmf.ts';
-import { csrFromVectors, transpose, type CsrMatrix } from './sparse.ts';
+import { itemNeighbors } from './itemknn.ts';
+import { csrFromVectors, mapValues, transpose, type CsrMatrix } from './sparse.ts';
 import type { TfidfModel } from './tfidf.ts';
 import type { ModelMetadata, ResolvedTrainParams, TraderProfile } from './types.ts';
 
@@ -59,6 +60,8 @@ export interface DerivedIndexes {
   traderCategorySets: Set<string>[];
   /** Traders' categories, markets and joins in the shape the similarity search scans. */
   similarity: TraderSimilarityIndex;
+  /** Each product's 50 most similar products by who interacted with them (item kNN). */
+  itemNeighbors: CsrMatrix;
 }
 
 export interface TrainedModel {
@@ -98,5 +101,6 @@ export function buildDerived(model: Omit<TrainedModel, 'derived'>): DerivedIndex
       model.joined,
       joinersByProduct,
     ),
+    itemNeighbors: itemNeighbors(model.params.nmf.valueTransform === 'log1p' ? mapValues(model.interactions, Math.log1p) : model.interactions),
   };
 }

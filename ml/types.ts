@@ -104,6 +104,7 @@ export interface TraderContext {
 export type ComponentName =
   | 'cf'
   | 'content'
+  | 'itemKnn'
   | 'popularity'
   | 'category'
   | 'cluster'
@@ -175,6 +176,8 @@ export interface FeatureBlockWeights {
 export interface HybridWeights {
   cf: number;
   content: number;
+  /** Item-based kNN over the interaction matrix (0 by default: the hold-out tuning decides). */
+  itemKnn: number;
   popularity: number;
 }
 
@@ -243,6 +246,8 @@ export interface TrainParams {
     newProductBonus?: number;
     inactivityGraceDays?: number;
     inactivityHalfLifeDays?: number;
+    /** Whether that shift applies at all (the hold-out tuning switches it off when it does not pay). */
+    inactivityShift?: boolean;
   };
   /** Hold-out evaluation during training; false to skip. */
   evaluation?:
@@ -282,6 +287,7 @@ export interface ResolvedTrainParams {
     newProductBonus: number;
     inactivityGraceDays: number;
     inactivityHalfLifeDays: number;
+    inactivityShift: boolean;
   };
   evaluation: false | { holdoutFraction: number; cutoff: number | null; k: number; maxTraders: number };
 }
@@ -310,11 +316,28 @@ export interface EvaluationReport {
   trainInteractions: number;
   testInteractions: number;
   tradersEvaluated: number;
+  /** Of those: with no interactions before the cutoff (cold start), and with some. */
+  traders: { coldStart: number; returning: number };
   /** Ranked lists exclude products the trader interacted with before the cutoff. */
   excludeSeen: boolean;
-  components: Record<'popularity' | 'cf' | 'content' | 'hybrid', RankingMetrics>;
+  /** Which adjustments the hybrid's lists had. */
+  adjustments: { newProductBonus: boolean; diversity: boolean; inactivityShift: boolean };
+  components: Record<'popularity' | 'cf' | 'content' | 'itemKnn' | 'hybrid', RankingMetrics>;
   /** Each component's NDCG@k and precision@k divided by the popularity baseline's (null when the baseline is 0). */
-  liftOverPopularity: Record<'cf' | 'content' | 'hybrid', { ndcg: number | null; precision: number | null }>;
+  liftOverPopularity: Record<'cf' | 'content' | 'itemKnn' | 'hybrid', { ndcg: number | null; precision: number | null }>;
+}
+
+/** How the fusion weights were chosen, and how the hybrid did against its parts on the hold-out. */
+export interface FusionReport {
+  weights: HybridWeights;
+  /** Whether returning traders' weight moves to popular signals (kept unless switching it off won on validation). */
+  inactivityShift: boolean;
+  chosen: 'default' | 'tuned';
+  validation: { cutoff: string; traders: number; defaultNdcg: number; bestNdcg: number } | null;
+  /** The best single ranker on the hold-out, and whether the hybrid reached it. */
+  bestComponent: { name: string; ndcg: number } | null;
+  /** Which ranking the model serves and why, in a sentence. */
+  verdict: string;
 }
 
 export interface ModelMetrics {
@@ -340,6 +363,7 @@ export interface ModelMetrics {
     lossHistory: number[];
   };
   holdout: EvaluationReport | null;
+  fusion: FusionReport | null;
   timingsMs: Partial<Record<TrainingStage, number>>;
 }
 

@@ -6,10 +6,12 @@ import {
   ndcgAtK,
   precisionAtK,
   recallAtK,
+  scoreLists,
   temporalSplit,
   topK,
 } from '../../ml/evaluate.ts';
 import { generateSynthetic, train } from '../../ml/index.ts';
+import { retailDataset } from './retail.ts';
 
 describe('ranking metrics', () => {
   // ranked: a b c d e, relevant {a, c, x}
@@ -52,5 +54,68 @@ describe('temporal hold-out', () => {
     expect(hybrid.ndcg).toBeGreaterThanOrEqual(Math.max(cf.ndcg, content.ndcg) * 0.95);
     expect(hybrid.coverage).toBeGreaterThan(popularity.coverage);
     expect(report.liftOverPopularity.hybrid.ndcg!).toBeGreaterThan(1.5);
+  });
+
+  it('returns the ranked lists it scored, and counts cold-start traders apart from returning ones', () => {
+    const model = train(split.train, { version: 'eval', evaluation: false, clustering: { k: 4 } });
+    const report = evaluateModel(model, split, { k: 10 });
+    expect(report.lists).toHaveLength(report.tradersEvaluated);
+    // Anyone can re-score the lists and get the same figures.
+    const again = scoreLists(report.lists, 10, model.products.ids.length);
+    for (const r of ['popularity', 'cf', 'content', 'itemKnn', 'hybrid'] as const) {
+      expect(again[r].ndcg).toBeCloseTo(report.components[r].ndcg, 12);
+      expect(again[r].recall).toBeCloseTo(report.components[r].recall, 12);
+      expect(again[r].coverage).toBe(report.components[r].coverage);
+    }
+    for (const l of report.lists) for (const ranked of Object.values(l.ranked)) expect(ranked.length).toBe(10);
+    // Cold start = no interaction before the cutoff: checked against the split itself.
+    const before = new Set(split.train.interactions.map((i) => i.traderId));
+    expect(report.traders.coldStart + report.traders.returning).toBe(report.tradersEvaluated);
+    for (const l of report.lists) expect(l.audience).toBe(before.has(l.traderId) ? 'returning' : 'new');
+    expect(report.traders.coldStart).toBe(report.lists.filter((l) => !before.has(l.traderId)).length);
+  });
+
+  it('switches adjustments off to measure without them, and on (diversity) to measure what is served', () => {
+    const model = train(split.train, { version: 'eval', evaluation: false, clustering: { k: 4 } });
+    const plain = evaluateModel(model, split, { k: 9, adjustments: { newProductBonus: false, inactivityShift: false } });
+    expect(plain.adjustments).toEqual({ newProductBonus: false, diversity: false, inactivityShift: false });
+    const diverse = evaluateModel(model, split, { k: 9, adjustments: { diversity: true } });
+    const category = new Map(syn.dataset.products.map((p) => [p.id, p.category]));
+    for (const l of diverse.lists) {
+      const counts = new Map<string, number>();
+      for (const id of l.ranked.hybrid) counts.set(category.get(id)!, (counts.get(category.get(id)!) ?? 0) + 1);
+      expect(Math.max(...counts.values())).toBeLessThanOrEqual(3); // ceil(9 / 3)
+    }
+    // The components alone do not depend on the adjustments.
+    expect(diverse.components.cf).toEqual(evaluateModel(model, split, { k: 9 }).components.cf);
+  });
+});
+
+describe('on retail-shaped transactions (customers × items, dates, quantities, a long tail bought once, bulk buyers)', () => {
+  const data = retailDataset({ customers: 600, items: 1800 });
+  const model = train(data, { version: 'retail' });
+  const h = model.meta.metrics.holdout!;
+  const fusion = model.meta.metrics.fusion!;
+
+  it('has the shape: many items bought once, a tenth of the customers buying by the dozen', () => {
+    const perItem = new Map<string, number>();
+    for (const i of data.interactions) perItem.set(i.productId, (perItem.get(i.productId) ?? 0) + 1);
+    expect([...perItem.values()].filter((n) => n === 1).length / perItem.size).toBeGreaterThan(0.15);
+    expect(data.interactions.some((i) => (i.quantity ?? 0) >= 100)).toBe(true);
+  });
+
+  it('tunes the fusion on a validation split before the test split, and the hybrid reaches its best component or says it does not', () => {
+    expect(fusion.validation).not.toBeNull();
+    expect(+new Date(fusion.validation!.cutoff)).toBeLessThan(+new Date(h.cutoff));
+    expect(fusion.validation!.bestNdcg).toBeGreaterThanOrEqual(fusion.validation!.defaultNdcg);
+    expect(model.params.hybrid).toEqual(fusion.weights); // what is served is what was chosen
+    const best = Math.max(h.components.cf.ndcg, h.components.content.ndcg, h.components.itemKnn.ndcg, h.components.popularity.ndcg);
+    expect(fusion.bestComponent!.ndcg).toBe(best);
+    if (h.components.hybrid.ndcg >= best) expect(fusion.verdict).toMatch(/at least as good as its best component/);
+    else expect(fusion.verdict).toMatch(new RegExp(`falls short of ${fusion.bestComponent!.name} alone`));
+    // Within noise of the best part, and far above popularity and content on this data.
+    expect(h.components.hybrid.ndcg).toBeGreaterThan(best - 0.02);
+    expect(h.components.hybrid.ndcg).toBeGreaterThan(3 * h.components.popularity.ndcg);
+    expect(h.components.itemKnn.ndcg).toBeGreaterThan(3 * h.components.popularity.ndcg);
   });
 });

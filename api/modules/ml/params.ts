@@ -45,7 +45,7 @@ const overrides = z
       })
       .partial()
       .strict(),
-    hybrid: z.object({ cf: weight, content: weight, popularity: weight }).partial().strict(),
+    hybrid: z.object({ cf: weight, content: weight, itemKnn: weight, popularity: weight }).partial().strict(),
     coldStart: z
       .object({
         weights: z.object({ category: weight, neighbors: weight, cluster: weight, content: weight, popularity: weight }).partial().strict(),
@@ -55,6 +55,7 @@ const overrides = z
         newProductBonus: z.number().min(0).max(10),
         inactivityGraceDays: days,
         inactivityHalfLifeDays: days,
+        inactivityShift: z.boolean(),
       })
       .partial()
       .strict(),
