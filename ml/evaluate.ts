@@ -8,7 +8,7 @@ import { createSession, scoreCandidateArrays, type ScoringSession } from './scor
 import { sparseDot } from './sparse.ts';
 import { toMillis } from './time.ts';
 import type { TrainedModel } from './trained-model.ts';
-import type { Dataset, EvaluationReport, HybridWeights, InteractionKind, RankingMetrics, Timestamp } from './types.ts';
+import type { ColdStartWeights, Dataset, EvaluationReport, HybridWeights, InteractionKind, RankingMetrics, Timestamp } from './types.ts';
 
 export interface SplitOptions {
   /** Hold out the latest fraction of interactions (by time). Ignored when cutoff is given. */
@@ -330,7 +330,7 @@ export function tuneWeights(
   const traders = evaluatedTraders(model, split, options).filter((t) => t.session.path === 'personalized');
   // Each weighting with and without the inactivity shift; the first is what the model has now.
   const shiftOn = model.params.coldStart.inactivityShift;
-  const candidates = [defaults, ...weightGrid(5)].flatMap((weights) => [
+  const candidates = [defaults, ...weightGrid(4)].flatMap((weights) => [
     { weights, shift: shiftOn },
     { weights, shift: !shiftOn },
   ]);
@@ -371,5 +371,68 @@ export function tuneWeights(
     chosen: best === 0 ? 'default' : 'tuned',
     validation: { cutoff: new Date(split.cutoff).toISOString(), traders: traders.length, defaultNdcg: scored[0]!.ndcg, bestNdcg: scored[best]!.ndcg },
     tried: [...scored].sort((a, b) => b.ndcg - a.ndcg).slice(0, 5),
+  };
+}
+
+/** Points of the simplex in `dims` dimensions with coordinates in steps of 1/steps. */
+function simplexGrid(dims: number, steps: number): number[][] {
+  if (dims === 1) return [[1]];
+  const out: number[][] = [];
+  for (let a = 0; a <= steps; a++) for (const rest of simplexGrid(dims - 1, steps - a)) out.push([a / steps, ...rest.map((x) => (x * (steps - a)) / steps)]);
+  return steps === 0 ? [new Array<number>(dims).fill(0).map((_, i) => (i === dims - 1 ? 1 : 0))] : out;
+}
+
+export interface ColdStartTuning {
+  weights: ColdStartWeights;
+  chosen: 'default' | 'tuned';
+  validation: { traders: number; defaultNdcg: number; bestNdcg: number };
+}
+
+/**
+ * The same search for the similarity (cold-start) path: traders with no or too little history,
+ * ranked by category match, similar traders, their segment, content and popularity. `inactivityShift`
+ * is whether returning traders' content weight moves to popularity (as tuneWeights chose).
+ */
+export function tuneColdStartWeights(
+  model: TrainedModel,
+  split: Pick<HoldoutSplit, 'test' | 'cutoff'>,
+  defaults: ColdStartWeights,
+  inactivityShift: boolean,
+  options: EvaluateOptions = {},
+): ColdStartTuning {
+  const k = options.k ?? 10;
+  const names = ['category', 'neighbors', 'cluster', 'content', 'popularity'] as const;
+  const traders = evaluatedTraders(model, split, options).filter((t) => t.session.path === 'similarity');
+  const candidates: ColdStartWeights[] = [
+    defaults,
+    ...simplexGrid(names.length, 4).map((v) => Object.fromEntries(names.map((n, i) => [n, v[i]!])) as unknown as ColdStartWeights),
+  ];
+  const sums = new Float64Array(candidates.length);
+  const bonus = (options.adjustments?.newProductBonus ?? true) ? model.params.coldStart.newProductBonus : 0;
+  for (const t of traders) {
+    const normalized = names.map((n) => minMaxNormalize(t.session.components[n] ?? new Float64Array(0), t.candidates));
+    const fresh = Float64Array.from(t.candidates, (j, i) => bonus * (t.session.freshness[j] ?? 0) * normalized[3]![i]!);
+    const fused = new Float64Array(t.candidates.length);
+    const inactivity = inactivityShift ? t.session.inactivity : 1;
+    candidates.forEach((w, c) => {
+      const total = names.reduce((s, n) => s + w[n], 0) || 1;
+      // As createSession weighs them: a returning trader's content weight moves to popularity.
+      const moved = t.session.trader.history.length > 0 ? (1 - inactivity) * (w.content / total) : 0;
+      fused.set(fresh);
+      names.forEach((n, x) => {
+        const weight = w[n] / total + (n === 'content' ? -moved : n === 'popularity' ? moved : 0);
+        if (weight > 0) for (let i = 0; i < fused.length; i++) fused[i]! += weight * normalized[x]![i]!;
+      });
+      const top = topK(fused, Array.from(fused.keys()), k).map((i) => model.products.ids[t.candidates[i]!]!);
+      sums[c]! += ndcgAtK(top, t.relevant, k);
+    });
+  }
+  const n = Math.max(1, traders.length);
+  let best = 0;
+  for (let c = 1; c < candidates.length; c++) if (sums[c]! / n > sums[best]! / n + 1e-9) best = c;
+  return {
+    weights: candidates[best]!,
+    chosen: best === 0 ? 'default' : 'tuned',
+    validation: { traders: traders.length, defaultNdcg: sums[0]! / n, bestNdcg: sums[best]! / n },
   };
 }

@@ -5,7 +5,7 @@
 import { decodeCsr, decodeF64, decodeI32, decodeMatrix, encodeCsr, encodeF64, encodeI32, encodeMatrix, type EncodedArray, type EncodedCsr, type EncodedMatrix } from './codec.ts';
 import { DEFAULT_COLD_START_WEIGHTS } from './coldstart.ts';
 import { diversify, topByScore } from './diversity.ts';
-import { evaluateModel, temporalSplit, tuneWeights, type WeightTuning } from './evaluate.ts';
+import { evaluateModel, temporalSplit, tuneColdStartWeights, tuneWeights, type ColdStartTuning, type WeightTuning } from './evaluate.ts';
 import { fallbackReason, productReasons, type Reason } from './explain.ts';
 import {
   buildFeatureSpec,
@@ -311,23 +311,29 @@ export function train(dataset: Dataset, params: TrainParams, onProgress?: Progre
       // Validation: the latest 20% of what lies before the test cutoff.
       const validation = temporalSplit(split.train, { holdoutFraction: ev.holdoutFraction });
       let tuning: WeightTuning | null = null;
+      let coldTuning: ColdStartTuning | null = null;
       if (validation.trainInteractions > 0 && validation.test.size > 0) {
         const validationModel = train(validation.train, earlier, (stage, progress) => report('evaluation', 0.4 * progress, { message: `validation model: ${stage}` }));
         report('evaluation', 0.4, { message: 'tuning the fusion weights on the validation split' });
-        tuning = tuneWeights(validationModel, validation, p.hybrid, evalOptions);
+        // 400 traders are enough to rank weightings and keep the search to seconds at 10,000 traders.
+        const tuneOptions = { ...evalOptions, maxTraders: Math.min(ev.maxTraders, 400) };
+        tuning = tuneWeights(validationModel, validation, p.hybrid, tuneOptions);
+        coldTuning = tuneColdStartWeights(validationModel, validation, p.coldStart.weights, tuning.inactivityShift, tuneOptions);
       }
       const weights = tuning?.weights ?? p.hybrid;
       const inactivityShift = tuning?.inactivityShift ?? p.coldStart.inactivityShift;
-      const holdoutModel = train(split.train, { ...earlier, hybrid: weights, coldStart: { ...params.coldStart, inactivityShift } }, (stage, progress) =>
+      const coldWeights = coldTuning?.weights ?? p.coldStart.weights;
+      const holdoutModel = train(split.train, { ...earlier, hybrid: weights, coldStart: { ...params.coldStart, inactivityShift, weights: coldWeights } }, (stage, progress) =>
         report('evaluation', 0.45 + 0.45 * progress, { message: `hold-out model: ${stage}` }),
       );
       report('evaluation', 0.9, { message: 'ranking held-out traders' });
       const { lists: _lists, ...holdout } = evaluateModel(holdoutModel, split, evalOptions);
       meta.metrics.holdout = holdout;
-      meta.metrics.fusion = fusionReport(holdout, weights, inactivityShift, tuning);
+      meta.metrics.fusion = { ...fusionReport(holdout, weights, inactivityShift, tuning), coldStart: coldTuning };
       // The model serves the weights chosen before the test split was looked at.
       p.hybrid = { ...weights };
       p.coldStart.inactivityShift = inactivityShift;
+      p.coldStart.weights = { ...coldWeights };
     }
     timings.evaluation = performance.now() - t0;
     const h = meta.metrics.holdout;
@@ -354,7 +360,7 @@ function fusionReport(h: EvaluationReport, weights: HybridWeights, inactivityShi
     hybrid >= best.ndcg - 1e-9
       ? `the hybrid (${w}; ${how}) is at least as good as its best component on the hold-out: NDCG@${h.k} ${hybrid.toFixed(3)} vs ${best.name} ${best.ndcg.toFixed(3)}`
       : `the hybrid (${w}; ${how}) serves mainly ${Object.entries(weights).sort((a, b) => b[1] - a[1])[0]![0]}, and falls short of ${best.name} alone on the hold-out: NDCG@${h.k} ${hybrid.toFixed(3)} vs ${best.ndcg.toFixed(3)} (the weights were chosen on the validation split, which ranked them first)`;
-  return { weights, inactivityShift, chosen: tuning?.chosen ?? 'default', validation: tuning?.validation ?? null, bestComponent: best, verdict };
+  return { weights, inactivityShift, coldStart: null, chosen: tuning?.chosen ?? 'default', validation: tuning?.validation ?? null, bestComponent: best, verdict };
 }
 
 function clusterTraders(

@@ -332,6 +332,8 @@ export interface FusionReport {
   weights: HybridWeights;
   /** Whether returning traders' weight moves to popular signals (kept unless switching it off won on validation). */
   inactivityShift: boolean;
+  /** The cold-start (similarity) path's weights, tuned the same way on the same validation split. */
+  coldStart: { weights: ColdStartWeights; chosen: 'default' | 'tuned'; validation: { traders: number; defaultNdcg: number; bestNdcg: number } } | null;
   chosen: 'default' | 'tuned';
   validation: { cutoff: string; traders: number; defaultNdcg: number; bestNdcg: number } | null;
   /** The best single ranker on the hold-out, and whether the hybrid reached it. */

@@ -104,17 +104,17 @@ describe('on retail-shaped transactions (customers × items, dates, quantities, 
     expect(data.interactions.some((i) => (i.quantity ?? 0) >= 100)).toBe(true);
   });
 
-  it('tunes the fusion on a validation split before the test split, and the hybrid reaches its best component or says it does not', () => {
+  it('tunes the fusion on a validation split before the test split, and the hybrid is at least as good as its best component on the hold-out', () => {
     expect(fusion.validation).not.toBeNull();
     expect(+new Date(fusion.validation!.cutoff)).toBeLessThan(+new Date(h.cutoff));
     expect(fusion.validation!.bestNdcg).toBeGreaterThanOrEqual(fusion.validation!.defaultNdcg);
     expect(model.params.hybrid).toEqual(fusion.weights); // what is served is what was chosen
+    expect(model.params.coldStart.weights).toEqual(fusion.coldStart!.weights);
     const best = Math.max(h.components.cf.ndcg, h.components.content.ndcg, h.components.itemKnn.ndcg, h.components.popularity.ndcg);
     expect(fusion.bestComponent!.ndcg).toBe(best);
-    if (h.components.hybrid.ndcg >= best) expect(fusion.verdict).toMatch(/at least as good as its best component/);
-    else expect(fusion.verdict).toMatch(new RegExp(`falls short of ${fusion.bestComponent!.name} alone`));
-    // Within noise of the best part, and far above popularity and content on this data.
-    expect(h.components.hybrid.ndcg).toBeGreaterThan(best - 0.02);
+    expect(h.components.hybrid.ndcg).toBeGreaterThanOrEqual(best);
+    expect(fusion.verdict).toMatch(/at least as good as its best component/);
+    // And far above popularity on this data, as item kNN is.
     expect(h.components.hybrid.ndcg).toBeGreaterThan(3 * h.components.popularity.ndcg);
     expect(h.components.itemKnn.ndcg).toBeGreaterThan(3 * h.components.popularity.ndcg);
   });
