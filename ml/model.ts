@@ -71,6 +71,7 @@ export function resolveParams(params: TrainParams): ResolvedTrainParams {
   const ev = params.evaluation;
   return {
     version: params.version,
+    tuneFusion: params.tuneFusion ?? true,
     seed: params.seed ?? 42,
     interactionWeights: { ...DEFAULT_INTERACTION_WEIGHTS, ...params.interactionWeights },
     halfLifeDays: params.halfLifeDays ?? 60,
@@ -312,7 +313,7 @@ export function train(dataset: Dataset, params: TrainParams, onProgress?: Progre
       const validation = temporalSplit(split.train, { holdoutFraction: ev.holdoutFraction });
       let tuning: WeightTuning | null = null;
       let coldTuning: ColdStartTuning | null = null;
-      if (validation.trainInteractions > 0 && validation.test.size > 0) {
+      if (p.tuneFusion && validation.trainInteractions > 0 && validation.test.size > 0) {
         const validationModel = train(validation.train, earlier, (stage, progress) => report('evaluation', 0.4 * progress, { message: `validation model: ${stage}` }));
         report('evaluation', 0.4, { message: 'tuning the fusion weights on the validation split' });
         // 400 traders are enough to rank weightings and keep the search to seconds at 10,000 traders.

@@ -250,6 +250,11 @@ export interface TrainParams {
     inactivityShift?: boolean;
   };
   /** Hold-out evaluation during training; false to skip. */
+  /**
+   * Tune the fusion weights (and the inactivity shift) on a validation split before the test split
+   * (default true). false keeps the given weights exactly, e.g. to grade a fixed weighting.
+   */
+  tuneFusion?: boolean;
   evaluation?:
     | false
     | {
@@ -263,6 +268,7 @@ export interface TrainParams {
 
 export interface ResolvedTrainParams {
   version: string;
+  tuneFusion: boolean;
   seed: number;
   interactionWeights: InteractionWeights;
   halfLifeDays: number;

@@ -22,8 +22,9 @@ async function newViews(n: number) {
 
 const runs = () => app.ctx.db.select().from(mlTrainingRuns).orderBy(desc(mlTrainingRuns.startedAt));
 
-// Hybrid = popularity: a model that ignores who the trader is.
+// Hybrid = popularity: a model that ignores who the trader is (held fixed: tuning would move it).
 const worse = {
+  tuneFusion: false,
   hybrid: { cf: 0, content: 0, popularity: 1 },
   coldStart: { weights: { category: 0, neighbors: 0, cluster: 0, content: 0, popularity: 1 } },
 };

@@ -127,7 +127,7 @@ describe('cs.ml', () => {
     recs.items.forEach((item, i) => {
       expect(item.rank).toBe(i + 1);
       expect(item.explanation.reasons.length, JSON.stringify(item.explanation)).toBeGreaterThan(0);
-      expect(['personalised', 'cold_start']).toContain(item.explanation.path);
+      expect(['personalised', 'cold_start', 'returning']).toContain(item.explanation.path);
       expect(item.group).toMatchObject({ status: 'open', myContribution: null });
     });
 

@@ -12,6 +12,7 @@ const days = z.number().positive().max(3650);
 const overrides = z
   .object({
     seed: z.number().int().min(0).max(2 ** 31 - 1),
+    tuneFusion: z.boolean(),
     interactionWeights: z.object({ paid: weight, join: weight, click: weight, view: weight }).partial().strict(),
     halfLifeDays: days,
     popularityHalfLifeDays: days,
