@@ -21,7 +21,9 @@ import type { Handlers } from './openapi/contract.ts';
 import { loadSpec } from './openapi/spec.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerInFlight } from './plugins/in-flight.ts';
-import { frameworkProblem, registerNotFound, registerProblems, sendProblem } from './plugins/problems.ts';
+import { errorSerializer, redactPaths } from './plugins/log-redaction.ts';
+import { clientErrorResponse, frameworkProblem, registerNotFound, registerProblems, sendProblem } from './plugins/problems.ts';
+import { registerTextInput } from './plugins/text-input.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -31,8 +33,6 @@ declare module 'fastify' {
   }
 }
 
-// Secrets that must never reach a log line, wherever they appear.
-const redact = ['req.headers.authorization', '*.password', '*.refreshToken', '*.accessToken', 'password', 'refreshToken'];
 // Pickup-pass tokens travel in scan URLs; they hold no personal data, but a log is no place for them.
 const requestSerializer = (req: { method: string; url: string; ip?: string }) => ({
   method: req.method,
@@ -40,8 +40,16 @@ const requestSerializer = (req: { method: string; url: string; ip?: string }) =>
   remoteAddress: req.ip,
 });
 
+/**
+ * The server's logger settings: secrets redacted by path, scan tokens out of URLs, and errors
+ * without the values of a failed query (log-redaction.ts). A test may pass a stream to read them.
+ */
+export function logOptions(level: string, stream?: NodeJS.WritableStream) {
+  return { level, redact: redactPaths, serializers: { req: requestSerializer, err: errorSerializer }, ...(stream ? { stream } : {}) };
+}
+
 /** Builds the API: nothing listens until the caller says so (tests use inject). */
-export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['logger'] = { level: ctx.config.logLevel, redact, serializers: { req: requestSerializer } }): Promise<FastifyInstance> {
+export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['logger'] = logOptions(ctx.config.logLevel)): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
     bodyLimit: ctx.config.bodyLimitBytes,
@@ -56,6 +64,11 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     routerOptions: { maxParamLength: 1000 },
     // Errors Fastify raises before routing (bad URL encoding, too-long params) are problems too.
     frameworkErrors: (error, request, reply) => sendProblem(reply, request, frameworkProblem(error)),
+    // Requests Node's HTTP parser refuses before there is a request (a control character in a header).
+    clientErrorHandler: (error, socket) => {
+      if (socket.writable) socket.end(clientErrorResponse(error));
+      else socket.destroy();
+    },
   });
   app.decorate('ctx', ctx);
   app.decorate('routeList', [] as string[]);
@@ -69,13 +82,15 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
 
   // external plugins first, then our own, then routes (the fastify/demo order)
   await app.register(rateLimit, { global: false });
-  // The sandbox checkout's Pay and Fail buttons are plain HTML form posts.
+  // The sandbox checkout's Pay and Fail buttons are plain HTML form posts. The parser is there for
+  // every route, but each operation accepts only the media types its spec lists (bind.ts): 415 elsewhere.
   await app.register(formbody);
   const spec = loadSpec();
   await app.register(swagger, { mode: 'static', specification: { document: spec.document as never } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   registerProblems(app);
+  registerTextInput(app);
   registerNotFound(app, ctx.config.notFoundPerMinute);
   registerAuth(app, ctx);
   const metrics = registerMetrics(app, ctx.database);

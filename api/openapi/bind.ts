@@ -1,10 +1,11 @@
-import { Ajv } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyInstance, FastifyRequest, RouteHandlerMethod, RouteShorthandOptions } from 'fastify';
+import { HttpProblem } from '../errors.ts';
 import type { Handlers } from './contract.ts';
 import type { JsonObject, Operation, Parameter } from './spec.ts';
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
 /** A handler as Fastify sees it, once its types (from contract.ts) have done their work. */
 interface AnyBinding {
@@ -25,12 +26,29 @@ declare module 'fastify' {
   }
 }
 
+// The spec is OpenAPI 3.1, whose schemas are JSON Schema 2020-12: Ajv's 2020 dialect, in strict
+// mode, so a keyword Ajv does not know (a typo, an OpenAPI 3.0 leftover such as `nullable`) fails at
+// start instead of being ignored. Union types (`type: [string, 'null']`) are how 3.1 spells nullable.
 // Bodies are validated strictly: "5" is not a number. Query strings, paths and headers arrive as
 // text, so those are coerced.
-function makeAjv(coerceTypes: boolean | 'array'): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes, useDefaults: true, removeAdditional: false });
+function makeAjv(coerceTypes: boolean | 'array'): Ajv2020 {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, coerceTypes, useDefaults: true, removeAdditional: false });
   addFormats(ajv);
   return ajv;
+}
+
+/**
+ * Each operation takes the body media type its spec lists, and no other: the form parser is
+ * registered for the sandbox checkout, and without this any JSON operation would take a form too.
+ */
+function mediaTypeGuard(op: Operation) {
+  const expected = op.requestBody?.contentType;
+  return (request: FastifyRequest) => {
+    const sent = request.headers['content-type']?.split(';')[0]!.trim().toLowerCase();
+    if (expected && sent && request.body !== undefined && sent !== expected) {
+      throw new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', `Send ${expected}`);
+    }
+  };
 }
 
 /**
@@ -61,15 +79,17 @@ export function bindOperations(app: FastifyInstance, operations: Operation[], ha
   for (const op of operations) {
     const entry = (handlers as Record<string, unknown>)[op.operationId] as RouteHandlerMethod | AnyBinding;
     const binding: AnyBinding = typeof entry === 'function' ? { handler: entry } : entry;
+    const guardMediaType = mediaTypeGuard(op);
     app.route({
       method: op.method.toUpperCase() as 'GET',
       url: op.route,
       schema: routeSchema(op),
       config: { contract: { operationId: op.operationId, secured: op.secured, roles: op.roles } },
-      // An optional body that was left out is validated as an empty object, not as "missing".
-      ...(op.requestBody && !op.requestBody.required
-        ? { preValidation: async (request: FastifyRequest) => void (request.body ??= {}) }
-        : {}),
+      preValidation: async (request: FastifyRequest) => {
+        guardMediaType(request);
+        // An optional body that was left out is validated as an empty object, not as "missing".
+        if (op.requestBody && !op.requestBody.required) request.body ??= {};
+      },
       ...binding.options,
       handler: binding.handler,
     });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import $RefParser from '@apidevtools/json-schema-ref-parser';
 import YAML from 'yaml';
 
 export const specPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../openapi.yaml');
@@ -41,55 +42,59 @@ export interface Spec {
 let cached: Spec | undefined;
 
 export function loadSpec(): Spec {
-  cached ??= parseSpec(YAML.parse(fs.readFileSync(specPath, 'utf8')) as JsonObject);
+  cached ??= parseSpec(document, resolved);
   return cached;
 }
 
-function parseSpec(document: JsonObject): Spec {
-  const resolve = (node: Json, seen: string[] = []): Json => {
-    if (Array.isArray(node)) return node.map((n) => resolve(n, seen));
-    if (node === null || typeof node !== 'object') return node;
-    if (typeof node.$ref === 'string') {
-      const ref = node.$ref;
-      if (seen.includes(ref)) throw new Error(`circular $ref ${ref} in openapi.yaml`);
-      return resolve(pointer(document, ref), [...seen, ref]);
-    }
-    const out: JsonObject = {};
-    for (const [k, v] of Object.entries(node)) {
-      // OpenAPI annotations that are not JSON Schema keywords stay out of the validators.
-      if (k.startsWith('x-') || k === 'example' || k === 'examples' || k === 'discriminator') continue;
-      out[k] = resolve(v, seen);
-    }
-    return out;
-  };
+// The document as written (served at /openapi.json, with its $refs), and the same with every $ref
+// resolved by @apidevtools/json-schema-ref-parser. The resolver is asynchronous and loadSpec is not,
+// so it runs once, when this module loads. A circular $ref is an error: Ajv and fast-json-stringify
+// get plain schemas.
+const document = YAML.parse(fs.readFileSync(specPath, 'utf8')) as JsonObject;
+const resolved = (await $RefParser.dereference(structuredClone(document), {
+  // Only this document's own $refs: nothing is fetched, nothing read from disk.
+  resolve: { external: false },
+  dereference: { circular: false },
+})) as JsonObject;
 
+/** A schema for the validators: OpenAPI annotations that are not JSON Schema keywords are left out. */
+function schemaOnly(node: Json): Json {
+  if (Array.isArray(node)) return node.map(schemaOnly);
+  if (node === null || typeof node !== 'object') return node;
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k.startsWith('x-') || k === 'example' || k === 'examples' || k === 'discriminator') continue;
+    out[k] = schemaOnly(v);
+  }
+  return out;
+}
+
+function parseSpec(document: JsonObject, resolved: JsonObject): Spec {
   const globalSecurity = (document.security as Json[] | undefined) ?? [];
   const operations: Operation[] = [];
-  for (const [p, item] of Object.entries(document.paths as JsonObject)) {
+  for (const [p, item] of Object.entries(resolved.paths as JsonObject)) {
     const pathItem = item as JsonObject;
     const shared = (pathItem.parameters as Json[] | undefined) ?? [];
     for (const method of httpMethods) {
       const op = pathItem[method] as JsonObject | undefined;
       if (!op) continue;
       const params = [...shared, ...((op.parameters as Json[] | undefined) ?? [])].map((raw) => {
-        const prm = resolve(raw) as JsonObject;
+        const prm = raw as JsonObject;
         return {
           name: prm.name as string,
           in: prm.in as Parameter['in'],
           required: prm.required === true,
-          schema: (prm.schema as JsonObject) ?? {},
+          schema: schemaOnly((prm.schema as JsonObject) ?? {}) as JsonObject,
         };
       });
-      const body = op.requestBody ? (resolve(op.requestBody) as JsonObject) : undefined;
+      const body = op.requestBody as JsonObject | undefined;
       const bodyContent = body ? Object.entries(body.content as JsonObject)[0] : undefined;
       const responses: Operation['responses'] = {};
       for (const [status, r] of Object.entries(op.responses as JsonObject)) {
-        const res = resolve(r) as JsonObject;
+        const res = r as JsonObject;
         const first = res.content ? Object.entries(res.content as JsonObject)[0] : undefined;
-        responses[status] = {
-          contentType: first?.[0],
-          schema: first ? ((first[1] as JsonObject).schema as JsonObject | undefined) : undefined,
-        };
+        const schema = first ? ((first[1] as JsonObject).schema as JsonObject | undefined) : undefined;
+        responses[status] = { contentType: first?.[0], schema: schema ? (schemaOnly(schema) as JsonObject) : undefined };
       }
       const security = (op.security as Json[] | undefined) ?? globalSecurity;
       operations.push({
@@ -104,7 +109,7 @@ function parseSpec(document: JsonObject): Spec {
           ? {
               required: body?.required === true,
               contentType: bodyContent[0],
-              schema: (bodyContent[1] as JsonObject).schema as JsonObject,
+              schema: schemaOnly((bodyContent[1] as JsonObject).schema as JsonObject) as JsonObject,
             }
           : undefined,
         responses,
@@ -112,17 +117,4 @@ function parseSpec(document: JsonObject): Spec {
     }
   }
   return { document, operations };
-}
-
-function pointer(document: JsonObject, ref: string): Json {
-  if (!ref.startsWith('#/')) throw new Error(`only local $refs are supported, got ${ref}`);
-  let node: Json = document;
-  for (const part of ref.slice(2).split('/')) {
-    const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (node === null || typeof node !== 'object' || Array.isArray(node) || !(key in node)) {
-      throw new Error(`unresolvable $ref ${ref} in openapi.yaml`);
-    }
-    node = node[key] as Json;
-  }
-  return node;
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpProblem, problemTypeBase, type FieldError } from '../errors.ts';
+import { badRequest, HttpProblem, problemTypeBase, type FieldError } from '../errors.ts';
 
 interface ValidationIssue {
   instancePath: string;
@@ -27,22 +27,39 @@ export function fieldErrors(context: string, issues: ValidationIssue[]): FieldEr
   });
 }
 
+/** The problem+json body of a problem; without a request (a connection refused before one) it names none. */
+export function problemBody(problem: HttpProblem, request?: { url: string; id: string }) {
+  return {
+    type: problemTypeBase + problem.slug,
+    title: problem.title,
+    status: problem.status,
+    ...(problem.detail ? { detail: problem.detail } : {}),
+    ...(request ? { instance: request.url.split('?')[0], requestId: request.id } : {}),
+    ...(problem.errors ? { errors: problem.errors } : {}),
+    ...problem.extensions,
+  };
+}
+
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: HttpProblem) {
   for (const [k, v] of Object.entries(problem.headers ?? {})) reply.header(k, v);
-  return reply
-    .code(problem.status)
-    .type('application/problem+json')
-    .serializer(JSON.stringify)
-    .send({
-      type: problemTypeBase + problem.slug,
-      title: problem.title,
-      status: problem.status,
-      ...(problem.detail ? { detail: problem.detail } : {}),
-      instance: request.url.split('?')[0],
-      requestId: request.id,
-      ...(problem.errors ? { errors: problem.errors } : {}),
-      ...problem.extensions,
-    });
+  return reply.code(problem.status).type('application/problem+json').serializer(JSON.stringify).send(problemBody(problem, request));
+}
+
+/**
+ * Node's HTTP parser refuses some requests before Fastify sees them (a header with a control
+ * character, a malformed request line, headers too large): they get a problem too, written on the
+ * socket, then the connection is closed, as Node does.
+ */
+export function clientErrorResponse(err: NodeJS.ErrnoException): string {
+  const problem =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? new HttpProblem(431, 'headers-too-large', 'Request header fields too large', 'The request headers are too large')
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new HttpProblem(408, 'request-timeout', 'Request timeout', 'The request took too long to arrive')
+        : badRequest('headers', 'is not a valid HTTP request (a header holds a control character, or a line is malformed)');
+  const body = JSON.stringify(problemBody(problem));
+  const reason = problem.status === 431 ? 'Request Header Fields Too Large' : problem.status === 408 ? 'Request Timeout' : 'Bad Request';
+  return `HTTP/1.1 ${problem.status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
 /** Maps Fastify's own errors (bad JSON, too large, wrong media type) to problems. */
@@ -57,20 +74,27 @@ function fromFastifyError(error: FastifyError): HttpProblem | undefined {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'Send application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new HttpProblem(400, 'validation', 'Validation failed', 'body: is required', [{ field: 'body', message: 'is required' }]);
+      return badRequest('body', 'is required');
+    // Fastify parses JSON with secure-json-parse, which also refuses __proto__ and constructor.prototype
+    // keys (prototype poisoning) with this same error.
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return badRequest('body', 'is not valid JSON (or holds a __proto__ or constructor.prototype key)');
+    case 'FST_ERR_BAD_URL':
+      return badRequest('path', 'is not valid URL encoding (percent-encoded UTF-8)');
   }
   if (error.statusCode === 400 && error instanceof SyntaxError) {
-    return new HttpProblem(400, 'malformed-json', 'Malformed JSON', error.message, [{ field: 'body', message: 'is not valid JSON' }]);
+    return badRequest('body', 'is not valid JSON');
   }
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-    return new HttpProblem(error.statusCode, 'client-error', error.name || 'Bad request', error.message);
+    const title = error.statusCode === 400 ? 'Bad request' : 'Client error';
+    return new HttpProblem(error.statusCode, 'client-error', title, error.message, error.statusCode === 400 ? [{ field: 'request', message: error.message }] : undefined);
   }
   return undefined;
 }
 
 /** Errors raised by the router itself, before any route runs. */
 export function frameworkProblem(error: FastifyError): HttpProblem {
-  return fromFastifyError(error) ?? new HttpProblem(400, 'bad-request', 'Bad request', error.message);
+  return fromFastifyError(error) ?? new HttpProblem(400, 'client-error', 'Bad request', error.message, [{ field: 'request', message: error.message }]);
 }
 
 export function registerProblems(app: FastifyInstance): void {

@@ -1582,11 +1582,79 @@ export interface components {
              * @enum {string}
              */
             activate: "if_better" | "always" | "never";
-            /** @description Training parameters to override (e.g. nmf rank, k range, weights). */
-            params?: {
-                [key: string]: unknown;
+            params?: components["schemas"]["TrainParams"];
+        };
+        /** @description Training parameters to override, merged over the active model's. Each is bounded so one run cannot take the server's memory or hours of CPU. Weights are 0 to 100, days 0 (exclusive) to 3650. */
+        TrainParams: {
+            seed?: number;
+            /** @description Tune the fusion weights on a validation split before the test split (default true); false keeps them as given. */
+            tuneFusion?: boolean;
+            interactionWeights?: {
+                paid?: components["schemas"]["TrainWeight"];
+                join?: components["schemas"]["TrainWeight"];
+                click?: components["schemas"]["TrainWeight"];
+                view?: components["schemas"]["TrainWeight"];
+            };
+            halfLifeDays?: components["schemas"]["TrainDays"];
+            popularityHalfLifeDays?: components["schemas"]["TrainDays"];
+            featureWeights?: {
+                categories?: components["schemas"]["TrainWeight"];
+                market?: components["schemas"]["TrainWeight"];
+                budget?: components["schemas"]["TrainWeight"];
+                groupSizes?: components["schemas"]["TrainWeight"];
+                frequency?: components["schemas"]["TrainWeight"];
+            };
+            /** @description kMin must not exceed kMax. */
+            clustering?: {
+                k?: number;
+                kMin?: number;
+                kMax?: number;
+                silhouetteSampleSize?: number;
+                minSilhouette?: number;
+                maxIterations?: number;
+            };
+            nmf?: {
+                rank?: number;
+                maxIterations?: number;
+                tolerance?: number;
+                regularization?: number;
+                unobservedWeight?: number;
+                /** @enum {string} */
+                valueTransform?: "log1p" | "none";
+            };
+            tfidf?: {
+                fieldWeights?: {
+                    name?: components["schemas"]["TrainWeight"];
+                    description?: components["schemas"]["TrainWeight"];
+                    category?: components["schemas"]["TrainWeight"];
+                };
+                minDf?: number;
+            };
+            hybrid?: {
+                cf?: components["schemas"]["TrainWeight"];
+                content?: components["schemas"]["TrainWeight"];
+                itemKnn?: components["schemas"]["TrainWeight"];
+                popularity?: components["schemas"]["TrainWeight"];
+            };
+            coldStart?: {
+                weights?: {
+                    category?: components["schemas"]["TrainWeight"];
+                    neighbors?: components["schemas"]["TrainWeight"];
+                    cluster?: components["schemas"]["TrainWeight"];
+                    content?: components["schemas"]["TrainWeight"];
+                    popularity?: components["schemas"]["TrainWeight"];
+                };
+                minInteractions?: number;
+                neighbors?: number;
+                newProductDays?: components["schemas"]["TrainDays"];
+                newProductBonus?: number;
+                inactivityGraceDays?: components["schemas"]["TrainDays"];
+                inactivityHalfLifeDays?: components["schemas"]["TrainDays"];
+                inactivityShift?: boolean;
             };
         };
+        TrainWeight: number;
+        TrainDays: number;
         TrainingRun: {
             /** Format: uuid */
             id: string;

@@ -52,6 +52,8 @@ export async function verifyAccessToken(keys: SigningKeys, config: Config, token
   if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > now)) throw new Error('not yet valid');
   if (claims.iat !== undefined && typeof claims.iat !== 'number') throw new Error('bad iat');
   if (typeof claims.sub !== 'string') throw new Error('token has no subject');
+  // The subject is a user id: anything else would reach the users query as a uuid it cannot cast.
+  if (!uuidPattern.test(claims.sub)) throw new Error('token subject is not a user id');
   const result = { sub: claims.sub, role: String(claims.role) };
   remember(keys, token, { claims: result, kid: h.kid as string, key, issuer: config.jwt.issuer, exp: claims.exp });
   return result;
@@ -102,6 +104,7 @@ function remember(keys: SigningKeys, token: string, v: Verified): void {
 }
 
 const base64urlPart = /^[A-Za-z0-9_-]+$/;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function jsonObject(part: string): Record<string, unknown> {
   const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));

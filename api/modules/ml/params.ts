@@ -1,80 +1,17 @@
-// Training parameters an admin (or the retrain job) may override, validated with bounds that keep a
-// training run from taking the server's memory or hours of CPU, and merged over a base: the active
-// model's parameters, so tuning carries over to retrains.
+// Training parameters an admin (or the retrain job) may override, merged over a base: the active
+// model's parameters, so tuning carries over to retrains. Their bounds (which keep a training run
+// from taking the server's memory or hours of CPU) are in openapi.yaml (TrainParams), where the
+// request validation applies them; only the rule between two fields is checked here.
 
-import { z } from 'zod';
 import type { ResolvedTrainParams, TrainParams } from '../../../ml/index.ts';
 import { badRequest } from '../../errors.ts';
+import type { Schemas } from '../../openapi/contract.ts';
 
-const weight = z.number().min(0).max(100);
-const days = z.number().positive().max(3650);
+export type ParamOverrides = Schemas['TrainParams'];
 
-const overrides = z
-  .object({
-    seed: z.number().int().min(0).max(2 ** 31 - 1),
-    tuneFusion: z.boolean(),
-    interactionWeights: z.object({ paid: weight, join: weight, click: weight, view: weight }).partial().strict(),
-    halfLifeDays: days,
-    popularityHalfLifeDays: days,
-    featureWeights: z.object({ categories: weight, market: weight, budget: weight, groupSizes: weight, frequency: weight }).partial().strict(),
-    clustering: z
-      .object({
-        k: z.number().int().min(1).max(50),
-        kMin: z.number().int().min(2).max(50),
-        kMax: z.number().int().min(2).max(50),
-        silhouetteSampleSize: z.number().int().min(50).max(5000),
-        minSilhouette: z.number().min(-1).max(1),
-        maxIterations: z.number().int().min(1).max(1000),
-      })
-      .partial()
-      .strict(),
-    nmf: z
-      .object({
-        rank: z.number().int().min(1).max(128),
-        maxIterations: z.number().int().min(1).max(2000),
-        tolerance: z.number().min(0).max(1),
-        regularization: z.number().min(0).max(100),
-        unobservedWeight: z.number().min(0).max(1),
-        valueTransform: z.enum(['log1p', 'none']),
-      })
-      .partial()
-      .strict(),
-    tfidf: z
-      .object({
-        fieldWeights: z.object({ name: weight, description: weight, category: weight }).partial().strict(),
-        minDf: z.number().int().min(1).max(1000),
-      })
-      .partial()
-      .strict(),
-    hybrid: z.object({ cf: weight, content: weight, itemKnn: weight, popularity: weight }).partial().strict(),
-    coldStart: z
-      .object({
-        weights: z.object({ category: weight, neighbors: weight, cluster: weight, content: weight, popularity: weight }).partial().strict(),
-        minInteractions: z.number().int().min(0).max(1000),
-        neighbors: z.number().int().min(1).max(1000),
-        newProductDays: days,
-        newProductBonus: z.number().min(0).max(10),
-        inactivityGraceDays: days,
-        inactivityHalfLifeDays: days,
-        inactivityShift: z.boolean(),
-      })
-      .partial()
-      .strict(),
-  })
-  .partial()
-  .strict();
-
-export type ParamOverrides = z.infer<typeof overrides>;
-
-/** Validates an override object; failures name the field (body.params.nmf.rank). */
-export function parseOverrides(input: unknown, field = 'body.params'): ParamOverrides {
-  const parsed = overrides.safeParse(input ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const keys = issue.code === 'unrecognized_keys' ? `.${issue.keys[0]}` : '';
-    throw badRequest([field, ...issue.path.map(String)].join('.') + keys, issue.code === 'unrecognized_keys' ? 'is not a training parameter' : issue.message);
-  }
-  const p = parsed.data;
+/** Checks what the schema cannot say: kMin does not exceed kMax. Failures name the field. */
+export function parseOverrides(input: ParamOverrides | undefined, field = 'body.params'): ParamOverrides {
+  const p = input ?? {};
   if (p.clustering?.kMin !== undefined && p.clustering.kMax !== undefined && p.clustering.kMin > p.clustering.kMax) {
     throw badRequest(`${field}.clustering.kMin`, 'must not exceed kMax');
   }

@@ -4,6 +4,7 @@ import { notFound } from '../../errors.ts';
 import type { SomeHandlers } from '../../openapi/contract.ts';
 import { currentUser } from '../../plugins/auth.ts';
 import { idempotent } from '../idempotency/idempotency.ts';
+import { checkoutSummary } from './checkout-summary.ts';
 import { outcomeMessages, returnPage } from './pages.ts';
 import { completeSandboxCheckout, findSandboxTransaction, renderCheckoutPage } from './providers/index.ts';
 import * as pay from './service.ts';
@@ -35,7 +36,8 @@ export function paymentHandlers(app: FastifyInstance, ctx: AppContext) {
       sandboxOnly();
       const tx = await findSandboxTransaction(ctx.db, req.params.txRef);
       if (!tx) throw notFound('Sandbox checkout');
-      return reply.type('text/html; charset=utf-8').code(200).send(renderCheckoutPage(tx));
+      const summary = await checkoutSummary(ctx.db, tx.txRef);
+      return reply.type('text/html; charset=utf-8').code(200).send(renderCheckoutPage(tx, summary));
     },
     sandboxCheckoutSubmit: async (req, reply) => {
       sandboxOnly();

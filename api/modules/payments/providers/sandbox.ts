@@ -216,11 +216,34 @@ function redirectUrlFor(row: SandboxTransaction, status: 'successful' | 'failed'
   return relative ? `${url.pathname}${url.search}` : url.toString();
 }
 
-/** The sandbox checkout page: self-contained HTML, no scripts, Pay and Fail as plain form posts. */
-export function renderCheckoutPage(
-  tx: Pick<SandboxTransaction, 'txRef' | 'amount' | 'currency' | 'customerEmail' | 'status'>,
-): string {
+/** What the page shows of the payment behind a checkout (see payments/checkout-summary.ts). */
+export interface CheckoutLines {
+  item: string;
+  unit: string;
+  quantity: number;
+  goods: number;
+  fee: number;
+  total: number;
+  currency: string;
+}
+
+/**
+ * The sandbox checkout page: self-contained HTML, no scripts, Pay and Fail as plain form posts.
+ * Anyone holding the link can open it, so it shows what the payer needs (the item, quantity,
+ * goods, fee and total) and nothing about who pays: no email, name or phone.
+ */
+export function renderCheckoutPage(tx: Pick<SandboxTransaction, 'txRef' | 'amount' | 'currency' | 'status'>, lines?: CheckoutLines | null): string {
   const amount = escapeHtml(formatMinor(tx.amount, tx.currency));
+  const money = (minor: number) => escapeHtml(formatMinor(minor, lines!.currency));
+  const details = lines
+    ? [
+        `<dt>Item</dt><dd>${escapeHtml(lines.item)}</dd>`,
+        `<dt>Quantity</dt><dd>${lines.quantity} × ${escapeHtml(lines.unit)}</dd>`,
+        `<dt>Goods</dt><dd>${money(lines.goods)}</dd>`,
+        `<dt>Fee</dt><dd>${money(lines.fee)}</dd>`,
+        `<dt>Total</dt><dd>${money(lines.total)}</dd>`,
+      ].join('\n')
+    : '';
   const form = (action: 'pay' | 'fail', label: string, cls: string) =>
     `<form method="post"><input type="hidden" name="action" value="${action}"><button type="submit" class="${cls}">${label}</button></form>`;
   const actions =
@@ -250,8 +273,8 @@ button{width:100%;padding:.75rem;border:0;border-radius:.5rem;font-size:1rem;cur
 <span class="badge">Sandbox: no real money moves</span>
 <p class="amount">${amount}</p>
 <dl>
+${details}
 <dt>Reference</dt><dd>${escapeHtml(tx.txRef)}</dd>
-<dt>Customer</dt><dd>${escapeHtml(tx.customerEmail)}</dd>
 </dl>
 ${actions}
 </main>
