@@ -11,6 +11,7 @@ import { groupHandlers } from './modules/groups/routes.ts';
 import { mlHandlers } from './modules/ml/routes.ts';
 import { stopMl } from './modules/ml/startup.ts';
 import { jobHandlers } from './modules/jobs/routes.ts';
+import { backupHandlers } from './modules/backups/routes.ts';
 import { paymentHandlers } from './modules/payments/routes.ts';
 import { qrHandlers } from './modules/qr/routes.ts';
 import { registerMetrics } from './modules/system/metrics.ts';
@@ -106,6 +107,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...qrHandlers(ctx),
     ...mlHandlers(ctx),
     ...jobHandlers(ctx),
+    ...backupHandlers(ctx),
   };
   bindOperations(app, spec.operations, handlers);
   // A training in progress is stopped (its worker ended, its run recorded as failed) on close.

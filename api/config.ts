@@ -48,6 +48,8 @@ const schema = z.object({
   // Train a first model in the background when none exists at start (never delays listening).
   ML_TRAIN_ON_START: z.enum(['true', 'false']).default('true'),
   ML_MODELS_DIR: z.string().min(1).optional(),
+  BACKUP_DIR: z.string().min(1).optional(),
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(7),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -81,6 +83,8 @@ export interface Config {
   idempotency: { leaseSeconds: number; retentionHours: number };
   jobsEnabled: boolean;
   ml: { retrainThreshold: number; retrainMaxAgeHours: number; trainOnStart: boolean; modelsDir: string };
+  /** Where backups go (api/modules/backups), and how many the backup-database job keeps. */
+  backups: { dir: string; keep: number };
 }
 
 export class ConfigError extends Error {}
@@ -149,5 +153,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       trainOnStart: e.ML_TRAIN_ON_START === 'true',
       modelsDir: path.resolve(e.ML_MODELS_DIR ?? path.join(dataDir, 'ml_models')),
     },
+    backups: { dir: path.resolve(e.BACKUP_DIR ?? path.join(dataDir, 'backups')), keep: e.BACKUP_KEEP },
   };
 }

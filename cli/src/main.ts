@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerAuth } from './commands/auth.ts';
+import { registerBackups } from './commands/backups.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerGroups } from './commands/groups.ts';
 import { registerJobs } from './commands/jobs.ts';
@@ -49,6 +50,7 @@ Exit codes:
   registerRecs(program);
   registerMl(program);
   registerJobs(program);
+  registerBackups(program);
   registerConfig(program);
   registerServe(program);
   return program;

@@ -821,6 +821,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The backups kept in BACKUP_DIR, newest first */
+        get: operations["listBackups"];
+        put?: never;
+        /**
+         * Back up the database, signing keys and models now
+         * @description Made by the API process, where the data is: on the embedded PGlite only that process can
+         *     read the database files, and its dump is taken between two queries, so it is consistent.
+         *     On PostgreSQL it is pg_dump's snapshot. The backup-database job makes one every day.
+         */
+        post: operations["createBackup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/backups/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["BackupId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put the database, signing keys and models back as they were in a backup
+         * @description Every table's rows are replaced in one transaction (pg_restore on PostgreSQL); the keys and
+         *     model files are copied back. Refused (409) for a backup of the other kind of database or
+         *     made at another migration level, and while another backup or restore runs. The running
+         *     API keeps the keys and model it loaded at start: restart it afterwards.
+         */
+        post: operations["restoreBackup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ml/recommendations": {
         parameters: {
             query?: never;
@@ -1515,7 +1563,28 @@ export interface components {
             remainingStock: number;
         };
         /** @enum {string} */
-        JobName: "release-reservations" | "expire-groups" | "reconcile-payments" | "settle-refunds" | "prune-idempotency-keys" | "expire-passes" | "deliver-notifications" | "retrain-model";
+        JobName: "release-reservations" | "expire-groups" | "reconcile-payments" | "settle-refunds" | "prune-idempotency-keys" | "expire-passes" | "deliver-notifications" | "retrain-model" | "backup-database";
+        /**
+         * @description A backup folder in BACKUP_DIR: the database (PGlite's data folder, or pg_dump's custom
+         *     format), the JWT signing keys and the saved recommendation models.
+         */
+        Backup: {
+            id: components["schemas"]["BackupId"];
+            /** Format: date-time */
+            createdAt: string;
+            /** @enum {string} */
+            database: "pglite" | "postgres";
+            /** @description Migrations applied when it was made; it restores only into a database at the same point. */
+            migrations: number;
+            /** @description The archive's files, relative to its folder. */
+            files: string[];
+            sizeBytes: number;
+        };
+        /** @example 20261202T164500123Z-3fa9c1 */
+        BackupId: string;
+        BackupList: {
+            items: components["schemas"]["Backup"][];
+        };
         JobRun: {
             /** Format: uuid */
             id: string;
@@ -3192,6 +3261,78 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    listBackups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every complete backup. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    createBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The backup, complete. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Backup"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    restoreBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["BackupId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The backup that was restored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Backup"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
         };
     };

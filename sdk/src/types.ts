@@ -87,6 +87,8 @@ export type WebhookAck = Schemas['WebhookAck'];
 // Jobs
 export type JobName = Schemas['JobName'];
 export type JobRun = Schemas['JobRun'];
+export type Backup = Schemas['Backup'];
+export type BackupList = Schemas['BackupList'];
 export type Job = Schemas['Job'];
 /** The body of `GET /api/admin/jobs`: every job with its latest run, `{ items }`. */
 export type JobList = JsonOf<operations['listJobs']['responses'][200]>;

@@ -1,4 +1,5 @@
 import type { Transport } from '../client.ts';
+import { AdminBackupsResource } from './backups.ts';
 import { paginate } from '../paginate.ts';
 import type { User, UserDetail, UserListQuery, UserPage, UserUpdate } from '../types.ts';
 
@@ -29,8 +30,10 @@ export class AdminUsersResource {
 
 export class AdminResource {
   readonly users: AdminUsersResource;
+  readonly backups: AdminBackupsResource;
 
   constructor(t: Transport) {
     this.users = new AdminUsersResource(t);
+    this.backups = new AdminBackupsResource(t);
   }
 }
