@@ -41,7 +41,7 @@ describe('cs admin backup', { timeout: 120_000 }, () => {
     expect(table.code, table.stderr).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID\s+MADE\s+DATABASE\s+FILES\s+SIZE$/);
-    expect(lines[1]).toMatch(new RegExp(`^${backup.id}\\s+(just now|\\d+s ago)\\s+${backup.database}\\s+${backup.files.length}\\s+\\d+(\\.\\d)? [kM]B$`));
+    expect(lines[1]).toMatch(new RegExp(`^${backup.id}\\s+(just now|[\\dmhs ]+ ago)\\s+${backup.database}\\s+${backup.files.length}\\s+\\d+(\\.\\d)? [kM]B$`));
 
     const later = await registerUser(app, { name: 'After The Backup' });
     const refused = await cs(['admin', 'backup', 'restore', backup.id]);

@@ -1,6 +1,9 @@
 import type { Transport } from '../client.ts';
 import type { Backup, BackupList } from '../types.ts';
 
+/** Dumping or refilling a whole database takes longer than the client's default 10 s per attempt. */
+const longMs = 10 * 60_000;
+
 /** Backups of the database, signing keys and models, made by the API where the data is (admin). */
 export class AdminBackupsResource {
   constructor(private readonly t: Transport) {}
@@ -12,7 +15,7 @@ export class AdminBackupsResource {
 
   /** Makes one now and returns it; ApiError 409 while another backup or restore runs. */
   create(): Promise<Backup> {
-    return this.t.call('post', '/api/admin/backups', {});
+    return this.t.call('post', '/api/admin/backups', { timeoutMs: longMs });
   }
 
   /**
@@ -20,6 +23,6 @@ export class AdminBackupsResource {
    * made at another migration level. Restart the API afterwards (it loads keys and model at start).
    */
   restore(id: string): Promise<Backup> {
-    return this.t.call('post', '/api/admin/backups/{id}/restore', { path: { id }, retries: 0 });
+    return this.t.call('post', '/api/admin/backups/{id}/restore', { path: { id }, retries: 0, timeoutMs: longMs });
   }
 }
