@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { authHandlers } from './modules/auth/routes.ts';
 import { catalogHandlers } from './modules/catalog/routes.ts';
@@ -49,6 +50,14 @@ export function logOptions(level: string, stream?: NodeJS.WritableStream) {
   return { level, redact: redactPaths, serializers: { req: requestSerializer, err: errorSerializer }, ...(stream ? { stream } : {}) };
 }
 
+/**
+ * Fastify takes a list of addresses as it is; a hop count it refuses (it cannot check the peer), so
+ * it becomes "trust the nearest n hops": right only when the API is reachable through the proxy alone.
+ */
+function proxyTrust(setting: Config['trustProxy']): FastifyServerOptions['trustProxy'] {
+  return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
+}
+
 /** Builds the API: nothing listens until the caller says so (tests use inject). */
 export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['logger'] = logOptions(ctx.config.logLevel)): Promise<FastifyInstance> {
   const app = Fastify({
@@ -60,7 +69,8 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
     },
-    trustProxy: true,
+    // Off unless TRUST_PROXY names the proxies in front: otherwise X-Forwarded-For is the client's word.
+    trustProxy: proxyTrust(ctx.config.trustProxy),
     // Pickup-pass tokens travel in the path (GET /api/qr/scan/{token}).
     routerOptions: { maxParamLength: 1000 },
     // Errors Fastify raises before routing (bad URL encoding, too-long params) are problems too.

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -21,11 +22,19 @@ const schema = z.object({
   ADMIN_EMAIL: z.string().email().optional(),
   ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
-  LOGIN_MAX_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  // Which proxies may tell us the client's address in X-Forwarded-For: none by default.
+  TRUST_PROXY: z.string().default('false'),
+  // Failed sign-ins for one account from one address, then from all addresses (looser), per window.
+  LOGIN_MAX_PER_ACCOUNT_ADDRESS: z.coerce.number().int().min(1).default(10),
+  LOGIN_MAX_PER_ACCOUNT: z.coerce.number().int().min(1).default(100),
+  // Sign-in attempts (any outcome) from one address across accounts, per window.
   LOGIN_MAX_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  REGISTER_MAX_PER_ADDRESS: z.coerce.number().int().min(1).default(10),
+  REGISTER_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
   NOT_FOUND_MAX_PER_MINUTE: z.coerce.number().int().min(1).default(60),
-  SEED_DEMO_DATA: z.enum(['true', 'false']).default('true'),
+  // Unset: demo data on the embedded database only, never with DATABASE_URL or in production.
+  SEED_DEMO_DATA: z.enum(['true', 'false']).optional(),
   NOTIFY_TRANSPORT: z.enum(['log', 'file']).default('file'),
   PAYMENT_PROVIDER: z.enum(['sandbox', 'flutterwave']).default('sandbox'),
   FLW_PUBLIC_KEY: z.string().min(1).optional(),
@@ -65,9 +74,13 @@ export interface Config {
   jwt: { keysFile: string; issuer: string; accessTtlSeconds: number; refreshTtlDays: number };
   admin: { email: string; password: string } | undefined;
   bodyLimitBytes: number;
-  loginLimits: { perAccount: number; perAddress: number; windowSeconds: number };
+  /** Fastify's trustProxy: false, a hop count, or the proxies' addresses/CIDRs. */
+  trustProxy: boolean | number | string[];
+  loginLimits: { perAccountAddress: number; perAccount: number; perAddress: number; windowSeconds: number };
+  registerLimits: { perAddress: number; windowSeconds: number };
   notFoundPerMinute: number;
-  seedDemoData: boolean;
+  /** Whether a first start loads the demo data, and why (logged at start). */
+  demoData: { load: boolean; reason: string };
   notifications: { transport: Env['NOTIFY_TRANSPORT'] };
   payments: {
     provider: Env['PAYMENT_PROVIDER'];
@@ -107,6 +120,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const dataDir = path.resolve(e.DATA_DIR);
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY);
+  const demoData = decideDemoData(e);
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -123,13 +138,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL.toLowerCase(), password: e.ADMIN_PASSWORD } : undefined,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    trustProxy,
     loginLimits: {
+      perAccountAddress: e.LOGIN_MAX_PER_ACCOUNT_ADDRESS,
       perAccount: e.LOGIN_MAX_PER_ACCOUNT,
       perAddress: e.LOGIN_MAX_PER_ADDRESS,
       windowSeconds: e.LOGIN_WINDOW_SECONDS,
     },
+    registerLimits: { perAddress: e.REGISTER_MAX_PER_ADDRESS, windowSeconds: e.REGISTER_WINDOW_SECONDS },
     notFoundPerMinute: e.NOT_FOUND_MAX_PER_MINUTE,
-    seedDemoData: e.SEED_DEMO_DATA === 'true',
+    demoData,
     notifications: { transport: e.NOTIFY_TRANSPORT },
     payments: {
       provider: e.PAYMENT_PROVIDER,
@@ -155,4 +173,46 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     backups: { dir: path.resolve(e.BACKUP_DIR ?? path.join(dataDir, 'backups')), keep: e.BACKUP_KEEP },
   };
+}
+
+/**
+ * TRUST_PROXY: "false" (default: X-Forwarded-For is ignored, the client is the socket's peer), a
+ * hop count ("1": one proxy in front), or a comma list of proxy addresses/CIDRs. "true" (trust any
+ * sender) is refused: it lets every client choose its own address and walk past per-address limits.
+ */
+function parseTrustProxy(value: string): Config['trustProxy'] {
+  const v = value.trim();
+  if (v === 'false' || v === '0') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  const entries = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = entries.filter((entry) => {
+    const [address, prefix, ...rest] = entry.split('/');
+    const family = isIP(address ?? '');
+    if (!family || rest.length) return true;
+    if (prefix === undefined) return false;
+    return !/^\d+$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128);
+  });
+  if (!entries.length || bad.length) {
+    throw new ConfigError(
+      `Invalid configuration:\n  TRUST_PROXY: must be false, a hop count or a comma list of proxy addresses/CIDRs (not ${bad.length ? bad.map((b) => JSON.stringify(b)).join(', ') : JSON.stringify(v)})`,
+    );
+  }
+  return entries;
+}
+
+/** Demo accounts have a published password: never on a production or a real server's database unasked. */
+function decideDemoData(e: Env): Config['demoData'] {
+  if (e.NODE_ENV === 'production') {
+    if (e.SEED_DEMO_DATA === 'true') {
+      throw new ConfigError(
+        'Invalid configuration:\n  SEED_DEMO_DATA: demo data (accounts with a published password) is refused when NODE_ENV=production',
+      );
+    }
+    return { load: false, reason: 'NODE_ENV=production' };
+  }
+  if (e.SEED_DEMO_DATA === 'true') return { load: true, reason: 'SEED_DEMO_DATA=true' };
+  if (e.SEED_DEMO_DATA === 'false') return { load: false, reason: 'SEED_DEMO_DATA=false' };
+  return e.DATABASE_URL
+    ? { load: false, reason: 'DATABASE_URL is set (SEED_DEMO_DATA=true asks for it)' }
+    : { load: true, reason: 'embedded database and SEED_DEMO_DATA unset' };
 }

@@ -18,6 +18,8 @@ export async function testContext(env: Record<string, string> = {}): Promise<App
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     SEED_DEMO_DATA: 'false',
+    // Test files register many users from one address; the limit has its own test.
+    REGISTER_MAX_PER_ADDRESS: '100000',
     ...env,
   });
   const database = await testDatabase();
