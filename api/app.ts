@@ -22,6 +22,7 @@ import { bindOperations } from './openapi/bind.ts';
 import type { Handlers } from './openapi/contract.ts';
 import { loadSpec } from './openapi/spec.ts';
 import { registerAuth } from './plugins/auth.ts';
+import { registerHardening } from './plugins/hardening.ts';
 import { registerInFlight } from './plugins/in-flight.ts';
 import { errorSerializer, redactPaths } from './plugins/log-redaction.ts';
 import { clientErrorResponse, frameworkProblem, registerNotFound, registerProblems, sendProblem } from './plugins/problems.ts';
@@ -92,13 +93,21 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
   registerInFlight(app);
 
   // external plugins first, then our own, then routes (the fastify/demo order)
+  await registerHardening(app, ctx.config);
   await app.register(rateLimit, { global: false });
   // The sandbox checkout's Pay and Fail buttons are plain HTML form posts. The parser is there for
   // every route, but each operation accepts only the media types its spec lists (bind.ts): 415 elsewhere.
   await app.register(formbody);
   const spec = loadSpec();
   await app.register(swagger, { mode: 'static', specification: { document: spec.document as never } });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Swagger UI's own CSP (its inline script hashes); no upgrade-insecure-requests, which would break
+  // it on plain http://127.0.0.1, and no validator badge fetched from validator.swagger.io.
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { validatorUrl: null },
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, '').replace(' validator.swagger.io', ''),
+  });
 
   registerProblems(app);
   registerTextInput(app);

@@ -30,6 +30,14 @@ const schema = z.object({
   // Sign-in attempts (any outcome) from one address across accounts, per window.
   LOGIN_MAX_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  // Browser origins (scheme://host[:port]) of partner web apps allowed to call the API (CORS).
+  CORS_ORIGINS: z.string().default(''),
+  // Load shedding: answer 503 + Retry-After while the process is past any of these (0 = not checked).
+  LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1000),
+  LOAD_SHED_MAX_EVENT_LOOP_UTILIZATION: z.coerce.number().min(0).max(1).default(0),
+  LOAD_SHED_MAX_HEAP_USED_MB: z.coerce.number().int().min(0).default(0),
+  LOAD_SHED_MAX_RSS_MB: z.coerce.number().int().min(0).default(0),
+  LOAD_SHED_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   REGISTER_MAX_PER_ADDRESS: z.coerce.number().int().min(1).default(10),
   REGISTER_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
   NOT_FOUND_MAX_PER_MINUTE: z.coerce.number().int().min(1).default(60),
@@ -78,6 +86,8 @@ export interface Config {
   trustProxy: boolean | number | string[];
   loginLimits: { perAccountAddress: number; perAccount: number; perAddress: number; windowSeconds: number };
   registerLimits: { perAddress: number; windowSeconds: number };
+  corsOrigins: string[];
+  loadShedding: { maxEventLoopDelayMs: number; maxEventLoopUtilization: number; maxHeapUsedBytes: number; maxRssBytes: number; retryAfterSeconds: number };
   notFoundPerMinute: number;
   /** Whether a first start loads the demo data, and why (logged at start). */
   demoData: { load: boolean; reason: string };
@@ -146,6 +156,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: e.LOGIN_WINDOW_SECONDS,
     },
     registerLimits: { perAddress: e.REGISTER_MAX_PER_ADDRESS, windowSeconds: e.REGISTER_WINDOW_SECONDS },
+    corsOrigins: parseOrigins(e.CORS_ORIGINS),
+    loadShedding: {
+      maxEventLoopDelayMs: e.LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS,
+      maxEventLoopUtilization: e.LOAD_SHED_MAX_EVENT_LOOP_UTILIZATION,
+      maxHeapUsedBytes: e.LOAD_SHED_MAX_HEAP_USED_MB * 1024 * 1024,
+      maxRssBytes: e.LOAD_SHED_MAX_RSS_MB * 1024 * 1024,
+      retryAfterSeconds: e.LOAD_SHED_RETRY_AFTER_SECONDS,
+    },
     notFoundPerMinute: e.NOT_FOUND_MAX_PER_MINUTE,
     demoData,
     notifications: { transport: e.NOTIFY_TRANSPORT },
@@ -215,4 +233,23 @@ function decideDemoData(e: Env): Config['demoData'] {
   return e.DATABASE_URL
     ? { load: false, reason: 'DATABASE_URL is set (SEED_DEMO_DATA=true asks for it)' }
     : { load: true, reason: 'embedded database and SEED_DEMO_DATA unset' };
+}
+
+/** CORS_ORIGINS: exact origins only ("*" would let any site call the API with its users' tokens). */
+function parseOrigins(value: string): string[] {
+  const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = entries.filter((entry) => {
+    try {
+      const u = new URL(entry);
+      return !['http:', 'https:'].includes(u.protocol) || u.origin !== entry;
+    } catch {
+      return true;
+    }
+  });
+  if (bad.length) {
+    throw new ConfigError(
+      `Invalid configuration:\n  CORS_ORIGINS: must be a comma list of origins such as https://app.example.co.zw (not ${bad.map((b) => JSON.stringify(b)).join(', ')})`,
+    );
+  }
+  return entries;
 }

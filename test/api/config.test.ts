@@ -20,6 +20,9 @@ describe('configuration', () => {
     [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
     [{ NODE_ENV: 'production', SEED_DEMO_DATA: 'true' }, 'SEED_DEMO_DATA: demo data (accounts with a published password) is refused when NODE_ENV=production'],
     [{ SEED_DEMO_DATA: 'yes' }, 'SEED_DEMO_DATA'],
+    [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS: must be a comma list of origins such as https://app.example.co.zw (not "*")'],
+    [{ CORS_ORIGINS: 'https://ok.example,https://app.example/path' }, 'CORS_ORIGINS: must be a comma list of origins such as https://app.example.co.zw (not "https://app.example/path")'],
+    [{ LOAD_SHED_MAX_EVENT_LOOP_UTILIZATION: '1.5' }, 'LOAD_SHED_MAX_EVENT_LOOP_UTILIZATION'],
   ])('refuses %j with a message naming the variable', (env, expected) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(expected);
@@ -41,6 +44,13 @@ describe('configuration', () => {
     [{ NODE_ENV: 'production', SEED_DEMO_DATA: 'false' }, false, 'NODE_ENV=production'],
   ])('demo data for %j: %s (%s)', (env, load, reason) => {
     expect(loadConfig(env).demoData).toEqual({ load, reason });
+  });
+
+  it('reads the CORS allow-list and the load-shedding thresholds', () => {
+    const c = loadConfig({ CORS_ORIGINS: 'https://app.partner.co.zw, http://localhost:5173', LOAD_SHED_MAX_HEAP_USED_MB: '512' });
+    expect(c.corsOrigins).toEqual(['https://app.partner.co.zw', 'http://localhost:5173']);
+    expect(c.loadShedding).toEqual({ maxEventLoopDelayMs: 1000, maxEventLoopUtilization: 0, maxHeapUsedBytes: 512 * 1024 * 1024, maxRssBytes: 0, retryAfterSeconds: 10 });
+    expect(loadConfig({}).corsOrigins).toEqual([]);
   });
 
   it('treats empty values as unset', () => {
