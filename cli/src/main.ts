@@ -11,6 +11,7 @@ import { registerPayments } from './commands/payments.ts';
 import { registerQr } from './commands/qr.ts';
 import { registerRecs } from './commands/recs.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerStaff } from './commands/staff.ts';
 import { registerUsers } from './commands/users.ts';
 import { ExitCode, reportFailure, toFailure } from './output.ts';
 
@@ -47,6 +48,7 @@ Exit codes:
   registerGroups(program);
   registerPayments(program);
   registerQr(program);
+  registerStaff(program);
   registerRecs(program);
   registerMl(program);
   registerJobs(program);

@@ -91,6 +91,7 @@ export type {
   TrainRequest,
   User,
   UserDetail,
+  StaffPickupPoints,
   UserListQuery,
   UserPage,
   UserUpdate,

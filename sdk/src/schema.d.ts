@@ -288,6 +288,29 @@ export interface paths {
         patch: operations["updateUser"];
         trace?: never;
     };
+    "/api/admin/users/{id}/pickup-points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        /** The pickup points a staff account works at */
+        get: operations["getStaffPickupPoints"];
+        /**
+         * Assign a staff account to one or a few pickup points
+         * @description Replaces the account's assignment. Staff redeem passes only at their assigned points (a scan says at once when a pass is for another point); admins redeem anywhere. Only staff accounts are assigned (409 otherwise); an empty list unassigns.
+         */
+        put: operations["setStaffPickupPoints"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/products": {
         parameters: {
             query?: never;
@@ -1196,6 +1219,16 @@ export interface components {
         UserDetail: components["schemas"]["User"] & {
             preferences: components["schemas"]["Preferences"] | null;
             profile: components["schemas"]["Profile"];
+            /** @description Where a staff account works (empty for other roles). */
+            pickupPoints: components["schemas"]["PickupPoint"][];
+        };
+        StaffPickupPoints: {
+            /** Format: uuid */
+            userId: string;
+            pickupPoints: components["schemas"]["PickupPoint"][];
+        };
+        StaffPickupPointsUpdate: {
+            pickupPointIds: string[];
         };
         UserUpdate: {
             role?: components["schemas"]["Role"];
@@ -1529,7 +1562,10 @@ export interface components {
             passId: string;
             /** @enum {string} */
             status: "active" | "used" | "revoked" | "expired";
+            /** @description Active, and the scanner may hand it over here (see atYourPickupPoint). */
             redeemable: boolean;
+            /** @description Whether the pass's pickup point is one the scanning staff account is assigned to (always true for admins, who redeem anywhere). False: the goods are at `pickupPoint`, send the trader there. */
+            atYourPickupPoint: boolean;
             productName: string;
             unit: string;
             quantity: number;
@@ -2336,6 +2372,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    getStaffPickupPoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's assigned pickup points (empty for accounts that are not staff). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffPickupPoints"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    setStaffPickupPoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffPickupPointsUpdate"];
+            };
+        };
+        responses: {
+            /** @description The assignment as it now stands. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffPickupPoints"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -24,6 +24,7 @@ export type LoginRequest = Schemas['LoginRequest'];
 export type AuthSession = Schemas['AuthSession'];
 export type User = Schemas['User'];
 export type UserDetail = Schemas['UserDetail'];
+export type StaffPickupPoints = Schemas['StaffPickupPoints'];
 export type UserUpdate = Schemas['UserUpdate'];
 export type UserPage = Schemas['UserPage'];
 /** The query of `GET /api/admin/users`. */
