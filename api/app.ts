@@ -100,8 +100,9 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
   await app.register(formbody);
   const spec = loadSpec();
   await app.register(swagger, { mode: 'static', specification: { document: spec.document as never } });
-  // Swagger UI's own CSP (its inline script hashes); no upgrade-insecure-requests, which would break
-  // it on plain http://127.0.0.1, and no validator badge fetched from validator.swagger.io.
+  // The CSP Swagger UI ships for its own scripts and styles (all served from /docs), without
+  // upgrade-insecure-requests (it would break the page on plain http://127.0.0.1) and without the
+  // validator badge, which would fetch an image from validator.swagger.io.
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     uiConfig: { validatorUrl: null },
