@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { authHandlers } from './modules/auth/routes.ts';
 import { catalogHandlers } from './modules/catalog/routes.ts';
@@ -11,6 +12,7 @@ import { groupHandlers } from './modules/groups/routes.ts';
 import { mlHandlers } from './modules/ml/routes.ts';
 import { stopMl } from './modules/ml/startup.ts';
 import { jobHandlers } from './modules/jobs/routes.ts';
+import { backupHandlers } from './modules/backups/routes.ts';
 import { paymentHandlers } from './modules/payments/routes.ts';
 import { qrHandlers } from './modules/qr/routes.ts';
 import { registerMetrics } from './modules/system/metrics.ts';
@@ -20,6 +22,7 @@ import { bindOperations } from './openapi/bind.ts';
 import type { Handlers } from './openapi/contract.ts';
 import { loadSpec } from './openapi/spec.ts';
 import { registerAuth } from './plugins/auth.ts';
+import { registerHardening } from './plugins/hardening.ts';
 import { registerInFlight } from './plugins/in-flight.ts';
 import { errorSerializer, redactPaths } from './plugins/log-redaction.ts';
 import { clientErrorResponse, frameworkProblem, registerNotFound, registerProblems, sendProblem } from './plugins/problems.ts';
@@ -48,6 +51,14 @@ export function logOptions(level: string, stream?: NodeJS.WritableStream) {
   return { level, redact: redactPaths, serializers: { req: requestSerializer, err: errorSerializer }, ...(stream ? { stream } : {}) };
 }
 
+/**
+ * Fastify takes a list of addresses as it is; a hop count it refuses (it cannot check the peer), so
+ * it becomes "trust the nearest n hops": right only when the API is reachable through the proxy alone.
+ */
+function proxyTrust(setting: Config['trustProxy']): FastifyServerOptions['trustProxy'] {
+  return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
+}
+
 /** Builds the API: nothing listens until the caller says so (tests use inject). */
 export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['logger'] = logOptions(ctx.config.logLevel)): Promise<FastifyInstance> {
   const app = Fastify({
@@ -59,7 +70,8 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
     },
-    trustProxy: true,
+    // Off unless TRUST_PROXY names the proxies in front: otherwise X-Forwarded-For is the client's word.
+    trustProxy: proxyTrust(ctx.config.trustProxy),
     // Pickup-pass tokens travel in the path (GET /api/qr/scan/{token}).
     routerOptions: { maxParamLength: 1000 },
     // Errors Fastify raises before routing (bad URL encoding, too-long params) are problems too.
@@ -81,13 +93,22 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
   registerInFlight(app);
 
   // external plugins first, then our own, then routes (the fastify/demo order)
+  await registerHardening(app, ctx.config);
   await app.register(rateLimit, { global: false });
   // The sandbox checkout's Pay and Fail buttons are plain HTML form posts. The parser is there for
   // every route, but each operation accepts only the media types its spec lists (bind.ts): 415 elsewhere.
   await app.register(formbody);
   const spec = loadSpec();
   await app.register(swagger, { mode: 'static', specification: { document: spec.document as never } });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // The CSP Swagger UI ships for its own scripts and styles (all served from /docs), without
+  // upgrade-insecure-requests (it would break the page on plain http://127.0.0.1) and without the
+  // validator badge, which would fetch an image from validator.swagger.io.
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { validatorUrl: null },
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, '').replace(' validator.swagger.io', ''),
+  });
 
   registerProblems(app);
   registerTextInput(app);
@@ -106,6 +127,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...qrHandlers(ctx),
     ...mlHandlers(ctx),
     ...jobHandlers(ctx),
+    ...backupHandlers(ctx),
   };
   bindOperations(app, spec.operations, handlers);
   // A training in progress is stopped (its worker ended, its run recorded as failed) on close.

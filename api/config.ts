@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -21,11 +22,27 @@ const schema = z.object({
   ADMIN_EMAIL: z.string().email().optional(),
   ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
-  LOGIN_MAX_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  // Which proxies may tell us the client's address in X-Forwarded-For: none by default.
+  TRUST_PROXY: z.string().default('false'),
+  // Failed sign-ins for one account from one address, then from all addresses (looser), per window.
+  LOGIN_MAX_PER_ACCOUNT_ADDRESS: z.coerce.number().int().min(1).default(10),
+  LOGIN_MAX_PER_ACCOUNT: z.coerce.number().int().min(1).default(100),
+  // Sign-in attempts (any outcome) from one address across accounts, per window.
   LOGIN_MAX_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  // Browser origins (scheme://host[:port]) of partner web apps allowed to call the API (CORS).
+  CORS_ORIGINS: z.string().default(''),
+  // Load shedding: answer 503 + Retry-After while the process is past any of these (0 = not checked).
+  LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1000),
+  LOAD_SHED_MAX_EVENT_LOOP_UTILIZATION: z.coerce.number().min(0).max(1).default(0),
+  LOAD_SHED_MAX_HEAP_USED_MB: z.coerce.number().int().min(0).default(0),
+  LOAD_SHED_MAX_RSS_MB: z.coerce.number().int().min(0).default(0),
+  LOAD_SHED_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  REGISTER_MAX_PER_ADDRESS: z.coerce.number().int().min(1).default(10),
+  REGISTER_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
   NOT_FOUND_MAX_PER_MINUTE: z.coerce.number().int().min(1).default(60),
-  SEED_DEMO_DATA: z.enum(['true', 'false']).default('true'),
+  // Unset: demo data on the embedded database only, never with DATABASE_URL or in production.
+  SEED_DEMO_DATA: z.enum(['true', 'false']).optional(),
   NOTIFY_TRANSPORT: z.enum(['log', 'file']).default('file'),
   PAYMENT_PROVIDER: z.enum(['sandbox', 'flutterwave']).default('sandbox'),
   FLW_PUBLIC_KEY: z.string().min(1).optional(),
@@ -48,6 +65,8 @@ const schema = z.object({
   // Train a first model in the background when none exists at start (never delays listening).
   ML_TRAIN_ON_START: z.enum(['true', 'false']).default('true'),
   ML_MODELS_DIR: z.string().min(1).optional(),
+  BACKUP_DIR: z.string().min(1).optional(),
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(7),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -63,9 +82,15 @@ export interface Config {
   jwt: { keysFile: string; issuer: string; accessTtlSeconds: number; refreshTtlDays: number };
   admin: { email: string; password: string } | undefined;
   bodyLimitBytes: number;
-  loginLimits: { perAccount: number; perAddress: number; windowSeconds: number };
+  /** Fastify's trustProxy: false, a hop count, or the proxies' addresses/CIDRs. */
+  trustProxy: boolean | number | string[];
+  loginLimits: { perAccountAddress: number; perAccount: number; perAddress: number; windowSeconds: number };
+  registerLimits: { perAddress: number; windowSeconds: number };
+  corsOrigins: string[];
+  loadShedding: { maxEventLoopDelayMs: number; maxEventLoopUtilization: number; maxHeapUsedBytes: number; maxRssBytes: number; retryAfterSeconds: number };
   notFoundPerMinute: number;
-  seedDemoData: boolean;
+  /** Whether a first start loads the demo data, and why (logged at start). */
+  demoData: { load: boolean; reason: string };
   notifications: { transport: Env['NOTIFY_TRANSPORT'] };
   payments: {
     provider: Env['PAYMENT_PROVIDER'];
@@ -81,6 +106,8 @@ export interface Config {
   idempotency: { leaseSeconds: number; retentionHours: number };
   jobsEnabled: boolean;
   ml: { retrainThreshold: number; retrainMaxAgeHours: number; trainOnStart: boolean; modelsDir: string };
+  /** Where backups go (api/modules/backups), and how many the backup-database job keeps. */
+  backups: { dir: string; keep: number };
 }
 
 export class ConfigError extends Error {}
@@ -103,6 +130,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const dataDir = path.resolve(e.DATA_DIR);
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY);
+  const demoData = decideDemoData(e);
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -119,13 +148,24 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL.toLowerCase(), password: e.ADMIN_PASSWORD } : undefined,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    trustProxy,
     loginLimits: {
+      perAccountAddress: e.LOGIN_MAX_PER_ACCOUNT_ADDRESS,
       perAccount: e.LOGIN_MAX_PER_ACCOUNT,
       perAddress: e.LOGIN_MAX_PER_ADDRESS,
       windowSeconds: e.LOGIN_WINDOW_SECONDS,
     },
+    registerLimits: { perAddress: e.REGISTER_MAX_PER_ADDRESS, windowSeconds: e.REGISTER_WINDOW_SECONDS },
+    corsOrigins: parseOrigins(e.CORS_ORIGINS),
+    loadShedding: {
+      maxEventLoopDelayMs: e.LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS,
+      maxEventLoopUtilization: e.LOAD_SHED_MAX_EVENT_LOOP_UTILIZATION,
+      maxHeapUsedBytes: e.LOAD_SHED_MAX_HEAP_USED_MB * 1024 * 1024,
+      maxRssBytes: e.LOAD_SHED_MAX_RSS_MB * 1024 * 1024,
+      retryAfterSeconds: e.LOAD_SHED_RETRY_AFTER_SECONDS,
+    },
     notFoundPerMinute: e.NOT_FOUND_MAX_PER_MINUTE,
-    seedDemoData: e.SEED_DEMO_DATA === 'true',
+    demoData,
     notifications: { transport: e.NOTIFY_TRANSPORT },
     payments: {
       provider: e.PAYMENT_PROVIDER,
@@ -149,5 +189,67 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       trainOnStart: e.ML_TRAIN_ON_START === 'true',
       modelsDir: path.resolve(e.ML_MODELS_DIR ?? path.join(dataDir, 'ml_models')),
     },
+    backups: { dir: path.resolve(e.BACKUP_DIR ?? path.join(dataDir, 'backups')), keep: e.BACKUP_KEEP },
   };
+}
+
+/**
+ * TRUST_PROXY: "false" (default: X-Forwarded-For is ignored, the client is the socket's peer), a
+ * hop count ("1": one proxy in front), or a comma list of proxy addresses/CIDRs. "true" (trust any
+ * sender) is refused: it lets every client choose its own address and walk past per-address limits.
+ */
+function parseTrustProxy(value: string): Config['trustProxy'] {
+  const v = value.trim();
+  if (v === 'false' || v === '0') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  const entries = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = entries.filter((entry) => {
+    const [address, prefix, ...rest] = entry.split('/');
+    const family = isIP(address ?? '');
+    if (!family || rest.length) return true;
+    if (prefix === undefined) return false;
+    return !/^\d+$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128);
+  });
+  if (!entries.length || bad.length) {
+    throw new ConfigError(
+      `Invalid configuration:\n  TRUST_PROXY: must be false, a hop count or a comma list of proxy addresses/CIDRs (not ${bad.length ? bad.map((b) => JSON.stringify(b)).join(', ') : JSON.stringify(v)})`,
+    );
+  }
+  return entries;
+}
+
+/** Demo accounts have a published password: never on a production or a real server's database unasked. */
+function decideDemoData(e: Env): Config['demoData'] {
+  if (e.NODE_ENV === 'production') {
+    if (e.SEED_DEMO_DATA === 'true') {
+      throw new ConfigError(
+        'Invalid configuration:\n  SEED_DEMO_DATA: demo data (accounts with a published password) is refused when NODE_ENV=production',
+      );
+    }
+    return { load: false, reason: 'NODE_ENV=production' };
+  }
+  if (e.SEED_DEMO_DATA === 'true') return { load: true, reason: 'SEED_DEMO_DATA=true' };
+  if (e.SEED_DEMO_DATA === 'false') return { load: false, reason: 'SEED_DEMO_DATA=false' };
+  return e.DATABASE_URL
+    ? { load: false, reason: 'DATABASE_URL is set (SEED_DEMO_DATA=true asks for it)' }
+    : { load: true, reason: 'embedded database and SEED_DEMO_DATA unset' };
+}
+
+/** CORS_ORIGINS: exact origins only ("*" would let any site call the API with its users' tokens). */
+function parseOrigins(value: string): string[] {
+  const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = entries.filter((entry) => {
+    try {
+      const u = new URL(entry);
+      return !['http:', 'https:'].includes(u.protocol) || u.origin !== entry;
+    } catch {
+      return true;
+    }
+  });
+  if (bad.length) {
+    throw new ConfigError(
+      `Invalid configuration:\n  CORS_ORIGINS: must be a comma list of origins such as https://app.example.co.zw (not ${bad.map((b) => JSON.stringify(b)).join(', ')})`,
+    );
+  }
+  return entries;
 }

@@ -27,9 +27,13 @@ const log = app.log;
 log.info({ database: ctx.database.kind, location: ctx.database.location }, 'database migrated');
 
 const [{ n } = { n: 0 }] = await ctx.db.select({ n: sql<number>`count(*)::int` }).from(users);
-if (n === 0 && config.seedDemoData) {
+// Whether demo data is wanted, and why, is decided with the configuration (config.ts decideDemoData).
+const demo = config.demoData;
+if (!demo.load) log.info({ demoData: false, reason: demo.reason }, `demo data not loaded (${demo.reason})`);
+else if (n > 0) log.info({ demoData: false, reason: 'database not empty' }, `demo data not loaded (database not empty)`);
+else {
   const summary = await seedDemoData(ctx.db);
-  log.info({ summary }, `demo data loaded; demo accounts use the password "${demoPassword}" (admin: ${demoAdminEmail})`);
+  log.info({ demoData: true, reason: demo.reason, summary }, `demo data loaded (${demo.reason}); demo accounts use the password "${demoPassword}" (admin: ${demoAdminEmail})`);
 }
 const admin = await ensureFirstAdmin(ctx);
 if (admin === 'created') log.info({ email: config.admin?.email }, 'first admin created from ADMIN_EMAIL');

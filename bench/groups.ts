@@ -185,6 +185,8 @@ export async function benchGroups(bare: Server): Promise<void> {
     ML_TRAIN_ON_START: 'false',
     LOGIN_MAX_PER_ACCOUNT: '100000000',
     LOGIN_MAX_PER_ADDRESS: '100000000',
+    LOGIN_MAX_PER_ACCOUNT_ADDRESS: '100000000',
+    REGISTER_MAX_PER_ADDRESS: '100000000',
   };
   Object.assign(env, await freshDatabaseEnv());
   const adminEmail = 'admin@demo.connectsphere.co.zw';

@@ -14,7 +14,7 @@ export type WorkerMessage =
   | { type: 'error'; message: string; stack?: string };
 
 export interface TrainInWorkerOptions {
-  /** Worker entry; ml/train-worker.ts by default. A .ts entry is loaded through tsx. */
+  /** Worker entry; train-worker beside this file by default. A .ts entry is loaded through tsx, a .js one as it is. */
   workerUrl?: URL;
   /** Rejects (and stops the worker) after this long. */
   timeoutMs?: number;
@@ -32,6 +32,9 @@ function workerEntry(url: URL): URL {
   return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }
 
+/** train-worker beside this file: .ts under tsx, the compiled .js when running from dist/ (npm run build). */
+const defaultWorkerUrl = new URL(`./train-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
 /**
  * Trains in a worker thread. A packed dataset is copied to the worker as it is (its columns are
  * plain buffers), so the caller can train on it again; a plain one is packed first.
@@ -42,7 +45,7 @@ export function trainInWorker(
   onProgress?: ProgressCallback,
   options: TrainInWorkerOptions = {},
 ): Promise<SerializedModel> {
-  const entry = workerEntry(options.workerUrl ?? new URL('./train-worker.ts', import.meta.url));
+  const entry = workerEntry(options.workerUrl ?? defaultWorkerUrl);
   return new Promise((resolve, reject) => {
     const workerData: { dataset: PackedDataset; params: TrainParams } = { dataset: isPacked(dataset) ? dataset : packDataset(dataset), params };
     const worker = new Worker(entry, { workerData, execArgv: [] });

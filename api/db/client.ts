@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dumpPglite, dumpPostgres, restorePglite, restorePostgres } from './dump.ts';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -42,6 +43,10 @@ export interface Database {
   migrate(): Promise<void>;
   migrationStatus(): Promise<{ applied: number; pending: number }>;
   close(): Promise<void>;
+  /** A consistent copy of the whole database in `file` (dump.ts: PGlite's dumpDataDir, or pg_dump). */
+  dump(file: string): Promise<void>;
+  /** Replaces the whole database's content with a `dump` of the same kind, all or nothing. */
+  restore(file: string): Promise<void>;
   /**
    * Runs `fn` only if no other holder (in any process on this database) has the lock named `key`;
    * never waits for it. On PostgreSQL it is a session advisory lock (pg_try_advisory_lock of
@@ -99,6 +104,8 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     close: async () => {
       await Promise.all([pool.end(), servingPool.end()]);
     },
+    dump: (file) => dumpPostgres(url, file),
+    restore: (file) => restorePostgres(url, file),
     async withAdvisoryLock(key, fn) {
       const client = await pool.connect();
       let broken: Error | undefined;
@@ -132,6 +139,8 @@ async function openPglite(dir: string): Promise<Database> {
     migrationStatus: () => migrationStatus(db),
     statementsSent: () => 0,
     close: () => client.close(),
+    dump: (file) => dumpPglite(client, file),
+    restore: (file) => restorePglite(client, file),
     // PGlite is one session, and a session's advisory locks are re-entrant for itself, so
     // pg_try_advisory_lock would always succeed here. Only this process can open these files, so
     // a set of the keys held is the whole lock.

@@ -9,6 +9,7 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  primaryKey,
   real,
   text,
   timestamp,
@@ -185,6 +186,24 @@ export const pickupPoints = pgTable('pickup_points', {
   lng: doublePrecision('lng'),
   createdAt: createdAt(),
 });
+
+/**
+ * The pickup points a staff account works at, set by an admin. A staff member redeems passes only
+ * for these points; admins redeem anywhere.
+ */
+export const staffPickupPoints = pgTable(
+  'staff_pickup_points',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    pickupPointId: uuid('pickup_point_id')
+      .notNull()
+      .references(() => pickupPoints.id),
+    assignedAt: timestamp('assigned_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.pickupPointId] })],
+);
 
 export const groupStatusEnum = pgEnum('group_status', [
   'draft',

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, like, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import {
   contributions,
@@ -7,6 +7,7 @@ import {
   groups,
   payments,
   pickupPoints,
+  staffPickupPoints,
   products,
   userPreferences,
   users,
@@ -112,5 +113,12 @@ export async function seedGroups(db: Tx, r: Rng, now: Date) {
   await db.insert(groupEvents).values(events);
   for (let i = 0; i < contributionRows.length; i += 300) await db.insert(contributions).values(contributionRows.slice(i, i + 300));
   for (let i = 0; i < paymentRows.length; i += 300) await db.insert(payments).values(paymentRows.slice(i, i + 300));
+  // Each demo staff account works at the pickup point of its own market.
+  const staff = await db.select({ id: users.id, market: users.market }).from(users).where(and(eq(users.role, 'staff'), like(users.email, '%@demo.connectsphere.co.zw')));
+  const assignments = staff.flatMap((u) => {
+    const point = pointByMarket.get(u.market);
+    return point ? [{ userId: u.id, pickupPointId: point.id }] : [];
+  });
+  if (assignments.length) await db.insert(staffPickupPoints).values(assignments).onConflictDoNothing();
   return { pickupPoints: points.length, groups: groupRows.length, contributions: contributionRows.length };
 }

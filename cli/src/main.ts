@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerAuth } from './commands/auth.ts';
+import { registerBackups } from './commands/backups.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerGroups } from './commands/groups.ts';
 import { registerJobs } from './commands/jobs.ts';
@@ -10,6 +11,7 @@ import { registerPayments } from './commands/payments.ts';
 import { registerQr } from './commands/qr.ts';
 import { registerRecs } from './commands/recs.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerStaff } from './commands/staff.ts';
 import { registerUsers } from './commands/users.ts';
 import { ExitCode, reportFailure, toFailure } from './output.ts';
 
@@ -46,9 +48,11 @@ Exit codes:
   registerGroups(program);
   registerPayments(program);
   registerQr(program);
+  registerStaff(program);
   registerRecs(program);
   registerMl(program);
   registerJobs(program);
+  registerBackups(program);
   registerConfig(program);
   registerServe(program);
   return program;

@@ -14,6 +14,8 @@ export { VERSION } from './version.ts';
 export { trainingStages, type TrainingStage, type WaitForRunOptions } from './resources/ml.ts';
 export type {
   AuthSession,
+  Backup,
+  BackupList,
   Category,
   Components,
   components,
@@ -89,6 +91,7 @@ export type {
   TrainRequest,
   User,
   UserDetail,
+  StaffPickupPoints,
   UserListQuery,
   UserPage,
   UserUpdate,

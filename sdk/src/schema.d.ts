@@ -288,6 +288,29 @@ export interface paths {
         patch: operations["updateUser"];
         trace?: never;
     };
+    "/api/admin/users/{id}/pickup-points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        /** The pickup points a staff account works at */
+        get: operations["getStaffPickupPoints"];
+        /**
+         * Assign a staff account to one or a few pickup points
+         * @description Replaces the account's assignment. Staff redeem passes only at their assigned points (a scan says at once when a pass is for another point); admins redeem anywhere. Only staff accounts are assigned (409 otherwise); an empty list unassigns.
+         */
+        put: operations["setStaffPickupPoints"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/products": {
         parameters: {
             query?: never;
@@ -821,6 +844,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The backups kept in BACKUP_DIR, newest first */
+        get: operations["listBackups"];
+        put?: never;
+        /**
+         * Back up the database, signing keys and models now
+         * @description Made by the API process, where the data is: on the embedded PGlite only that process can
+         *     read the database files, and its dump is taken between two queries, so it is consistent.
+         *     On PostgreSQL it is pg_dump's snapshot. The backup-database job makes one every day.
+         */
+        post: operations["createBackup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/backups/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["BackupId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put the database, signing keys and models back as they were in a backup
+         * @description Every table's rows are replaced in one transaction (pg_restore on PostgreSQL); the keys and
+         *     model files are copied back. Refused (409) for a backup of the other kind of database or
+         *     made at another migration level, and while another backup or restore runs. The running
+         *     API keeps the keys and model it loaded at start: restart it afterwards.
+         */
+        post: operations["restoreBackup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ml/recommendations": {
         parameters: {
             query?: never;
@@ -1148,6 +1219,16 @@ export interface components {
         UserDetail: components["schemas"]["User"] & {
             preferences: components["schemas"]["Preferences"] | null;
             profile: components["schemas"]["Profile"];
+            /** @description Where a staff account works (empty for other roles). */
+            pickupPoints: components["schemas"]["PickupPoint"][];
+        };
+        StaffPickupPoints: {
+            /** Format: uuid */
+            userId: string;
+            pickupPoints: components["schemas"]["PickupPoint"][];
+        };
+        StaffPickupPointsUpdate: {
+            pickupPointIds: string[];
         };
         UserUpdate: {
             role?: components["schemas"]["Role"];
@@ -1481,7 +1562,10 @@ export interface components {
             passId: string;
             /** @enum {string} */
             status: "active" | "used" | "revoked" | "expired";
+            /** @description Active, and the scanner may hand it over here (see atYourPickupPoint). */
             redeemable: boolean;
+            /** @description Whether the pass's pickup point is one the scanning staff account is assigned to (always true for admins, who redeem anywhere). False: the goods are at `pickupPoint`, send the trader there. */
+            atYourPickupPoint: boolean;
             productName: string;
             unit: string;
             quantity: number;
@@ -1515,7 +1599,28 @@ export interface components {
             remainingStock: number;
         };
         /** @enum {string} */
-        JobName: "release-reservations" | "expire-groups" | "reconcile-payments" | "settle-refunds" | "prune-idempotency-keys" | "expire-passes" | "deliver-notifications" | "retrain-model";
+        JobName: "release-reservations" | "expire-groups" | "reconcile-payments" | "settle-refunds" | "prune-idempotency-keys" | "expire-passes" | "deliver-notifications" | "retrain-model" | "backup-database";
+        /**
+         * @description A backup folder in BACKUP_DIR: the database (PGlite's data folder, or pg_dump's custom
+         *     format), the JWT signing keys and the saved recommendation models.
+         */
+        Backup: {
+            id: components["schemas"]["BackupId"];
+            /** Format: date-time */
+            createdAt: string;
+            /** @enum {string} */
+            database: "pglite" | "postgres";
+            /** @description Migrations applied when it was made; it restores only into a database at the same point. */
+            migrations: number;
+            /** @description The archive's files, relative to its folder. */
+            files: string[];
+            sizeBytes: number;
+        };
+        /** @example 20261202T164500123Z-3fa9c1 */
+        BackupId: string;
+        BackupList: {
+            items: components["schemas"]["Backup"][];
+        };
         JobRun: {
             /** Format: uuid */
             id: string;
@@ -2276,6 +2381,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    getStaffPickupPoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's assigned pickup points (empty for accounts that are not staff). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffPickupPoints"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    setStaffPickupPoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffPickupPointsUpdate"];
+            };
+        };
+        responses: {
+            /** @description The assignment as it now stands. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffPickupPoints"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3201,6 +3362,78 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    listBackups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every complete backup. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    createBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The backup, complete. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Backup"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    restoreBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["BackupId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The backup that was restored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Backup"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
         };
     };

@@ -24,6 +24,7 @@ export type LoginRequest = Schemas['LoginRequest'];
 export type AuthSession = Schemas['AuthSession'];
 export type User = Schemas['User'];
 export type UserDetail = Schemas['UserDetail'];
+export type StaffPickupPoints = Schemas['StaffPickupPoints'];
 export type UserUpdate = Schemas['UserUpdate'];
 export type UserPage = Schemas['UserPage'];
 /** The query of `GET /api/admin/users`. */
@@ -87,6 +88,8 @@ export type WebhookAck = Schemas['WebhookAck'];
 // Jobs
 export type JobName = Schemas['JobName'];
 export type JobRun = Schemas['JobRun'];
+export type Backup = Schemas['Backup'];
+export type BackupList = Schemas['BackupList'];
 export type Job = Schemas['Job'];
 /** The body of `GET /api/admin/jobs`: every job with its latest run, `{ items }`. */
 export type JobList = JsonOf<operations['listJobs']['responses'][200]>;

@@ -33,8 +33,9 @@ describe('the server is bound to openapi.yaml', () => {
     const app = await freshApp();
     const { operations } = loadSpec();
     const expected = new Set(operations.map((op) => `${op.method.toUpperCase()} ${op.route}`));
-    // Fastify adds HEAD for each GET; the docs viewer serves its own assets under /docs.
-    const unexpected = app.routeList.filter((r) => !expected.has(r) && !r.startsWith('HEAD ') && !/^\w+ \/docs/.test(r));
+    // Fastify adds HEAD for each GET; the docs viewer serves its own assets under /docs; CORS
+    // answers preflight (OPTIONS) for every path.
+    const unexpected = app.routeList.filter((r) => !expected.has(r) && !r.startsWith('HEAD ') && !/^\w+ \/docs/.test(r) && r !== 'OPTIONS *');
     expect(unexpected).toEqual([]);
     for (const route of expected) expect(app.routeList).toContain(route);
     await app.close();

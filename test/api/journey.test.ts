@@ -57,6 +57,14 @@ describe('group buying end to end on the sandbox provider', () => {
     expect(passes[0]).toMatchObject({ status: 'active', quantity: 10, productName: 'Sunflower cooking oil' });
 
     const staff = await userWithRole(app, 'staff');
+    // Staff redeem only at the pickup points an admin assigned them to.
+    const assigned = await app.inject({
+      method: 'PUT',
+      url: `/api/admin/users/${staff.user.id}/pickup-points`,
+      headers: as(m.admin.accessToken),
+      payload: { pickupPointIds: [passes[0].pickupPoint.id] },
+    });
+    expect(assigned.statusCode, assigned.body).toBe(200);
     const scan = await app.inject({ url: `/api/qr/scan/${passes[0].token}`, headers: as(staff.accessToken) });
     expect(scan.statusCode, scan.body).toBe(200);
     expect(scan.json()).toMatchObject({ redeemable: true, quantity: 10, traderName: 'Tendai Moyo' });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { count, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { notifications, products, userPreferences, users } from '../../api/db/schema.ts';
+import { notifications, pickupPoints, products, staffPickupPoints, userPreferences, users } from '../../api/db/schema.ts';
 import { ensureFirstAdmin } from '../../api/modules/auth/service.ts';
 import { drainOutbox, fileTransport } from '../../api/modules/notifications/dispatcher.ts';
 import { demoAdminEmail, demoPassword, seedDemoData } from '../../api/seed/demo.ts';
@@ -70,5 +70,14 @@ describe('first admin and demo data', () => {
     expect([...categories]).toEqual(expect.arrayContaining(['mealie-meal', 'cooking-oil', 'clothing-bales', 'phone-accessories']));
     const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: demoAdminEmail, password: demoPassword } });
     expect(login.json().user.role).toBe('admin');
+    // Each demo staff account works at its own market's pickup point.
+    const staffPoints = await app.ctx.db
+      .select({ email: users.email, market: users.market, point: pickupPoints.market })
+      .from(staffPickupPoints)
+      .innerJoin(users, eq(users.id, staffPickupPoints.userId))
+      .innerJoin(pickupPoints, eq(pickupPoints.id, staffPickupPoints.pickupPointId))
+      .orderBy(users.email);
+    expect(staffPoints.map((s) => s.email)).toEqual(['staff1@demo.connectsphere.co.zw', 'staff2@demo.connectsphere.co.zw']);
+    for (const s of staffPoints) expect(s.point).toBe(s.market);
   });
 });

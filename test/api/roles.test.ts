@@ -19,6 +19,8 @@ describe('role boundaries', () => {
     { method: 'GET' as const, url: '/api/admin/users' },
     { method: 'GET' as const, url: `/api/admin/users/${target}` },
     { method: 'PATCH' as const, url: `/api/admin/users/${target}`, payload: { role: 'trader' } },
+    { method: 'GET' as const, url: `/api/admin/users/${target}/pickup-points` },
+    { method: 'PUT' as const, url: `/api/admin/users/${target}/pickup-points`, payload: { pickupPointIds: [] } },
   ];
 
   it.each(roles)('a %s gets the admin user endpoints only when admin', async (role) => {

@@ -37,8 +37,23 @@ describe('the API process', () => {
     const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.some((l) => l.reqId === 'proc-test-1' && l.msg === 'request completed')).toBe(true);
     expect(lines.some((l) => String(l.msg).startsWith('shutting down'))).toBe(true);
+    expect(lines.find((l) => l.demoData !== undefined)).toMatchObject({ demoData: false, reason: 'SEED_DEMO_DATA=false', msg: 'demo data not loaded (SEED_DEMO_DATA=false)' });
     expect(out).not.toContain(password);
     expect(fs.existsSync(path.join(dataDir, 'keys', 'jwt-keys.json'))).toBe(true);
     expect((fs.statSync(path.join(dataDir, 'keys', 'jwt-keys.json')).mode & 0o777).toString(8)).toBe('600');
   }, 120_000);
+
+  it('refuses to start with demo data in production, naming the variable', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-proc-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+      env: { ...process.env, DATA_DIR: dataDir, PORT: '0', NODE_ENV: 'production', SEED_DEMO_DATA: 'true', JOBS_ENABLED: 'false', ML_TRAIN_ON_START: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(1);
+    expect(err).toContain('SEED_DEMO_DATA: demo data (accounts with a published password) is refused when NODE_ENV=production');
+    expect(fs.existsSync(path.join(dataDir, 'pgdata'))).toBe(false);
+  }, 60_000);
 });

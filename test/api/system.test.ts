@@ -6,7 +6,7 @@ import { registerUser } from '../helpers/users.ts';
 
 let app: FastifyInstance;
 beforeAll(async () => {
-  app = await freshApp({ NOT_FOUND_MAX_PER_MINUTE: '3', LOGIN_MAX_PER_ACCOUNT: '3', LOGIN_MAX_PER_ADDRESS: '5' });
+  app = await freshApp({ NOT_FOUND_MAX_PER_MINUTE: '3', LOGIN_MAX_PER_ACCOUNT_ADDRESS: '3', LOGIN_MAX_PER_ADDRESS: '5' });
 });
 afterAll(() => app.close());
 

@@ -42,7 +42,12 @@ beforeAll(async () => {
   await advanceTo(app, m, funded.group.id, ['ordered', 'shipped', 'delivered', 'ready_for_pickup']);
   chipoPass = (await passesOf(chipo))[0]!;
   faraiPass = (await passesOf(farai))[0]!;
-  asStaff = cliAs(url, await userWithRole(app, 'staff'));
+  // This staff member works at both of the group's points; an admin assigns them with the CLI.
+  const staff = await userWithRole(app, 'staff');
+  const asAdmin = cliAs(url, m.admin);
+  const assigned = await asAdmin(['staff', 'assign', staff.user.email, '--pickup-point', m.pointIds[0]!, '--pickup-point', m.pointIds[1]!]);
+  expect(assigned.code, assigned.stderr).toBe(0);
+  asStaff = cliAs(url, staff);
 });
 afterAll(async () => {
   await app.close();
@@ -115,5 +120,39 @@ describe('cs qr redeem as staff', { timeout: slow }, () => {
     const res = await asStaff(['qr', 'redeem', '--yes']);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('no token given and stdin is not a terminal');
+  });
+});
+
+describe('cs staff assign: staff belong to pickup points', { timeout: slow }, () => {
+  it('assigns a staff account, shows it in cs users show, and a pass for another point is refused without --pickup-point', async () => {
+    const asAdmin = cliAs(url, m.admin);
+    const glenView = await userWithRole(app, 'staff');
+    const usage = await asAdmin(['staff', 'assign', glenView.user.email]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('give --pickup-point <id> (one or more), or --none to unassign');
+
+    const res = await asAdmin(['staff', 'assign', glenView.user.email, '--pickup-point', m.pointIds[1]!, '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ userId: glenView.user.id, pickupPoints: [{ id: m.pointIds[1] }] });
+    const shown = await asAdmin(['users', 'show', glenView.user.email]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(new RegExp(`^Pickup points\\s+Glen View complex \\(${m.pointIds[1]}\\)$`, 'm'));
+
+    // A fresh pass waiting at Mbare (the first point), scanned by Glen View staff.
+    const funded = await fundedGroup(app, m, { title: 'Oil for the wrong point' });
+    const rudo = await registerUser(app, { name: 'Rudo Sibanda' });
+    await joinAndPay(app, rudo, funded.group.id, 2, { pickupPointId: m.pointIds[0] });
+    await advanceTo(app, m, funded.group.id, ['ordered', 'shipped', 'delivered', 'ready_for_pickup']);
+    const pass = (await passesOf(rudo))[0]!;
+    const asGlenView = cliAs(url, glenView);
+    const wrong = await asGlenView(['qr', 'redeem', pass.token, '--yes']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toMatch(/^Status\s+active, for another pickup point: cannot be redeemed here$/m);
+    expect(wrong.stderr).toContain('Error: Wrong pickup point: This pass is for Mbare Musika stall 14 (Mbare Musika, Mbare Musika, Harare), where you do not work');
+    // The API refuses it too, whatever the client does.
+    const direct = await app.inject({ method: 'POST', url: `/api/qr/mark-used/${pass.id}`, headers: bearer(glenView.accessToken), payload: {} });
+    expect(direct.statusCode).toBe(403);
+    expect(direct.json().detail).toContain('you work at Glen View complex');
+    expect((await app.ctx.db.select().from(pickupPasses).where(eq(pickupPasses.id, pass.id)))[0]!.status).toBe('active');
   });
 });

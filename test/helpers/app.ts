@@ -18,6 +18,10 @@ export async function testContext(env: Record<string, string> = {}): Promise<App
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     SEED_DEMO_DATA: 'false',
+    // Test files register many users from one address; the limit has its own test.
+    REGISTER_MAX_PER_ADDRESS: '100000',
+    // Tests share two cores with PGlite's work on the main thread: no shedding unless a test asks.
+    LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
     ...env,
   });
   const database = await testDatabase();

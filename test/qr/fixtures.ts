@@ -6,6 +6,7 @@ import {
   groups,
   pickupPoints,
   products,
+  staffPickupPoints,
   suppliers,
   users,
 } from '../../api/db/schema.ts';
@@ -87,6 +88,13 @@ export async function buildWorld(ctx: AppContext) {
     { groupId: group!.id, pickupPointId: glenView!.id },
     { groupId: group!.id, pickupPointId: empty!.id, stock: 99 },
   ]);
+  // Nyasha works at both points with buyers; Tafadzwa only at Glen View.
+  const glenViewStaff = await user(ctx, 'Tafadzwa Staff', 'staff', '+263778000777');
+  await ctx.db.insert(staffPickupPoints).values([
+    { userId: staff.id, pickupPointId: mbare!.id },
+    { userId: staff.id, pickupPointId: glenView!.id },
+    { userId: glenViewStaff.id, pickupPointId: glenView!.id },
+  ]);
   const base = { groupId: group!.id, unitPrice: 1300, currency: 'USD' as const };
   const [cTendai, cChipo, cFarai] = await ctx.db
     .insert(contributions)
@@ -101,6 +109,7 @@ export async function buildWorld(ctx: AppContext) {
   return {
     traders: { tendai, chipo, farai, rudo, kuda },
     staff,
+    glenViewStaff,
     admin,
     product: product!,
     points: { mbare: mbare!, glenView: glenView!, empty: empty! },

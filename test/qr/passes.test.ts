@@ -6,7 +6,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../api/context.ts';
-import { groupPickupPoints, notifications, pickupPasses } from '../../api/db/schema.ts';
+import { groupPickupPoints, notifications, pickupPasses, users } from '../../api/db/schema.ts';
 import { HttpProblem } from '../../api/errors.ts';
 import { signPassToken } from '../../api/modules/qr/pass-token.ts';
 import {
@@ -188,11 +188,12 @@ describe('scanning', () => {
   it('says what to hand over and to whom', async () => {
     await issue();
     const pass = await passOf(w.contributions.tendai.id);
-    const result = await scanPass(ctx, await tokenOf(w.traders.tendai.id));
+    const result = await scanPass(ctx, w.staff, await tokenOf(w.traders.tendai.id));
     expect(result).toEqual({
       passId: pass.id,
       status: 'active',
       redeemable: true,
+      atYourPickupPoint: true,
       productName: 'Roller meal 20 kg',
       unit: 'bag',
       quantity: 5,
@@ -206,7 +207,7 @@ describe('scanning', () => {
   });
 
   it('refuses a token that is not a pass as a 400 on path.token', async () => {
-    const problem = await problemOf(scanPass(ctx, 'eyJhbGciOiJub25lIn0.e30.'), 400);
+    const problem = await problemOf(scanPass(ctx, w.staff, 'eyJhbGciOiJub25lIn0.e30.'), 400);
     expect(problem.errors).toEqual([{ field: 'path.token', message: 'is not a valid pickup pass' }]);
   });
 
@@ -217,7 +218,46 @@ describe('scanning', () => {
       expiresAt: new Date(Date.now() + 3_600_000),
       createdAt: new Date(),
     });
-    await problemOf(scanPass(ctx, token), 404);
+    await problemOf(scanPass(ctx, w.staff, token), 404);
+  });
+});
+
+describe('staff belong to pickup points', () => {
+  it('a scan shows at once that the pass is for another point, and redeeming it there is a 403 that changes nothing', async () => {
+    await issue();
+    const pass = await passOf(w.contributions.tendai.id); // waits at Mbare
+    const scan = await scanPass(ctx, w.glenViewStaff, await tokenOf(w.traders.tendai.id));
+    expect(scan).toMatchObject({ status: 'active', atYourPickupPoint: false, redeemable: false, pickupPoint: expect.objectContaining({ name: 'Mbare Musika pickup' }) });
+
+    const refused = await problemOf(redeemPass(ctx, w.glenViewStaff, pass.id), 403);
+    expect(refused.detail).toBe(
+      'This pass is for Mbare Musika pickup (Mbare Musika, Stand 12, Mbare Musika); you work at Glen View pickup. Send the trader there; nothing was handed over',
+    );
+    expect(refused.extensions).toMatchObject({ pickupPoint: { id: w.points.mbare.id }, yourPickupPoints: [{ id: w.points.glenView.id }] });
+    // Naming the pass's own point does not help someone who does not work there.
+    await problemOf(redeemPass(ctx, w.glenViewStaff, pass.id, w.points.mbare.id), 403);
+    expect((await passOf(w.contributions.tendai.id)).status).toBe('active');
+    expect(await stockAt(w.points.mbare.id)).toBe(8);
+
+    // At their own point the same staff member hands over.
+    const farai = await passOf(w.contributions.farai.id);
+    expect(await scanPass(ctx, w.glenViewStaff, await tokenOf(w.traders.farai.id))).toMatchObject({ atYourPickupPoint: true, redeemable: true });
+    await expect(redeemPass(ctx, w.glenViewStaff, farai.id)).resolves.toMatchObject({ passId: farai.id });
+  });
+
+  it('staff with no pickup point redeem nowhere; admins redeem anywhere', async () => {
+    await issue();
+    const pass = await passOf(w.contributions.tendai.id);
+    const [unassigned] = await ctx.db
+      .insert(users)
+      .values({ email: `loose-staff-${process.pid}@example.co.zw`, name: 'Loose Staff', phone: '+263779000888', passwordHash: 'x', role: 'staff', market: 'Mbare Musika' })
+      .returning();
+    expect(await scanPass(ctx, unassigned!, await tokenOf(w.traders.tendai.id))).toMatchObject({ atYourPickupPoint: false, redeemable: false });
+    const refused = await problemOf(redeemPass(ctx, unassigned!, pass.id), 403);
+    expect(refused.detail).toContain('you are not assigned to any pickup point (ask an admin)');
+
+    expect(await scanPass(ctx, w.admin, await tokenOf(w.traders.tendai.id))).toMatchObject({ atYourPickupPoint: true, redeemable: true });
+    await expect(redeemPass(ctx, w.admin, pass.id)).resolves.toMatchObject({ passId: pass.id, usedBy: w.admin.id });
   });
 });
 
@@ -242,7 +282,7 @@ describe('redeeming', () => {
     expect(await stockAt(w.points.mbare.id)).toBe(3);
 
     // A second scan answers with when and where, and is not redeemable.
-    const scan = await scanPass(ctx, await tokenOf(w.traders.tendai.id));
+    const scan = await scanPass(ctx, w.staff, await tokenOf(w.traders.tendai.id));
     expect(scan).toMatchObject({ status: 'used', redeemable: false, usedAt: redemption.usedAt, usedAtPoint: 'Mbare Musika pickup' });
     expect((await listMyPasses(ctx, w.traders.tendai.id)).items[0]).toMatchObject({ status: 'used', usedAt: redemption.usedAt });
   });
@@ -338,7 +378,7 @@ describe('redeeming', () => {
     expect(byClock.detail).toBe(`This pass expired at ${past.toISOString()}`);
 
     // Its token now expires in the past too: the scan says so.
-    const scanned = await problemOf(scanPass(ctx, await tokenOf(w.traders.tendai.id)), 410);
+    const scanned = await problemOf(scanPass(ctx, w.staff, await tokenOf(w.traders.tendai.id)), 410);
     expect(scanned.extensions).toMatchObject({ currentState: 'expired' });
 
     expect(await expirePasses(ctx.db)).toBe(1);
@@ -366,10 +406,10 @@ describe('reissuing', () => {
     expect(revoked).toMatchObject({ status: 'revoked', replacedBy: fresh.id });
     expect(revoked!.revokedAt).toBeInstanceOf(Date);
 
-    const scanned = await problemOf(scanPass(ctx, oldToken), 410);
+    const scanned = await problemOf(scanPass(ctx, w.staff, oldToken), 410);
     expect(scanned.extensions).toMatchObject({ currentState: 'revoked' });
     await problemOf(redeemPass(ctx, w.staff, old.id), 410);
-    await expect(scanPass(ctx, fresh.token)).resolves.toMatchObject({ passId: fresh.id, redeemable: true });
+    await expect(scanPass(ctx, w.staff, fresh.token)).resolves.toMatchObject({ passId: fresh.id, redeemable: true });
     await problemOf(reissuePass(ctx, old.id), 409);
     await expect(redeemPass(ctx, w.staff, fresh.id)).resolves.toMatchObject({ remainingStock: 3 });
   });
@@ -396,7 +436,7 @@ describe('revoked without a replacement', () => {
     const pass = await passOf(w.contributions.tendai.id);
     const token = await tokenOf(w.traders.tendai.id);
     await ctx.db.update(pickupPasses).set({ status: 'revoked', revokedAt: new Date() }).where(eq(pickupPasses.id, pass.id));
-    const problem = await problemOf(scanPass(ctx, token), 410);
+    const problem = await problemOf(scanPass(ctx, w.staff, token), 410);
     expect(problem.detail).toContain('there is nothing to hand over with it');
     expect(problem.detail).not.toContain('replaced');
   });

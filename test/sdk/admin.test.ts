@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { eq } from 'drizzle-orm';
 import { ApiError, ConnectSphere, paginate, type RegisterRequest, type User } from '@connectsphere/sdk';
-import { users } from '../../api/db/schema.ts';
+import { pickupPoints, users } from '../../api/db/schema.ts';
 import { liveServer } from '../helpers/app.ts';
 import { resetDatabase } from '../helpers/db.ts';
 import { traderInput } from '../helpers/users.ts';
@@ -100,5 +100,42 @@ describe('admin.users', () => {
     const { cs } = await admin();
     const err = await rejection(cs.admin.users.list({ limit: 500 }));
     expect((err as ApiError).problem.errors).toEqual([{ field: 'query.limit', message: 'must be <= 100' }]);
+  });
+});
+
+describe('staff pickup points through the SDK', () => {
+  it('an admin assigns a staff account to pickup points; the user detail shows them; bad ids and non-staff are refused', async () => {
+    const { cs } = await admin();
+    const staff = await trader({ name: 'Nyasha Staff' });
+    const [mbare, glenView] = await app.ctx.db
+      .insert(pickupPoints)
+      .values([
+        { name: 'Mbare pickup', market: 'Mbare Musika', address: 'Stand 12', openingHours: 'Mon-Sat 07:00-17:00' },
+        { name: 'Glen View pickup', market: 'Glen View', address: 'Complex 7', openingHours: 'Mon-Sat 08:00-16:00' },
+      ])
+      .returning();
+
+    // Only staff are assigned: a trader is a 409 naming the role.
+    const notStaff = await rejection(cs.admin.users.setPickupPoints(staff.user.id, [mbare!.id]));
+    expect(notStaff).toMatchObject({ status: 409 });
+    expect((notStaff as ApiError).problem.detail).toContain('this account is trader');
+    await cs.admin.users.update(staff.user.id, { role: 'staff' });
+
+    const set = await cs.admin.users.setPickupPoints(staff.user.id, [mbare!.id, glenView!.id]);
+    expect(set).toEqual({ userId: staff.user.id, pickupPoints: [expect.objectContaining({ id: glenView!.id }), expect.objectContaining({ id: mbare!.id })] });
+    expect((await cs.admin.users.pickupPoints(staff.user.id)).pickupPoints.map((p) => p.name)).toEqual(['Glen View pickup', 'Mbare pickup']);
+    expect((await cs.admin.users.get(staff.user.id)).pickupPoints.map((p) => p.id)).toEqual([glenView!.id, mbare!.id]);
+
+    // An unknown point is a 400 naming the item, and changes nothing.
+    const unknown = await rejection(cs.admin.users.setPickupPoints(staff.user.id, [mbare!.id, '00000000-0000-4000-8000-000000000000']));
+    expect((unknown as ApiError).problem.errors).toEqual([{ field: 'body.pickupPointIds.1', message: 'is not a known pickup point' }]);
+    expect((await cs.admin.users.pickupPoints(staff.user.id)).pickupPoints).toHaveLength(2);
+
+    // Replacing, then unassigning.
+    expect((await cs.admin.users.setPickupPoints(staff.user.id, [glenView!.id])).pickupPoints.map((p) => p.id)).toEqual([glenView!.id]);
+    expect((await cs.admin.users.setPickupPoints(staff.user.id, [])).pickupPoints).toEqual([]);
+    await expect(cs.admin.users.pickupPoints('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ status: 404 });
+    // The staff member may not assign themselves.
+    await expect(staff.cs.admin.users.setPickupPoints(staff.user.id, [mbare!.id])).rejects.toMatchObject({ status: 403 });
   });
 });

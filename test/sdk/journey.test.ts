@@ -236,6 +236,8 @@ describe('the trader journey through the SDK (sandbox payments)', () => {
     // A trader cannot scan; staff can.
     expect(await rejection(trader.cs.qr.scan(pass.token))).toMatchObject({ status: 403 });
     const staff = await signUp('staff', { name: 'Nyasha Chari' });
+    // Staff redeem only at the pickup points an admin assigned them to.
+    await admin.cs.admin.users.setPickupPoints(staff.user.id, [m.mbare.id]);
     const scan = await staff.cs.qr.scan(pass.token);
     expect(scan).toMatchObject({
       passId: pass.id,
@@ -465,6 +467,7 @@ describe('the other group-buying namespaces', () => {
     expect(fresh).toMatchObject({ status: 'active', contributionId: c.id, quantity: 10 });
     expect(fresh.id).not.toBe(old!.id);
     const staff = await signUp('staff');
+    await admin.cs.admin.users.setPickupPoints(staff.user.id, [fresh.pickupPoint.id]);
     expect(await rejection(staff.cs.qr.scan(old!.token))).toMatchObject({ status: 410 });
     expect(await staff.cs.qr.scan(fresh.token)).toMatchObject({ passId: fresh.id, redeemable: true });
     expect(await rejection(trader.cs.qr.png('00000000-0000-4000-8000-000000000000'))).toMatchObject({ status: 404 });

@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { liveServer } from '../helpers/app.ts';
+import { acquireBuildLock } from '../helpers/build-lock.ts';
 import { traderInput } from '../helpers/users.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -29,8 +30,14 @@ let packed: { filename: string; files: { path: string }[] };
 beforeAll(async () => {
   ({ app, url } = await liveServer());
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-sdk-pack-'));
-  await run('npm', ['run', 'build'], { cwd: path.join(root, 'sdk'), env });
-  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: path.join(root, 'sdk'), env });
+  const release = await acquireBuildLock();
+  let stdout: string;
+  try {
+    await run('npm', ['run', 'build'], { cwd: path.join(root, 'sdk'), env });
+    ({ stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: path.join(root, 'sdk'), env }));
+  } finally {
+    release();
+  }
   packed = (JSON.parse(stdout) as (typeof packed)[])[0]!;
   appDir = path.join(dir, 'partner-app');
   fs.mkdirSync(appDir);
@@ -42,7 +49,7 @@ beforeAll(async () => {
     ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(dir, packed.filename), path.join(root, 'node_modules/undici')],
     { cwd: appDir, env },
   );
-}, 180_000);
+}, 400_000);
 
 afterAll(async () => {
   await app?.close();
@@ -156,8 +163,9 @@ export async function names(): Promise<string[]> {
         args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
       });
       try {
-        const page = await browser.newPage();
-        // A page of the API's own origin, so the test needs no CORS setup.
+        // A page of the API's own origin, so the test needs no CORS setup. The API's CSP (helmet:
+        // default-src 'none') rightly forbids scripts on its JSON pages; the test injects one anyway.
+        const page = await browser.newPage({ bypassCSP: true });
         await page.goto(`${url}/health`);
         await page.addScriptTag({ content: bundle.outputFiles![0]!.text });
         const trader = traderInput();

@@ -15,6 +15,14 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject) {
   const serverUrl = process.env.TEST_DATABASE_URL;
+  // The concurrency and crash tests run only on PostgreSQL and skip without it: in CI that
+  // would hide them, so a CI run without a server fails unless it says it is embedded-only.
+  if (!serverUrl && process.env.CI === 'true' && process.env.TEST_PGLITE_ONLY !== 'true') {
+    throw new Error(
+      'CI=true but TEST_DATABASE_URL is not set: the PostgreSQL-only tests (concurrency, crashes) would be skipped. ' +
+        'Set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test, or TEST_PGLITE_ONLY=true for a deliberately embedded-only run.',
+    );
+  }
   if (!serverUrl) {
     project.provide('pgTemplateUrl', undefined);
     return;

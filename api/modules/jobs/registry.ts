@@ -8,6 +8,7 @@ import { providerFor } from '../payments/provider.ts';
 import { settleRefunds } from '../payments/refunds.ts';
 import { expireOverdueGroups, reconcilePendingPayments } from '../payments/service.ts';
 import { retrainIfNeeded } from '../ml/retrain.ts';
+import { createBackup, pruneBackups } from '../backups/service.ts';
 import { expirePasses } from '../qr/service.ts';
 
 /** What a job reports: named counts of what it did, stored on its run (JobRun.counts). */
@@ -82,6 +83,14 @@ export const jobs = {
       'Retrains the recommendation model when enough new interactions arrived (ML_RETRAIN_THRESHOLD) or it is older than ML_RETRAIN_MAX_AGE_HOURS; activates it only if it beats the active one on the same hold-out.',
     interval: '15m',
     run: (ctx, log) => retrainIfNeeded(ctx, log),
+  },
+  'backup-database': {
+    description: 'Backs up the database, the signing keys and the saved models to BACKUP_DIR, and keeps the newest BACKUP_KEEP backups.',
+    interval: '24h',
+    run: async (ctx) => {
+      await createBackup(ctx);
+      return { made: 1, removed: pruneBackups(ctx) };
+    },
   },
 } as const satisfies Record<string, JobDefinition>;
 

@@ -4,6 +4,7 @@ import type { SomeHandlers } from '../../openapi/contract.ts';
 import { currentUser } from '../../plugins/auth.ts';
 import { idempotent } from '../idempotency/idempotency.ts';
 import * as qr from './service.ts';
+import * as staffPoints from './staff-points.ts';
 
 function sendImage(reply: FastifyReply, image: qr.PassImage) {
   // The code is a bearer credential for the goods: keep it out of shared caches and history.
@@ -16,7 +17,7 @@ export function qrHandlers(ctx: AppContext) {
     listMyPasses: async (req) => qr.listMyPasses(ctx, currentUser(req).id),
     getPassPng: async (req, reply) => sendImage(reply, await qr.passImage(ctx, currentUser(req), req.params.id, 'png')),
     getPassSvg: async (req, reply) => sendImage(reply, await qr.passImage(ctx, currentUser(req), req.params.id, 'svg')),
-    scanPass: async (req) => qr.scanPass(ctx, req.params.token),
+    scanPass: async (req) => qr.scanPass(ctx, currentUser(req), req.params.token),
     // A scanner retrying with the same Idempotency-Key (flaky market network) gets its 200 back,
     // not a 409 for its own redemption.
     redeemPass: async (req, reply) =>
@@ -29,6 +30,8 @@ export function qrHandlers(ctx: AppContext) {
           req.body.pickupPointId,
         ),
       })),
+    getStaffPickupPoints: async (req) => staffPoints.getStaffPickupPoints(ctx.db, req.params.id),
+    setStaffPickupPoints: async (req) => staffPoints.setStaffPickupPoints(ctx.db, req.params.id, req.body.pickupPointIds),
     reissuePass: async (req, reply) => {
       const pass = await qr.reissuePass(ctx, req.params.id);
       return reply.code(201).send(pass);

@@ -3,12 +3,13 @@ import { and, desc, eq, gt, gte, lte, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { AppContext } from '../../context.ts';
 import type { Db, Queryable } from '../../db/client.ts';
-import { contributions, groupPickupPoints, groups, pickupPasses, pickupPoints, products, users } from '../../db/schema.ts';
+import { contributions, groupPickupPoints, groups, pickupPasses, pickupPoints, products, staffPickupPoints, users } from '../../db/schema.ts';
 import { HttpProblem, badRequest, conflict, notFound } from '../../errors.ts';
 import { enqueue } from '../notifications/outbox.ts';
 import { passLifecycle, type PassStatus } from './lifecycle.ts';
 import { PassTokenError, signPassToken, verifyPassToken } from './pass-token.ts';
 import { renderPassPng, renderPassSvg } from './render.ts';
+import { assignedPickupPoints, notYourPickupPoint, worksAt } from './staff-points.ts';
 import {
   passPngUrl,
   passSvgUrl,
@@ -186,7 +187,7 @@ function refusedState(row: LoadedPass): HttpProblem | undefined {
  * 400 on `path.token`, an expired one 410); a revoked pass is 410. A used pass is not an error: the
  * result says when and where it was redeemed, with `redeemable: false`.
  */
-export async function scanPass(ctx: AppContext, token: string): Promise<ScanResult> {
+export async function scanPass(ctx: AppContext, scanner: { id: string; role: string }, token: string): Promise<ScanResult> {
   let passId: string;
   try {
     passId = (await verifyPassToken(ctx.keys.verifierKeySet, ctx.config.jwt.issuer, token)).passId;
@@ -202,10 +203,13 @@ export async function scanPass(ctx: AppContext, token: string): Promise<ScanResu
   const refused = refusedState(row);
   if (refused) throw refused;
   const p = row.pass;
+  // Staff see at once when the goods wait at another point (redeeming there is refused).
+  const atYourPickupPoint = await worksAt(ctx.db, scanner, p.pickupPointId);
   return {
     passId: p.id,
     status: p.status,
-    redeemable: p.status === 'active',
+    redeemable: p.status === 'active' && atYourPickupPoint,
+    atYourPickupPoint,
     productName: row.productName,
     unit: row.unit,
     quantity: p.quantity,
@@ -226,7 +230,7 @@ export async function scanPass(ctx: AppContext, token: string): Promise<ScanResu
  */
 export async function redeemPass(
   ctx: AppContext,
-  staffUser: { id: string },
+  staffUser: { id: string; role: string },
   passId: string,
   pickupPointId?: string,
 ): Promise<Redemption> {
@@ -234,12 +238,18 @@ export async function redeemPass(
   return ctx.db.transaction(async (tx) => {
     const conditions = [eq(pickupPasses.id, passId), gt(pickupPasses.expiresAt, sql`now()`)];
     if (pickupPointId) conditions.push(eq(pickupPasses.pickupPointId, pickupPointId));
+    // Staff hand over only at the points they are assigned to; admins anywhere.
+    if (staffUser.role !== 'admin') {
+      conditions.push(
+        sql`exists (select 1 from ${staffPickupPoints} where ${staffPickupPoints.userId} = ${staffUser.id} and ${staffPickupPoints.pickupPointId} = ${pickupPasses.pickupPointId})`,
+      );
+    }
     const [used] = await passLifecycle.moveAll(tx, and(...conditions), ['active'], 'used', {
       usedAt: sql`now()`,
       usedBy: staffUser.id,
       usedAtPointId: sql`${pickupPasses.pickupPointId}`,
     });
-    if (!used) throw await whyNotRedeemable(tx, passId, pickupPointId);
+    if (!used) throw await whyNotRedeemable(tx, staffUser, passId, pickupPointId);
 
     const row = (await loadPass(tx, used.id))!;
     const [left] = await tx
@@ -288,7 +298,12 @@ export async function redeemPass(
 }
 
 /** Why the claiming UPDATE matched nothing, as the problem to answer with. */
-async function whyNotRedeemable(tx: Queryable, passId: string, pickupPointId: string | undefined): Promise<HttpProblem> {
+async function whyNotRedeemable(
+  tx: Queryable,
+  staffUser: { id: string; role: string },
+  passId: string,
+  pickupPointId: string | undefined,
+): Promise<HttpProblem> {
   const row = await loadPass(tx, passId);
   if (!row) return passNotFound();
   const p = row.pass;
@@ -310,6 +325,9 @@ async function whyNotRedeemable(tx: Queryable, passId: string, pickupPointId: st
       `This pass is for ${row.point.name} (${row.point.market}, ${row.point.address}), not ${here?.name ?? 'this pickup point'}; the goods are waiting there`,
       { currentState: p.status, pickupPoint: toPickupPoint(row.point) },
     );
+  }
+  if (!(await worksAt(tx, staffUser, p.pickupPointId))) {
+    return notYourPickupPoint(toPickupPoint(row.point), await assignedPickupPoints(tx, staffUser.id));
   }
   // The database clock says expired while ours does not yet: refuse the same way.
   return gone(`This pass expired at ${p.expiresAt.toISOString()}`, { currentState: 'expired', expiresAt: p.expiresAt.toISOString() });

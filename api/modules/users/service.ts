@@ -4,6 +4,7 @@ import type { Queryable } from '../../db/client.ts';
 import { analyticsProfiles, refreshTokens, userPreferences, users } from '../../db/schema.ts';
 import { badRequest, conflict, notFound } from '../../errors.ts';
 import type { Role } from '../../plugins/auth.ts';
+import { assignedPickupPoints } from '../qr/staff-points.ts';
 import { normalizePhone } from './phone.ts';
 import { segmentOf } from './segments.ts';
 import { preferencesView, profileView, userView, type PreferencesInput } from './views.ts';
@@ -90,7 +91,8 @@ export async function updateProfile(db: Queryable, userId: string, input: Profil
 export async function getUserDetail(db: Queryable, id: string) {
   const user = await findUser(db, id);
   const prefs = await findPreferences(db, id);
-  return { ...userView(user), preferences: prefs ? preferencesView(prefs) : null, profile: profileView(user) };
+  const pickupPoints = await assignedPickupPoints(db, id);
+  return { ...userView(user), preferences: prefs ? preferencesView(prefs) : null, profile: profileView(user), pickupPoints };
 }
 
 const newestFirst: SortKey = { expr: sql`${users.createdAt}`, type: 'timestamptz', direction: 'desc' };

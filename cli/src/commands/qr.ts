@@ -124,6 +124,13 @@ function refuseUnredeemable(scan: ScanResult, pickupPointId: string | undefined)
       usedAtPoint: scan.usedAtPoint,
     });
   }
+  if (!scan.atYourPickupPoint) {
+    const pt = scan.pickupPoint;
+    throw failureWith('Wrong pickup point', `This pass is for ${pt.name} (${pt.market}, ${pt.address}), where you do not work; the goods are waiting there`, {
+      passId: scan.passId,
+      pickupPoint: pt,
+    });
+  }
   if (!scan.redeemable) {
     throw failureWith('Not redeemable', `This pass is ${scan.status}; hand nothing over`, { passId: scan.passId, currentState: scan.status });
   }
@@ -170,7 +177,11 @@ function passPairs(pass: PickupPass): [string, string][] {
 
 function scanPairs(scan: ScanResult, p: Paint): [string, string][] {
   const pt = scan.pickupPoint;
-  const status = scan.redeemable ? p.green(`${scan.status}, can be redeemed`) : p.red(`${scan.status}, cannot be redeemed`);
+  const status = scan.redeemable
+    ? p.green(`${scan.status}, can be redeemed`)
+    : scan.status === 'active' && !scan.atYourPickupPoint
+      ? p.red(`${scan.status}, for another pickup point: cannot be redeemed here`)
+      : p.red(`${scan.status}, cannot be redeemed`);
   return [
     ['Hand over', p.bold(`${scan.quantity} × ${scan.productName} (${scan.unit})`)],
     ['Trader', scan.traderName],

@@ -9,8 +9,10 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { run } from '../client.ts';
 import { failure } from '../output.ts';
 
+// From the source, the checkout's api/main.ts under tsx; from dist/ (npm run build), dist/api/main.js on plain Node.
+const compiled = import.meta.url.endsWith('.js');
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const apiMain = path.join(repoRoot, 'api', 'main.ts');
+const apiMain = path.join(repoRoot, 'api', compiled ? 'main.js' : 'main.ts');
 
 function port(value: string): string {
   const n = Number(value);
@@ -37,10 +39,10 @@ export function registerServe(program: Command): void {
         const env = { ...process.env };
         if (opts.port !== undefined) env.PORT = opts.port;
         if (opts.host !== undefined) env.HOST = opts.host;
-        // Resolved from the CLI's own dependencies so `cs serve` works from any working directory.
-        const tsx = import.meta.resolve('tsx');
+        // tsx resolved from the CLI's own dependencies so `cs serve` works from any working directory.
+        const args = compiled ? [apiMain] : ['--import', import.meta.resolve('tsx'), apiMain];
         // cwd is the repository root so relative paths (DATA_DIR=./.data) mean what they mean for `npm start`.
-        const child = spawn(process.execPath, ['--import', tsx, apiMain], { cwd: repoRoot, env, stdio: 'inherit' });
+        const child = spawn(process.execPath, args, { cwd: compiled ? path.dirname(repoRoot) : repoRoot, env, stdio: 'inherit' });
 
         // The server shuts down gracefully on SIGINT/SIGTERM; pass them on instead of dying first and
         // orphaning it. A terminal's Ctrl+C reaches both processes; the server ignores the repeat.

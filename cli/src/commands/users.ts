@@ -142,6 +142,9 @@ function detailPairs(u: UserDetail): [string, string][] {
   const pairs = userPairs(u);
   pairs.push(['Business', u.profile.businessType ?? p.dim('not set')]);
   pairs.push(['Experience', u.profile.yearsOfExperience === null ? p.dim('not set') : `${u.profile.yearsOfExperience} years`]);
+  if (u.role === 'staff' || u.pickupPoints.length) {
+    pairs.push(['Pickup points', u.pickupPoints.map((pt) => `${pt.name} (${pt.id})`).join(', ') || p.yellow('none: assign with cs staff assign')]);
+  }
   const prefs = u.preferences;
   if (!prefs) {
     pairs.push(['Preferences', p.dim('not set')]);

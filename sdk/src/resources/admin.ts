@@ -1,6 +1,7 @@
 import type { Transport } from '../client.ts';
+import { AdminBackupsResource } from './backups.ts';
 import { paginate } from '../paginate.ts';
-import type { User, UserDetail, UserListQuery, UserPage, UserUpdate } from '../types.ts';
+import type { StaffPickupPoints, User, UserDetail, UserListQuery, UserPage, UserUpdate } from '../types.ts';
 
 /** User management (role admin). */
 export class AdminUsersResource {
@@ -25,12 +26,27 @@ export class AdminUsersResource {
   update(id: string, change: UserUpdate): Promise<User> {
     return this.t.call('patch', '/api/admin/users/{id}', { path: { id }, body: change });
   }
+
+  /** The pickup points a staff account works at. */
+  pickupPoints(id: string): Promise<StaffPickupPoints> {
+    return this.t.call('get', '/api/admin/users/{id}/pickup-points', { path: { id } });
+  }
+
+  /**
+   * Assigns a staff account to these pickup points (replacing its assignment; `[]` unassigns).
+   * Staff redeem passes only there; admins redeem anywhere.
+   */
+  setPickupPoints(id: string, pickupPointIds: string[]): Promise<StaffPickupPoints> {
+    return this.t.call('put', '/api/admin/users/{id}/pickup-points', { path: { id }, body: { pickupPointIds } });
+  }
 }
 
 export class AdminResource {
   readonly users: AdminUsersResource;
+  readonly backups: AdminBackupsResource;
 
   constructor(t: Transport) {
     this.users = new AdminUsersResource(t);
+    this.backups = new AdminBackupsResource(t);
   }
 }
