@@ -16,6 +16,7 @@ import { backupHandlers } from './modules/backups/routes.ts';
 import { paymentHandlers } from './modules/payments/routes.ts';
 import { qrHandlers } from './modules/qr/routes.ts';
 import { registerMetrics } from './modules/system/metrics.ts';
+import { supplierHandlers } from './modules/suppliers/routes.ts';
 import { systemHandlers } from './modules/system/routes.ts';
 import { adminUserHandlers, userHandlers } from './modules/users/routes.ts';
 import { bindOperations } from './openapi/bind.ts';
@@ -122,6 +123,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...userHandlers(ctx),
     ...adminUserHandlers(ctx),
     ...catalogHandlers(ctx),
+    ...supplierHandlers(ctx),
     ...groupHandlers(ctx),
     ...paymentHandlers(app, ctx),
     ...qrHandlers(ctx),

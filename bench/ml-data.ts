@@ -39,7 +39,7 @@ export async function loadSynthetic(db: Db, size: { traders: number; products: n
   const passwordHash = await hash('not-used-bench-trader-1');
 
   await db.insert(users).values({ email: benchAdmin.email, name: 'Bench Admin', phone: '+263772000001', passwordHash: await hash(benchAdmin.password), role: 'admin', market: 'Harare CBD' });
-  const [supplier] = await db.insert(suppliers).values({ name: 'Bench Wholesalers', area: 'Msasa', phone: '+263242000000', email: 'bench-supplier@example.co.zw' }).returning();
+  const [supplier] = await db.insert(suppliers).values({ name: 'Bench Wholesalers', area: 'Msasa', phone: '+263242000000', email: 'bench-supplier@example.co.zw', status: 'verified' }).returning();
 
   await insertAll(syn.dataset.traders, (chunk) =>
     db.insert(users).values(

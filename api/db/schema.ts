@@ -123,16 +123,78 @@ export const analyticsProfiles = pgTable('analytics_profiles', {
   createdAt: createdAt(),
 });
 
-// Suppliers are organisations; a supplier user signs in on their behalf.
-export const suppliers = pgTable('suppliers', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
-  name: text('name').notNull(),
-  area: text('area').notNull(),
-  phone: text('phone').notNull(),
-  email: text('email').notNull(),
-  createdAt: createdAt(),
-});
+export const supplierStatusEnum = pgEnum('supplier_status', ['pending', 'verified', 'rejected']);
+
+/** Where a supplier is paid: a bank account or a mobile-money wallet (Flutterwave transfers reach both). */
+export type PayoutAccount =
+  | { method: 'bank'; bankCode: string; bankName: string; accountNumber: string; accountName: string }
+  | { method: 'mobile_money'; network: 'ecocash' | 'onemoney' | 'telecash'; phone: string; accountName: string };
+
+/**
+ * A supplier organisation. Its people are supplier_members; its products, orders, invoices,
+ * payouts, API keys and webhook endpoints all hang off this id. It sells only once an admin has
+ * verified it.
+ */
+export const suppliers = pgTable(
+  'suppliers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Trading name. */
+    name: text('name').notNull(),
+    registrationNumber: text('registration_number'),
+    /** ZIMRA business partner (BP) number, printed on invoices. */
+    taxNumber: text('tax_number'),
+    contactName: text('contact_name').notNull().default(''),
+    area: text('area').notNull(),
+    address: text('address').notNull().default(''),
+    phone: text('phone').notNull(),
+    email: text('email').notNull(),
+    categories: text('categories').array().$type<Category[]>().notNull().default(sql`'{}'::text[]`),
+    payoutAccount: jsonb('payout_account').$type<PayoutAccount>(),
+    status: supplierStatusEnum('status').notNull().default('pending'),
+    rejectionReason: text('rejection_reason'),
+    verifiedAt: timestamp('verified_at', { withTimezone: true }),
+    verifiedBy: uuid('verified_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('suppliers_status_idx').on(t.status, t.createdAt)],
+);
+
+/** A supplier user belongs to exactly one organisation; the owner may invite and manage the rest. */
+export const supplierMembers = pgTable(
+  'supplier_members',
+  {
+    supplierId: uuid('supplier_id')
+      .notNull()
+      .references(() => suppliers.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role').$type<'owner' | 'member'>().notNull().default('member'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('supplier_members_user_key').on(t.userId), index('supplier_members_supplier_idx').on(t.supplierId)],
+);
+
+/** An invitation to join an organisation: the token is shown once (emailed) and stored hashed. */
+export const supplierInvites = pgTable(
+  'supplier_invites',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    supplierId: uuid('supplier_id')
+      .notNull()
+      .references(() => suppliers.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    role: text('role').$type<'owner' | 'member'>().notNull().default('member'),
+    tokenHash: text('token_hash').notNull(),
+    invitedBy: uuid('invited_by').references(() => users.id, { onDelete: 'set null' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('supplier_invites_token_key').on(t.tokenHash), index('supplier_invites_supplier_idx').on(t.supplierId)],
+);
 
 export const products = pgTable(
   'products',
@@ -596,5 +658,87 @@ export const interactionEvents = pgTable(
     index('interaction_events_signal_created_idx').on(t.createdAt).where(signalEventCondition),
     // The A/B report groups by variant and kind.
     index('interaction_events_variant_idx').on(t.variant, t.kind).where(sql`variant is not null`),
+  ],
+);
+
+/**
+ * What happened on the platform, in order: the one feed outbound webhooks deliver from and real-time
+ * subscribers resume from. Written in the transaction of the change it describes, so an event
+ * exists exactly when its change committed. `supplier_id` scopes it to an organisation (its
+ * webhooks see it); null means platform-wide (admin endpoints).
+ */
+export const domainEvents = pgTable(
+  'domain_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    type: text('type').notNull(),
+    supplierId: uuid('supplier_id'),
+    groupId: uuid('group_id'),
+    userId: uuid('user_id'),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('domain_events_supplier_idx').on(t.supplierId, t.id),
+    index('domain_events_group_idx').on(t.groupId, t.id),
+    index('domain_events_created_idx').on(t.createdAt),
+  ],
+);
+
+export const orderStatusEnum = pgEnum('order_status', [
+  'pending',
+  'accepted',
+  'rejected',
+  'preparing',
+  'shipped',
+  'delivered',
+  'checked',
+  'cancelled',
+]);
+
+/**
+ * A pooled purchase order: what a funded group buys from one organisation. At most one live order
+ * per group; a rejected or cancelled one may be followed by another (to a different supplier).
+ * Money is in minor units of the group's currency.
+ */
+export const supplierOrders = pgTable(
+  'supplier_orders',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Human order number, shown as PO-<number>. */
+    number: bigint('number', { mode: 'number' }).notNull().generatedAlwaysAsIdentity({ startWith: 1001 }),
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id),
+    supplierId: uuid('supplier_id')
+      .notNull()
+      .references(() => suppliers.id),
+    /** The accepted quote this order came from, when the group went out for quotes. */
+    quoteId: uuid('quote_id'),
+    status: orderStatusEnum('status').notNull().default('pending'),
+    quantity: integer('quantity').notNull(),
+    unitPrice: integer('unit_price').notNull(),
+    currency: text('currency').$type<Currency>().notNull(),
+    subtotal: bigint('subtotal', { mode: 'number' }).notNull(),
+    leadTimeDays: integer('lead_time_days'),
+    pickupPointId: uuid('pickup_point_id').references(() => pickupPoints.id),
+    rejectionReason: text('rejection_reason'),
+    carrier: text('carrier'),
+    trackingNumber: text('tracking_number'),
+    eta: timestamp('eta', { withTimezone: true }),
+    qualityNote: text('quality_note'),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true }),
+    shippedAt: timestamp('shipped_at', { withTimezone: true }),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    checkedAt: timestamp('checked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('supplier_orders_number_key').on(t.number),
+    uniqueIndex('supplier_orders_live_group_key')
+      .on(t.groupId)
+      .where(sql`${t.status} not in ('rejected', 'cancelled')`),
+    index('supplier_orders_supplier_idx').on(t.supplierId, t.status, t.createdAt),
   ],
 );

@@ -29,6 +29,7 @@ export const specDefaults = {
     listGroups: ['sort', 'limit'],
     listMyContributions: ['limit'],
     listPayments: ['limit'],
+    listSuppliers: ['limit'],
     getRecommendations: ['limit'],
     previewRecommendations: ['limit'],
   } satisfies { [K in OperationId]?: readonly (keyof RawQuery<K>)[] },

@@ -1,7 +1,7 @@
 import { crashPoint } from '../crash-point.ts';
 import type { Db } from '../db/client.ts';
 import { idIn } from '../db/id-lists.ts';
-import { analyticsProfiles, products, suppliers, userPreferences, users } from '../db/schema.ts';
+import { analyticsProfiles, products, supplierMembers, suppliers, userPreferences, users } from '../db/schema.ts';
 import { hashPassword } from '../modules/auth/passwords.ts';
 import { segmentOf, slug } from '../modules/users/segments.ts';
 import { catalog, firstNames, industrialAreas, linesOfBusiness, markets, surnames } from './harare.ts';
@@ -47,12 +47,36 @@ export async function seedDemoData(db: Db, options: { traders?: number; now?: Da
   }
 
   const supplierRows: (typeof suppliers.$inferInsert)[] = [];
+  const memberRows: (typeof supplierMembers.$inferInsert)[] = [];
   industrialAreas.forEach((area, i) => {
     const userId = r.uuid();
     const email = `supplier${i + 1}@demo.connectsphere.co.zw`;
     const phone = `+26324276${String(1000 + i)}`;
+    // Not drawn from `r`: the demo data after this point stays what it was before organisations had contacts.
+    const contactName = `${firstNames[(i * 7) % firstNames.length]} ${surnames[(i * 5 + 3) % surnames.length]}`;
     people.push({ id: userId, email, name: `${area} Wholesale`, phone, passwordHash, role: 'supplier', market: area, createdAt: new Date(base + day) });
-    supplierRows.push({ id: r.uuid(), userId, name: `${area} Wholesalers (Pvt) Ltd`, area, phone, email, createdAt: new Date(base + day) });
+    const id = r.uuid();
+    supplierRows.push({
+      id,
+      name: `${area} Wholesalers (Pvt) Ltd`,
+      registrationNumber: `${1000 + i * 37}/2019`,
+      taxNumber: `2000${String(41_000 + i * 1_337).padStart(6, '0')}`,
+      contactName,
+      area,
+      address: `${12 + i * 7} ${['Coventry Road', 'Lytton Road', 'Seke Road', 'Mutare Road', 'Willowvale Road', 'Ardbennie Road'][i % 6]}, ${area}, Harare`,
+      phone,
+      email,
+      // Each serves the categories of the products it is given below.
+      categories: [...new Set(catalog.filter((_, p) => p % industrialAreas.length === i).map((c) => c.category))],
+      payoutAccount:
+        i % 2 === 0
+          ? { method: 'bank', bankCode: 'CBZ', bankName: 'CBZ Bank', accountNumber: `0120${String(3_400_000 + i * 91)}`, accountName: `${area} Wholesalers (Pvt) Ltd` }
+          : { method: 'mobile_money', network: 'ecocash', phone, accountName: `${area} Wholesalers (Pvt) Ltd` },
+      status: 'verified',
+      verifiedAt: new Date(base + 2 * day),
+      createdAt: new Date(base + day),
+    });
+    memberRows.push({ supplierId: id, userId, role: 'owner', createdAt: new Date(base + day) });
   });
 
   const lines = Object.keys(linesOfBusiness);
@@ -126,7 +150,11 @@ export async function seedDemoData(db: Db, options: { traders?: number; now?: Da
     for (let i = 0; i < profiles.length; i += 200) {
       await tx.insert(analyticsProfiles).values(profiles.slice(i, i + 200)).onConflictDoNothing();
     }
-    await tx.insert(suppliers).values(supplierRows.filter((s) => present.has(s.userId!))).onConflictDoNothing();
+    // An organisation is seeded only with its owner (an existing account keeps its own data).
+    const seededMembers = memberRows.filter((m) => present.has(m.userId));
+    const seededOrgs = new Set(seededMembers.map((m) => m.supplierId));
+    await tx.insert(suppliers).values(supplierRows.filter((s) => seededOrgs.has(s.id!))).onConflictDoNothing();
+    if (seededMembers.length) await tx.insert(supplierMembers).values(seededMembers).onConflictDoNothing();
     const supplierIds = new Set((await tx.select({ id: suppliers.id }).from(suppliers)).map((s) => s.id));
     await tx.insert(products).values(productRows.filter((p) => supplierIds.has(p.supplierId))).onConflictDoNothing();
     crashPoint('seed:before-groups');

@@ -12,6 +12,8 @@ import { registerQr } from './commands/qr.ts';
 import { registerRecs } from './commands/recs.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerStaff } from './commands/staff.ts';
+import { registerSupplier } from './commands/supplier.ts';
+import { registerSuppliers } from './commands/suppliers.ts';
 import { registerUsers } from './commands/users.ts';
 import { ExitCode, reportFailure, toFailure } from './output.ts';
 
@@ -49,6 +51,8 @@ Exit codes:
   registerPayments(program);
   registerQr(program);
   registerStaff(program);
+  registerSuppliers(program);
+  registerSupplier(program);
   registerRecs(program);
   registerMl(program);
   registerJobs(program);

@@ -9,6 +9,7 @@ import { PaymentsResource } from './resources/payments.ts';
 import { PickupPointsResource } from './resources/pickup-points.ts';
 import { ProductsResource } from './resources/products.ts';
 import { QrResource } from './resources/qr.ts';
+import { SupplierResource } from './resources/supplier.ts';
 import { SystemResource } from './resources/system.ts';
 import { UsersResource } from './resources/users.ts';
 
@@ -29,6 +30,7 @@ export class ConnectSphere {
   readonly qr: QrResource;
   readonly jobs: JobsResource;
   readonly ml: MlResource;
+  readonly supplier: SupplierResource;
   readonly #transport: Transport;
 
   constructor(options: ClientOptions) {
@@ -45,6 +47,7 @@ export class ConnectSphere {
     this.qr = new QrResource(this.#transport);
     this.jobs = new JobsResource(this.#transport);
     this.ml = new MlResource(this.#transport);
+    this.supplier = new SupplierResource(this.#transport);
   }
 
   get baseUrl(): string {

@@ -97,3 +97,18 @@ export type {
   UserUpdate,
   WebhookAck,
 } from './types.ts';
+// Supplier organisations (other supplier areas add their own export blocks below).
+export type {
+  PayoutAccount,
+  SupplierInviteAcceptance,
+  SupplierInviteCreated,
+  SupplierInviteRequest,
+  SupplierListQuery,
+  SupplierMembers,
+  SupplierOrganisation,
+  SupplierOrganisationPage,
+  SupplierOrganisationUpdate,
+  SupplierRegistration,
+  SupplierSession,
+  SupplierStatus,
+} from './types.ts';

@@ -311,6 +311,182 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/suppliers/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register a supplier organisation with its first user
+         * @description Creates the organisation (pending until an admin verifies it) and its owner, a supplier
+         *     account, and signs the owner in. A pending organisation can sign in, fill in its catalog and
+         *     payout account, but sells nothing until it is verified. Limited per client address like
+         *     trader registration.
+         */
+        post: operations["registerSupplier"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supplier/organisation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's supplier organisation */
+        get: operations["getMyOrganisation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change the organisation's details or payout account (owners)
+         * @description Changing the legal details (name, registration or tax number) of a verified organisation sends it back to pending.
+         */
+        patch: operations["updateMyOrganisation"];
+        trace?: never;
+    };
+    "/api/supplier/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's people and open invitations */
+        get: operations["listSupplierMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supplier/invites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Invite someone to the organisation (owners)
+         * @description Emails an invitation (through the outbox) and returns its token once; it is stored hashed and
+         *     expires after seven days. The invitee accepts it with POST /api/supplier/invites/accept.
+         */
+        post: operations["inviteSupplierMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supplier/invites/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an invitation, creating the invitee's supplier account */
+        post: operations["acceptSupplierInvite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/suppliers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Supplier organisations, oldest pending first */
+        get: operations["listSuppliers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/suppliers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        /** One supplier organisation */
+        get: operations["getSupplier"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/suppliers/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a pending organisation, so it can sell
+         * @description The owners are told by email. Verifying a rejected organisation is allowed (it fixed its details).
+         */
+        post: operations["verifySupplier"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/suppliers/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject an organisation, with the reason its owners are told */
+        post: operations["rejectSupplier"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/products": {
         parameters: {
             query?: never;
@@ -1134,6 +1310,140 @@ export interface components {
          * @enum {string}
          */
         Role: "trader" | "supplier" | "staff" | "admin";
+        /**
+         * @description pending until an admin verifies it; only verified organisations sell.
+         * @enum {string}
+         */
+        SupplierStatus: "pending" | "verified" | "rejected";
+        /** @description Where payouts go. Account numbers are shown masked to everyone but the writer. */
+        PayoutAccount: {
+            /** @constant */
+            method: "bank";
+            /** @description The bank's code for Flutterwave transfers. */
+            bankCode: string;
+            bankName: string;
+            accountNumber: string;
+            accountName: string;
+        } | {
+            /** @constant */
+            method: "mobile_money";
+            /** @enum {string} */
+            network: "ecocash" | "onemoney" | "telecash";
+            phone: components["schemas"]["Phone"];
+            accountName: string;
+        };
+        SupplierOrganisationInput: {
+            /** @description Trading name. */
+            name: string;
+            /** @description Companies registry number. */
+            registrationNumber?: string;
+            /** @description ZIMRA business partner (BP) number. */
+            taxNumber?: string;
+            contactName: string;
+            /** @description Where it trades from, e.g. Msasa. */
+            area: string;
+            address: string;
+            phone: components["schemas"]["Phone"];
+            email: components["schemas"]["Email"];
+            categories: components["schemas"]["Category"][];
+            payoutAccount?: components["schemas"]["PayoutAccount"];
+        };
+        SupplierOrganisationUpdate: {
+            name?: string;
+            registrationNumber?: string;
+            taxNumber?: string;
+            contactName?: string;
+            area?: string;
+            address?: string;
+            phone?: components["schemas"]["Phone"];
+            email?: components["schemas"]["Email"];
+            categories?: components["schemas"]["Category"][];
+            payoutAccount?: components["schemas"]["PayoutAccount"];
+        };
+        SupplierOrganisation: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            registrationNumber: string | null;
+            taxNumber: string | null;
+            contactName: string;
+            area: string;
+            address: string;
+            phone: string;
+            email: string;
+            categories: components["schemas"]["Category"][];
+            payoutAccount: components["schemas"]["PayoutAccount"] | null;
+            status: components["schemas"]["SupplierStatus"];
+            rejectionReason: string | null;
+            /** Format: date-time */
+            verifiedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        SupplierOrganisationPage: {
+            items: components["schemas"]["SupplierOrganisation"][];
+            nextCursor: string | null;
+        };
+        SupplierRegistration: {
+            organisation: components["schemas"]["SupplierOrganisationInput"];
+            user: {
+                email: components["schemas"]["Email"];
+                name: string;
+                /** @description At least 10 characters with letters and digits. */
+                password: string;
+                phone: components["schemas"]["Phone"];
+            };
+        };
+        SupplierSession: {
+            session: components["schemas"]["AuthSession"];
+            organisation: components["schemas"]["SupplierOrganisation"];
+        };
+        /**
+         * @description Owners manage the organisation, its people, keys and webhooks; members handle catalog and orders.
+         * @enum {string}
+         */
+        SupplierMemberRole: "owner" | "member";
+        SupplierMember: {
+            /** Format: uuid */
+            userId: string;
+            email: string;
+            name: string;
+            role: components["schemas"]["SupplierMemberRole"];
+            /** Format: date-time */
+            joinedAt: string;
+        };
+        SupplierInvite: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            role: components["schemas"]["SupplierMemberRole"];
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        SupplierMembers: {
+            members: components["schemas"]["SupplierMember"][];
+            invites: components["schemas"]["SupplierInvite"][];
+        };
+        SupplierInviteRequest: {
+            email: components["schemas"]["Email"];
+            role?: components["schemas"]["SupplierMemberRole"];
+        };
+        SupplierInviteCreated: {
+            invite: components["schemas"]["SupplierInvite"];
+            /** @description Shown only now; the invitee presents it to accept. */
+            token: string;
+        };
+        SupplierInviteAcceptance: {
+            token: string;
+            name: string;
+            password: string;
+            phone: components["schemas"]["Phone"];
+        };
+        SupplierRejection: {
+            reason: string;
+        };
         /** Format: email */
         Email: string;
         /** @description E.164. Numbers without a country code are taken as Zimbabwean (+263). */
@@ -2437,6 +2747,272 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StaffPickupPoints"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    registerSupplier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplierRegistration"];
+            };
+        };
+        responses: {
+            /** @description Registered (pending verification) and signed in. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getMyOrganisation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The organisation, with its verification status. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierOrganisation"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    updateMyOrganisation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplierOrganisationUpdate"];
+            };
+        };
+        responses: {
+            /** @description The organisation as it now stands. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierOrganisation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    listSupplierMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Members and invitations not yet accepted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierMembers"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    inviteSupplierMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplierInviteRequest"];
+            };
+        };
+        responses: {
+            /** @description The invitation, with its token (shown only now). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierInviteCreated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    acceptSupplierInvite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplierInviteAcceptance"];
+            };
+        };
+        responses: {
+            /** @description The new member, signed in. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listSuppliers: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["SupplierStatus"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of organisations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierOrganisationPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getSupplier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The organisation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierOrganisation"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    verifySupplier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The organisation, now verified. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierOrganisation"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    rejectSupplier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplierRejection"];
+            };
+        };
+        responses: {
+            /** @description The organisation, now rejected. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierOrganisation"];
                 };
             };
             400: components["responses"]["BadRequest"];

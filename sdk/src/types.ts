@@ -194,3 +194,18 @@ export type OperationInput<O> = ([PathParams<O>] extends [never] ? { path?: neve
       ? { body: RequestBody<O> }
       : { body?: RequestBody<O> }) &
   ([QueryParams<O>] extends [never | undefined] ? { query?: never } : { query?: QueryParams<O> });
+
+// Supplier organisations
+export type SupplierStatus = Schemas['SupplierStatus'];
+export type PayoutAccount = Schemas['PayoutAccount'];
+export type SupplierOrganisation = Schemas['SupplierOrganisation'];
+export type SupplierOrganisationPage = Schemas['SupplierOrganisationPage'];
+export type SupplierOrganisationUpdate = Schemas['SupplierOrganisationUpdate'];
+export type SupplierRegistration = Schemas['SupplierRegistration'];
+export type SupplierSession = Schemas['SupplierSession'];
+export type SupplierMembers = Schemas['SupplierMembers'];
+export type SupplierInviteRequest = Schemas['SupplierInviteRequest'];
+export type SupplierInviteCreated = Schemas['SupplierInviteCreated'];
+export type SupplierInviteAcceptance = Schemas['SupplierInviteAcceptance'];
+/** The query of `GET /api/admin/suppliers`. */
+export type SupplierListQuery = NonNullable<operations['listSuppliers']['parameters']['query']>;

@@ -16,7 +16,7 @@ export async function market(app: FastifyInstance): Promise<Market> {
   const admin = await userWithRole(app, 'admin');
   const [supplier] = await app.ctx.db
     .insert(suppliers)
-    .values({ name: `Msasa Wholesalers ${n}`, area: 'Msasa', phone: '+263242000000', email: `s${n}@example.co.zw` })
+    .values({ name: `Msasa Wholesalers ${n}`, area: 'Msasa', phone: '+263242000000', email: `s${n}@example.co.zw`, status: 'verified' })
     .returning();
   const product = await app.inject({
     method: 'POST',

@@ -36,7 +36,7 @@ export async function openGroup(ctx: AppContext) {
   counter += 1;
   const [supplier] = await ctx.db
     .insert(suppliers)
-    .values({ name: 'Harare Grain Co', area: 'Workington', phone: '+263242000000', email: 'sales@grain.example.co.zw' })
+    .values({ name: 'Harare Grain Co', area: 'Workington', phone: '+263242000000', email: 'sales@grain.example.co.zw', status: 'verified' })
     .returning();
   const [product] = await ctx.db
     .insert(products)

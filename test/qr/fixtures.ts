@@ -47,7 +47,7 @@ export async function buildWorld(ctx: AppContext) {
 
   const [supplier] = await ctx.db
     .insert(suppliers)
-    .values({ name: 'Harare Grain Co', area: 'Workington', phone: '+263242000000', email: 'sales@grain.example.co.zw' })
+    .values({ name: 'Harare Grain Co', area: 'Workington', phone: '+263242000000', email: 'sales@grain.example.co.zw', status: 'verified' })
     .returning();
   counter += 1;
   const [product] = await ctx.db

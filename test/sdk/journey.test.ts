@@ -68,7 +68,7 @@ async function market(admin: ConnectSphere): Promise<Market> {
   suppliersMade += 1;
   const [supplier] = await app.ctx.db
     .insert(suppliers)
-    .values({ name: 'Msasa Wholesalers', area: 'Msasa', phone: '+263242000000', email: `sales${suppliersMade}@msasa.example.co.zw` })
+    .values({ name: 'Msasa Wholesalers', area: 'Msasa', phone: '+263242000000', email: `sales${suppliersMade}@msasa.example.co.zw`, status: 'verified' })
     .returning();
   const product = await admin.products.create({
     supplierId: supplier!.id,

@@ -37,7 +37,7 @@ async function setUp() {
   await app.ctx.db.update(users).set({ role: 'admin' }).where(eq(users.id, user.id));
   const [supplier] = await app.ctx.db
     .insert(suppliers)
-    .values({ name: 'Msasa Wholesalers', area: 'Msasa', phone: '+263242000000', email: 'sales@msasa.example.co.zw' })
+    .values({ name: 'Msasa Wholesalers', area: 'Msasa', phone: '+263242000000', email: 'sales@msasa.example.co.zw', status: 'verified' })
     .returning();
   const product = await admin.products.create({
     supplierId: supplier!.id,

@@ -28,13 +28,13 @@ const common = new Set([
 ]);
 
 /** Length is checked by the schema; this adds what a schema cannot say. */
-export function assertStrongPassword(password: string, email: string): void {
+export function assertStrongPassword(password: string, email: string, field = 'body.password'): void {
   if (!/[A-Za-z]/.test(password) || !/[0-9]/.test(password)) {
-    throw badRequest('body.password', 'must contain at least one letter and one digit');
+    throw badRequest(field, 'must contain at least one letter and one digit');
   }
-  if (common.has(password.toLowerCase())) throw badRequest('body.password', 'is too common');
+  if (common.has(password.toLowerCase())) throw badRequest(field, 'is too common');
   const local = email.split('@')[0]?.toLowerCase() ?? '';
   if (local.length >= 4 && password.toLowerCase().includes(local)) {
-    throw badRequest('body.password', 'must not contain your email address');
+    throw badRequest(field, 'must not contain your email address');
   }
 }

@@ -5,6 +5,8 @@ import type { Body, SomeHandlers } from '../../openapi/contract.ts';
 import { currentUser } from '../../plugins/auth.ts';
 import { userView } from '../users/views.ts';
 import { LoginThrottle } from './login-throttle.ts';
+import { acceptInvite } from '../suppliers/members.ts';
+import { registerSupplier } from '../suppliers/organisations.ts';
 import * as auth from './service.ts';
 
 export function authHandlers(app: FastifyInstance, ctx: AppContext) {
@@ -35,6 +37,23 @@ export function authHandlers(app: FastifyInstance, ctx: AppContext) {
       options: { preHandler: limitRegistrations },
       handler: async (req, reply) => {
         const session = await auth.register(ctx, req.body);
+        noStore(reply);
+        return reply.code(201).send(session);
+      },
+    },
+    // New accounts through a supplier's registration or invitation count against the same limit.
+    registerSupplier: {
+      options: { preHandler: limitRegistrations },
+      handler: async (req, reply) => {
+        const result = await registerSupplier(ctx, req.body);
+        noStore(reply);
+        return reply.code(201).send(result);
+      },
+    },
+    acceptSupplierInvite: {
+      options: { preHandler: limitRegistrations },
+      handler: async (req, reply) => {
+        const session = await acceptInvite(ctx, req.body);
         noStore(reply);
         return reply.code(201).send(session);
       },

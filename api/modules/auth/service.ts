@@ -20,7 +20,7 @@ export type RegisterInput = Body<'register'>;
 
 
 /** Issues an access token and a refresh token (new family unless one is given). */
-async function issueSession(ctx: AppContext, tx: Queryable, user: UserRow, familyId: string = randomUUID()) {
+export async function issueSession(ctx: AppContext, tx: Queryable, user: UserRow, familyId: string = randomUUID()) {
   const refresh = newRefreshToken();
   await tx.insert(refreshTokens).values({
     userId: user.id,

@@ -49,7 +49,8 @@ export type ProductQuery = Query<'listProducts'>;
 
 export async function listProducts(db: Queryable, query: ProductQuery, includeInactive: boolean) {
   const conditions: SQL[] = [];
-  if (!includeInactive) conditions.push(eq(products.active, true));
+  // Traders see only what can be bought: active products of verified organisations.
+  if (!includeInactive) conditions.push(eq(products.active, true), eq(suppliers.status, 'verified'));
   if (query.category) conditions.push(eq(products.category, query.category));
   if (query.minPrice !== undefined) conditions.push(gte(products.unitPrice, query.minPrice));
   if (query.maxPrice !== undefined) conditions.push(lte(products.unitPrice, query.maxPrice));

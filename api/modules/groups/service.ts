@@ -4,7 +4,7 @@ import type { Queryable } from '../../db/client.ts';
 import { idIn } from '../../db/id-lists.ts';
 import { after, decodeCursor, encodeCursor, page, type CursorValue, type SortKey } from '../../db/pagination.ts';
 import { prepared } from '../../db/prepared.ts';
-import { groupEvents, groupPickupPoints, groups, pickupPoints, products } from '../../db/schema.ts';
+import { groupEvents, groupPickupPoints, groups, pickupPoints, products, suppliers } from '../../db/schema.ts';
 import { badRequest, conflict, notFound } from '../../errors.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
 import { pickupPointsByIds, tierPrice } from '../catalog/service.ts';
@@ -158,6 +158,12 @@ function assertLimits(g: { moq: number; maxQuantity: number | null; minPerTrader
 export async function createGroup(ctx: AppContext, admin: AuthUser, input: GroupInput) {
   const [product] = await ctx.db.select().from(products).where(eq(products.id, input.productId));
   if (!product || !product.active) throw badRequest('body.productId', 'is not an active product');
+  const [supplier] = await ctx.db.select({ status: suppliers.status, name: suppliers.name }).from(suppliers).where(eq(suppliers.id, product.supplierId));
+  if (supplier?.status !== 'verified') {
+    throw conflict(`${supplier?.name ?? 'The supplier'} is ${supplier?.status ?? 'unknown'}; groups sell only verified organisations' products`, {
+      currentState: supplier?.status,
+    });
+  }
   const points = await pickupPointsByIds(ctx.db, input.pickupPointIds);
   if (points.length !== input.pickupPointIds.length) throw badRequest('body.pickupPointIds', 'contains an unknown pickup point');
   const values = {

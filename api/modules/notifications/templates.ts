@@ -39,6 +39,26 @@ const templates: Record<string, (p: Payload) => { subject: string; text: string 
     subject: `Refund of ${p.amount}`,
     text: `We refunded ${p.amount} for ${p.group} (${p.reason}). It can take a few days to reach you.`,
   }),
+  'supplier-pending': (p) => ({
+    subject: `${p.organisation} is registered`,
+    text: `Hi ${p.name}, ${p.organisation} is registered on ConnectSphere. Add your catalog and payout account; you can sell once an admin has verified your details.`,
+  }),
+  'supplier-registered': (p) => ({
+    subject: `Supplier to verify: ${p.organisation}`,
+    text: `${p.organisation} needs verification. Check it with: cs suppliers show ${p.id}`,
+  }),
+  'supplier-verified': (p) => ({
+    subject: `${p.organisation} is verified`,
+    text: `${p.organisation} is verified on ConnectSphere: your products can now be sold in group-buys.`,
+  }),
+  'supplier-rejected': (p) => ({
+    subject: `${p.organisation} was not verified`,
+    text: `${p.organisation} was not verified: ${p.reason}. Correct your details and we will check them again.`,
+  }),
+  'supplier-invite': (p) => ({
+    subject: `Join ${p.organisation} on ConnectSphere`,
+    text: `You are invited to ${p.organisation} on ConnectSphere. Accept before ${p.expires} with: cs supplier join --token ${p.token}`,
+  }),
   'pickup-collected': (p) => ({
     subject: `Collected: ${p.product}`,
     text: `You collected ${p.quantity} x ${p.unit} of ${p.product} at ${p.point}. Thank you for buying together on ConnectSphere.`,

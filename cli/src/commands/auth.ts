@@ -116,7 +116,7 @@ async function credentials(opts: LoginOptions, lastEmail: string | undefined): P
   return { email: email.trim(), password: secret };
 }
 
-async function readPassword(): Promise<string> {
+export async function readPassword(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   // `echo secret | cs login` adds a newline that is not part of the password; other whitespace may be.

@@ -1,7 +1,17 @@
 import type { Transport } from '../client.ts';
 import { AdminBackupsResource } from './backups.ts';
 import { paginate } from '../paginate.ts';
-import type { StaffPickupPoints, User, UserDetail, UserListQuery, UserPage, UserUpdate } from '../types.ts';
+import type {
+  StaffPickupPoints,
+  SupplierListQuery,
+  SupplierOrganisation,
+  SupplierOrganisationPage,
+  User,
+  UserDetail,
+  UserListQuery,
+  UserPage,
+  UserUpdate,
+} from '../types.ts';
 
 /** User management (role admin). */
 export class AdminUsersResource {
@@ -41,12 +51,43 @@ export class AdminUsersResource {
   }
 }
 
+/** Supplier organisations: the verification queue and each organisation (role admin). */
+export class AdminSuppliersResource {
+  constructor(private readonly t: Transport) {}
+
+  /** One page, pending first then oldest; pass `nextCursor` back as `cursor`. */
+  list(query: SupplierListQuery = {}): Promise<SupplierOrganisationPage> {
+    return this.t.call('get', '/api/admin/suppliers', { query });
+  }
+
+  iterate(query: SupplierListQuery = {}): AsyncIterable<SupplierOrganisation> {
+    const { cursor, ...rest } = query;
+    return paginate((next) => this.list({ ...rest, cursor: next }), cursor);
+  }
+
+  get(id: string): Promise<SupplierOrganisation> {
+    return this.t.call('get', '/api/admin/suppliers/{id}', { path: { id } });
+  }
+
+  /** Lets it sell; its owners are told. ApiError 409 when it is already verified. */
+  verify(id: string): Promise<SupplierOrganisation> {
+    return this.t.call('post', '/api/admin/suppliers/{id}/verify', { path: { id } });
+  }
+
+  /** Its owners are told the reason. */
+  reject(id: string, reason: string): Promise<SupplierOrganisation> {
+    return this.t.call('post', '/api/admin/suppliers/{id}/reject', { path: { id }, body: { reason } });
+  }
+}
+
 export class AdminResource {
   readonly users: AdminUsersResource;
   readonly backups: AdminBackupsResource;
+  readonly suppliers: AdminSuppliersResource;
 
   constructor(t: Transport) {
     this.users = new AdminUsersResource(t);
     this.backups = new AdminBackupsResource(t);
+    this.suppliers = new AdminSuppliersResource(t);
   }
 }

@@ -1,0 +1,50 @@
+import type { Transport } from '../client.ts';
+import type {
+  AuthSession,
+  SupplierInviteAcceptance,
+  SupplierInviteCreated,
+  SupplierInviteRequest,
+  SupplierMembers,
+  SupplierOrganisation,
+  SupplierOrganisationUpdate,
+  SupplierRegistration,
+  SupplierSession,
+} from '../types.ts';
+
+/**
+ * One's own supplier organisation (signed in as a supplier). Catalog, orders, quotes, invoices,
+ * payouts, API keys and webhooks hang off this namespace as `cs.supplier.<area>`.
+ */
+export class SupplierResource {
+  constructor(private readonly t: Transport) {}
+
+  /** Registers an organisation (pending until an admin verifies it) with its owner, and signs the owner in. */
+  async register(body: SupplierRegistration): Promise<SupplierSession> {
+    const result = await this.t.call('post', '/api/suppliers/register', { body, auth: false });
+    await this.t.storeSession(result.session);
+    return result;
+  }
+
+  /** Accepts an invitation: creates the invitee's supplier account and signs it in. */
+  async acceptInvite(body: SupplierInviteAcceptance): Promise<AuthSession> {
+    return this.t.storeSession(await this.t.call('post', '/api/supplier/invites/accept', { body, auth: false }));
+  }
+
+  organisation(): Promise<SupplierOrganisation> {
+    return this.t.call('get', '/api/supplier/organisation', {});
+  }
+
+  /** Owners only. Changing the name, registration or tax number sends a verified organisation back to pending. */
+  update(change: SupplierOrganisationUpdate): Promise<SupplierOrganisation> {
+    return this.t.call('patch', '/api/supplier/organisation', { body: change });
+  }
+
+  members(): Promise<SupplierMembers> {
+    return this.t.call('get', '/api/supplier/members', {});
+  }
+
+  /** Owners only; the token is returned once (and emailed to the invitee). */
+  invite(body: SupplierInviteRequest): Promise<SupplierInviteCreated> {
+    return this.t.call('post', '/api/supplier/invites', { body });
+  }
+}
