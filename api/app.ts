@@ -17,6 +17,7 @@ import { paymentHandlers } from './modules/payments/routes.ts';
 import { qrHandlers } from './modules/qr/routes.ts';
 import { registerMetrics } from './modules/system/metrics.ts';
 import { supplierHandlers } from './modules/suppliers/routes.ts';
+import { supplierCatalogHandlers } from './modules/supplier-catalog/routes.ts';
 import { systemHandlers } from './modules/system/routes.ts';
 import { adminUserHandlers, userHandlers } from './modules/users/routes.ts';
 import { bindOperations } from './openapi/bind.ts';
@@ -124,6 +125,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...adminUserHandlers(ctx),
     ...catalogHandlers(ctx),
     ...supplierHandlers(ctx),
+    ...supplierCatalogHandlers(ctx),
     ...groupHandlers(ctx),
     ...paymentHandlers(app, ctx),
     ...qrHandlers(ctx),

@@ -67,6 +67,17 @@ const schema = z.object({
   ML_MODELS_DIR: z.string().min(1).optional(),
   BACKUP_DIR: z.string().min(1).optional(),
   BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(7),
+  // Product (and later chat) images: a folder under DATA_DIR served by the API, or Cloudinary
+  // (CLOUDINARY_URL=cloudinary://<api_key>:<api_secret>@<cloud_name>, as Cloudinary prints it).
+  IMAGE_STORE: z.enum(['local', 'cloudinary']).default('local'),
+  IMAGE_DIR: z.string().min(1).optional(),
+  IMAGE_MAX_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
+  CLOUDINARY_URL: z
+    .string()
+    .regex(/^cloudinary:\/\/[^:@\s]+:[^@\s]+@[A-Za-z0-9_-]+$/, 'must be cloudinary://<api_key>:<api_secret>@<cloud_name>')
+    .optional(),
+  CLOUDINARY_FOLDER: z.string().regex(/^[A-Za-z0-9_/-]{1,100}$/).default('connectsphere'),
+  CLOUDINARY_API_URL: z.string().url().default('https://api.cloudinary.com'),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -108,6 +119,13 @@ export interface Config {
   ml: { retrainThreshold: number; retrainMaxAgeHours: number; trainOnStart: boolean; modelsDir: string };
   /** Where backups go (api/modules/backups), and how many the backup-database job keeps. */
   backups: { dir: string; keep: number };
+  /** Where uploaded images go (api/modules/images). */
+  images: {
+    store: Env['IMAGE_STORE'];
+    dir: string;
+    maxBytes: number;
+    cloudinary: { cloudName: string; apiKey: string; apiSecret: string; folder: string; apiUrl: string } | undefined;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -123,6 +141,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('Invalid configuration:\n  ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  if (e.IMAGE_STORE === 'cloudinary' && !e.CLOUDINARY_URL) {
+    throw new ConfigError('Invalid configuration:\n  IMAGE_STORE=cloudinary needs CLOUDINARY_URL');
   }
   if (e.PAYMENT_PROVIDER === 'flutterwave' && !(e.FLW_PUBLIC_KEY && e.FLW_SECRET_KEY && e.FLW_SECRET_HASH)) {
     throw new ConfigError(
@@ -190,7 +211,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       modelsDir: path.resolve(e.ML_MODELS_DIR ?? path.join(dataDir, 'ml_models')),
     },
     backups: { dir: path.resolve(e.BACKUP_DIR ?? path.join(dataDir, 'backups')), keep: e.BACKUP_KEEP },
+    images: {
+      store: e.IMAGE_STORE,
+      dir: path.resolve(e.IMAGE_DIR ?? path.join(dataDir, 'images')),
+      maxBytes: e.IMAGE_MAX_BYTES,
+      cloudinary: parseCloudinaryUrl(e.CLOUDINARY_URL, e.CLOUDINARY_FOLDER, e.CLOUDINARY_API_URL),
+    },
   };
+}
+
+function parseCloudinaryUrl(url: string | undefined, folder: string, apiUrl: string): Config['images']['cloudinary'] {
+  if (!url) return undefined;
+  const m = /^cloudinary:\/\/([^:@\s]+):([^@\s]+)@([A-Za-z0-9_-]+)$/.exec(url)!;
+  return { apiKey: decodeURIComponent(m[1]!), apiSecret: decodeURIComponent(m[2]!), cloudName: m[3]!, folder, apiUrl: apiUrl.replace(/\/+$/, '') };
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   timestamp,
   uniqueIndex,
   uuid,
+  check,
 } from 'drizzle-orm/pg-core';
 import type { components } from '../../sdk/src/schema.d.ts';
 
@@ -153,6 +154,10 @@ export const suppliers = pgTable(
     payoutAccount: jsonb('payout_account').$type<PayoutAccount>(),
     status: supplierStatusEnum('status').notNull().default('pending'),
     rejectionReason: text('rejection_reason'),
+    // Ratings of its products after pickup (api/modules/ratings): kept as a sum and a count, changed
+    // by one UPDATE in the rating's transaction, so views read the average without a query.
+    ratingSum: integer('rating_sum').notNull().default(0),
+    ratingCount: integer('rating_count').notNull().default(0),
     verifiedAt: timestamp('verified_at', { withTimezone: true }),
     verifiedBy: uuid('verified_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
@@ -217,6 +222,9 @@ export const products = pgTable(
     priceTiers: jsonb('price_tiers').$type<PriceTier[]>().notNull().default([]),
     imageUrls: text('image_urls').array().notNull().default(sql`'{}'::text[]`),
     active: boolean('active').notNull().default(true),
+    // Ratings after pickup, as on suppliers: sum and count, so productView needs no extra query.
+    ratingSum: integer('rating_sum').notNull().default(0),
+    ratingCount: integer('rating_count').notNull().default(0),
     // Full-text search over name, description and category, maintained by PostgreSQL itself.
     search: tsvector('search')
       .notNull()
@@ -229,6 +237,8 @@ export const products = pgTable(
   (t) => [
     uniqueIndex('products_sku_key').on(t.sku),
     index('products_category_idx').on(t.category),
+    // An organisation's own catalog (GET /api/supplier/products), newest first.
+    index('products_supplier_idx').on(t.supplierId, t.createdAt, t.id),
     index('products_search_idx').using('gin', t.search),
   ],
 );
@@ -740,5 +750,41 @@ export const supplierOrders = pgTable(
       .on(t.groupId)
       .where(sql`${t.status} not in ('rejected', 'cancelled')`),
     index('supplier_orders_supplier_idx').on(t.supplierId, t.status, t.createdAt),
+  ],
+);
+
+/**
+ * A trader's rating of what they collected: one per contribution, only once its pickup pass was
+ * redeemed (api/modules/ratings). The product's and the organisation's sums and counts move in the
+ * same transaction.
+ */
+export const ratings = pgTable(
+  'ratings',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    contributionId: uuid('contribution_id')
+      .notNull()
+      .references(() => contributions.id),
+    traderId: uuid('trader_id')
+      .notNull()
+      .references(() => users.id),
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id),
+    productId: uuid('product_id')
+      .notNull()
+      .references(() => products.id),
+    supplierId: uuid('supplier_id')
+      .notNull()
+      .references(() => suppliers.id),
+    score: integer('score').notNull(),
+    comment: text('comment'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('ratings_contribution_key').on(t.contributionId),
+    index('ratings_product_idx').on(t.productId, t.createdAt),
+    index('ratings_supplier_idx').on(t.supplierId, t.createdAt),
+    check('ratings_score_range', sql`${t.score} between 1 and 5`),
   ],
 );

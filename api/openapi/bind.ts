@@ -42,14 +42,20 @@ function makeAjv(coerceTypes: boolean | 'array'): Ajv2020 {
  * registered for the sandbox checkout, and without this any JSON operation would take a form too.
  */
 function mediaTypeGuard(op: Operation) {
-  const expected = op.requestBody?.contentType;
+  const expected = op.requestBody?.contentTypes ?? [];
   return (request: FastifyRequest) => {
     const sent = request.headers['content-type']?.split(';')[0]!.trim().toLowerCase();
-    if (expected && sent && request.body !== undefined && sent !== expected) {
-      throw new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', `Send ${expected}`);
+    if (expected.length && sent && request.body !== undefined && !expected.includes(sent)) {
+      throw new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', `Send ${expected.join(' or ')}`);
     }
   };
 }
+
+/**
+ * Bodies the schema validators can read: JSON and forms. Raw bodies (a CSV file streamed to its
+ * handler, an image's bytes; api/plugins/raw-bodies.ts) are checked by their handler instead.
+ */
+const structured = (contentType: string) => contentType === 'application/json' || contentType === 'application/x-www-form-urlencoded';
 
 /**
  * Registers one Fastify route per operation in the spec. Fails (at start, and so in a test) when an
@@ -118,7 +124,7 @@ function routeSchema(op: Operation) {
     params: objectOf(op.parameters.filter((p) => p.in === 'path')),
     querystring: objectOf(op.parameters.filter((p) => p.in === 'query')),
     headers: objectOf(headerParams),
-    body: op.requestBody?.schema,
+    body: op.requestBody && structured(op.requestBody.contentType) ? op.requestBody.schema : undefined,
   };
   // Parts the operation does not have are left out, not set to undefined.
   return { ...Object.fromEntries(Object.entries(parts).filter(([, v]) => v !== undefined)), response };

@@ -30,6 +30,7 @@ export const specDefaults = {
     listMyContributions: ['limit'],
     listPayments: ['limit'],
     listSuppliers: ['limit'],
+    listSupplierProducts: ['limit'],
     getRecommendations: ['limit'],
     previewRecommendations: ['limit'],
   } satisfies { [K in OperationId]?: readonly (keyof RawQuery<K>)[] },

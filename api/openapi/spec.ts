@@ -23,7 +23,8 @@ export interface Operation {
   roles: string[] | undefined;
   /** Parameters and schemas with every $ref resolved, ready for Ajv and fast-json-stringify. */
   parameters: Parameter[];
-  requestBody: { required: boolean; contentType: string; schema: JsonObject } | undefined;
+  /** `contentType` is the first media type listed; `contentTypes` all of them (an image upload takes several). */
+  requestBody: { required: boolean; contentType: string; contentTypes: string[]; schema: JsonObject } | undefined;
   responses: Record<string, { contentType: string | undefined; schema: JsonObject | undefined }>;
 }
 
@@ -109,6 +110,7 @@ function parseSpec(document: JsonObject, resolved: JsonObject): Spec {
           ? {
               required: body?.required === true,
               contentType: bodyContent[0],
+              contentTypes: Object.keys(body!.content as JsonObject),
               schema: schemaOnly((bodyContent[1] as JsonObject).schema as JsonObject) as JsonObject,
             }
           : undefined,

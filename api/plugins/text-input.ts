@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpProblem, type FieldError } from '../errors.ts';
 
@@ -20,6 +21,9 @@ function problemWith(value: string): string | undefined {
 /** The first few strings (or object keys) that cannot be stored, by field path. */
 export function unstorableStrings(value: unknown, at: string, out: FieldError[] = []): FieldError[] {
   if (out.length >= 10) return out;
+  // Raw bodies (an image's bytes, a CSV stream: raw-bodies.ts) are not strings to store; their
+  // handlers check what they keep.
+  if (Buffer.isBuffer(value) || value instanceof Readable) return out;
   if (typeof value === 'string') {
     const message = problemWith(value);
     if (message) out.push({ field: at, message });

@@ -487,6 +487,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/supplier/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's own products, newest first (inactive ones too)
+         * @description Only the caller's organisation's products, whatever the filters.
+         */
+        get: operations["listSupplierProducts"];
+        put?: never;
+        /**
+         * Add a product to the organisation's catalog
+         * @description SKUs are unique across the platform (a 409 names a taken one). A pending organisation may
+         *     fill in its catalog; traders see it once an admin has verified the organisation.
+         */
+        post: operations["createSupplierProduct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supplier/products/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        /** One of the organisation's products */
+        get: operations["getSupplierProduct"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change one of the organisation's products (price, tiers, stock, images, active…)
+         * @description `stock` sets the stock; `stockDelta` adds to it (negative to take away) under the product's
+         *     row lock, so concurrent changes all count; a change that would take stock below zero is a
+         *     409. Tiers are checked against the new base price.
+         */
+        patch: operations["updateSupplierProduct"];
+        trace?: never;
+    };
     "/api/products": {
         parameters: {
             query?: never;
@@ -1375,6 +1425,9 @@ export interface components {
             payoutAccount: components["schemas"]["PayoutAccount"] | null;
             status: components["schemas"]["SupplierStatus"];
             rejectionReason: string | null;
+            /** @description Mean score over all its products (1-5, two decimals); null before the first rating. */
+            ratingAverage: number | null;
+            ratingCount: number;
             /** Format: date-time */
             verifiedAt: string | null;
             /** Format: date-time */
@@ -1443,6 +1496,71 @@ export interface components {
         };
         SupplierRejection: {
             reason: string;
+        };
+        SupplierProductCreate: {
+            sku: string;
+            name: string;
+            description: string;
+            category: components["schemas"]["Category"];
+            unit: string;
+            /** @description Minor units (USD cents). */
+            unitPrice: number;
+            priceTiers?: components["schemas"]["PriceTier"][];
+            stock: number;
+            imageUrls?: string[];
+            /** @description Default true. */
+            active?: boolean;
+        };
+        SupplierProductUpdate: {
+            name?: string;
+            description?: string;
+            category?: components["schemas"]["Category"];
+            unit?: string;
+            unitPrice?: number;
+            priceTiers?: components["schemas"]["PriceTier"][];
+            /** @description The new stock (not with stockDelta). */
+            stock?: number;
+            /** @description Added to the stock under the row lock (not with stock). */
+            stockDelta?: number;
+            imageUrls?: string[];
+            active?: boolean;
+        };
+        ProductImportSummary: {
+            /** @description Data rows in the file. */
+            rows: number;
+            created: number;
+            updated: number;
+        };
+        ProductImportRowError: {
+            /** @description The row's line in the file (the header is line 1). */
+            row: number;
+            sku: string | null;
+            errors: {
+                column: string;
+                message: string;
+            }[];
+        };
+        /** @description A 422 problem listing every wrong row; `errors` repeats them as `row <n>.<column>` fields. */
+        ProductImportProblem: components["schemas"]["Problem"] & {
+            rows: components["schemas"]["ProductImportRowError"][];
+        };
+        RatingCreate: {
+            score: number;
+            comment?: string;
+        };
+        Rating: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            contributionId: string;
+            /** Format: uuid */
+            productId: string;
+            /** Format: uuid */
+            supplierId: string;
+            score: number;
+            comment: string | null;
+            /** Format: date-time */
+            createdAt: string;
         };
         /** Format: email */
         Email: string;
@@ -1576,6 +1694,9 @@ export interface components {
             supplierName: string;
             imageUrls: string[];
             active: boolean;
+            /** @description Mean score of traders who collected it (1-5, two decimals); null before the first rating. */
+            ratingAverage: number | null;
+            ratingCount: number;
             /** Format: date-time */
             createdAt: string;
         };
@@ -3013,6 +3134,124 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SupplierOrganisation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    listSupplierProducts: {
+        parameters: {
+            query?: {
+                /** @description Words to search for in name, description and category. */
+                q?: string;
+                /** @description One product by its SKU. */
+                sku?: string;
+                category?: components["schemas"]["Category"];
+                active?: boolean;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the organisation's products. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    createSupplierProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplierProductCreate"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    getSupplierProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The product. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updateSupplierProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplierProductUpdate"];
+            };
+        };
+        responses: {
+            /** @description The product as it now stands. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
                 };
             };
             400: components["responses"]["BadRequest"];

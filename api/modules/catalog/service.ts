@@ -5,6 +5,7 @@ import { encodeCursor, keyset, page, type SortKey } from '../../db/pagination.ts
 import { pickupPoints, products, suppliers, type PriceTier } from '../../db/schema.ts';
 import { HttpProblem, badRequest, notFound } from '../../errors.ts';
 import type { Body, Query } from '../../openapi/contract.ts';
+import { ratingAverage } from '../ratings/average.ts';
 
 type ProductRow = typeof products.$inferSelect;
 
@@ -24,6 +25,8 @@ export function productView(p: ProductRow, supplierName: string) {
     supplierName,
     imageUrls: p.imageUrls,
     active: p.active,
+    ratingAverage: ratingAverage(p.ratingSum, p.ratingCount),
+    ratingCount: p.ratingCount,
     createdAt: p.createdAt.toISOString(),
   };
 }
@@ -35,7 +38,8 @@ export function tierPrice(product: Pick<ProductRow, 'unitPrice' | 'priceTiers'>,
   return price;
 }
 
-function assertTiers(tiers: PriceTier[] | undefined, basePrice: number, field = 'body.priceTiers'): PriceTier[] {
+/** Tiers sorted by quantity, each a discount on the base price (the organisation's catalog and CSV import check with it too). */
+export function assertTiers(tiers: PriceTier[] | undefined, basePrice: number, field = 'body.priceTiers'): PriceTier[] {
   if (!tiers) return [];
   const sorted = [...tiers].sort((a, b) => a.minQuantity - b.minQuantity);
   sorted.forEach((t, i) => {

@@ -1,4 +1,5 @@
 import type { PayoutAccount, supplierInvites, suppliers } from '../../db/schema.ts';
+import { ratingAverage } from '../ratings/average.ts';
 
 type SupplierRow = typeof suppliers.$inferSelect;
 type InviteRow = typeof supplierInvites.$inferSelect;
@@ -25,6 +26,8 @@ export function organisationView(s: SupplierRow) {
     payoutAccount: maskedPayoutAccount(s.payoutAccount),
     status: s.status,
     rejectionReason: s.rejectionReason,
+    ratingAverage: ratingAverage(s.ratingSum, s.ratingCount),
+    ratingCount: s.ratingCount,
     verifiedAt: s.verifiedAt?.toISOString() ?? null,
     createdAt: s.createdAt.toISOString(),
   };
