@@ -18,6 +18,7 @@ import { qrHandlers } from './modules/qr/routes.ts';
 import { registerMetrics } from './modules/system/metrics.ts';
 import { supplierHandlers } from './modules/suppliers/routes.ts';
 import { supplierCatalogHandlers } from './modules/supplier-catalog/routes.ts';
+import { notificationHandlers } from './modules/notifications/routes.ts';
 import { systemHandlers } from './modules/system/routes.ts';
 import { adminUserHandlers, userHandlers } from './modules/users/routes.ts';
 import { bindOperations } from './openapi/bind.ts';
@@ -124,6 +125,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...userHandlers(ctx),
     ...adminUserHandlers(ctx),
     ...catalogHandlers(ctx),
+    ...notificationHandlers(ctx),
     ...supplierHandlers(ctx),
     ...supplierCatalogHandlers(ctx),
     ...groupHandlers(ctx),

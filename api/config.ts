@@ -44,6 +44,17 @@ const schema = z.object({
   // Unset: demo data on the embedded database only, never with DATABASE_URL or in production.
   SEED_DEMO_DATA: z.enum(['true', 'false']).optional(),
   NOTIFY_TRANSPORT: z.enum(['log', 'file']).default('file'),
+  // Email goes through SMTP (nodemailer) when this is set, e.g. smtp://user:pass@mail.example.co.zw:587.
+  SMTP_URL: z.string().url().optional(),
+  EMAIL_FROM: z.string().min(3).default('ConnectSphere <no-reply@connectsphere.co.zw>'),
+  // SMS goes through Africa's Talking when both are set (username "sandbox" for their sandbox).
+  AFRICASTALKING_USERNAME: z.string().min(1).optional(),
+  AFRICASTALKING_API_KEY: z.string().min(1).optional(),
+  AFRICASTALKING_SENDER_ID: z.string().min(1).max(11).optional(),
+  AFRICASTALKING_BASE_URL: z.string().url().default('https://api.africastalking.com'),
+  // Delivery attempts before a notification becomes a dead letter, and the first retry's wait (doubling).
+  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  NOTIFY_RETRY_BASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   PAYMENT_PROVIDER: z.enum(['sandbox', 'flutterwave']).default('sandbox'),
   FLW_PUBLIC_KEY: z.string().min(1).optional(),
   FLW_SECRET_KEY: z.string().min(1).optional(),
@@ -102,7 +113,14 @@ export interface Config {
   notFoundPerMinute: number;
   /** Whether a first start loads the demo data, and why (logged at start). */
   demoData: { load: boolean; reason: string };
-  notifications: { transport: Env['NOTIFY_TRANSPORT'] };
+  notifications: {
+    transport: Env['NOTIFY_TRANSPORT'];
+    smtpUrl: string | undefined;
+    from: string;
+    africasTalking: { username: string; apiKey: string; senderId: string | undefined; baseUrl: string } | undefined;
+    maxAttempts: number;
+    retryBaseSeconds: number;
+  };
   payments: {
     provider: Env['PAYMENT_PROVIDER'];
     flutterwave: { publicKey: string; secretKey: string; baseUrl: string } | undefined;
@@ -187,7 +205,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     notFoundPerMinute: e.NOT_FOUND_MAX_PER_MINUTE,
     demoData,
-    notifications: { transport: e.NOTIFY_TRANSPORT },
+    notifications: {
+      transport: e.NOTIFY_TRANSPORT,
+      smtpUrl: e.SMTP_URL,
+      from: e.EMAIL_FROM,
+      africasTalking:
+        e.AFRICASTALKING_USERNAME && e.AFRICASTALKING_API_KEY
+          ? { username: e.AFRICASTALKING_USERNAME, apiKey: e.AFRICASTALKING_API_KEY, senderId: e.AFRICASTALKING_SENDER_ID, baseUrl: e.AFRICASTALKING_BASE_URL }
+          : undefined,
+      maxAttempts: e.NOTIFY_MAX_ATTEMPTS,
+      retryBaseSeconds: e.NOTIFY_RETRY_BASE_SECONDS,
+    },
     payments: {
       provider: e.PAYMENT_PROVIDER,
       flutterwave:

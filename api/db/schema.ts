@@ -48,6 +48,10 @@ export const users = pgTable(
     businessType: text('business_type'),
     yearsOfExperience: integer('years_of_experience'),
     segment: text('segment'),
+    /** Language of the messages we send: en (English) or sn (Shona). */
+    locale: text('locale').$type<'en' | 'sn'>().notNull().default('en'),
+    /** Channels the user wants notifications on; the outbox skips the others. */
+    notificationChannels: text('notification_channels').array().$type<('email' | 'sms' | 'in_app')[]>().notNull().default(sql`'{email,sms,in_app}'::text[]`),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -90,7 +94,10 @@ export const refreshTokens = pgTable(
   (t) => [uniqueIndex('refresh_tokens_hash_key').on(t.tokenHash), index('refresh_tokens_family_idx').on(t.familyId)],
 );
 
-export const notificationStatusEnum = pgEnum('notification_status', ['queued', 'sent', 'failed']);
+// queued → sending (claimed, with a lease) → sent; a failed attempt goes back to queued with a later
+// next_attempt_at, and after the last attempt to failed: the dead letter an admin can resend.
+// skipped: the user turned that channel off.
+export const notificationStatusEnum = pgEnum('notification_status', ['queued', 'sent', 'failed', 'sending', 'skipped']);
 
 // Outbox: rows are written in the same transaction as the change they announce and delivered later,
 // so a notification is never sent for a change that rolled back.
@@ -106,10 +113,36 @@ export const notifications = pgTable(
     status: notificationStatusEnum('status').notNull().default('queued'),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
+    /** Not before this: retries back off. */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    /** A dispatcher's claim while it sends; past it, another dispatcher may take the row over. */
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
     createdAt: createdAt(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
   },
-  (t) => [index('notifications_status_idx').on(t.status, t.createdAt)],
+  (t) => [
+    index('notifications_status_idx').on(t.status, t.createdAt),
+    index('notifications_due_idx').on(t.status, t.nextAttemptAt),
+  ],
+);
+
+/**
+ * In-app notifications: one per announcement to a user, whatever channels the outbox also sends it
+ * on; rendered in the user's language when read (GET /api/notifications).
+ */
+export const inboxMessages = pgTable(
+  'inbox_messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    template: text('template').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
+    readAt: timestamp('read_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('inbox_messages_user_idx').on(t.userId, t.createdAt, t.id)],
 );
 
 export const analyticsProfiles = pgTable('analytics_profiles', {

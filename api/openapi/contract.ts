@@ -29,6 +29,8 @@ export const specDefaults = {
     listGroups: ['sort', 'limit'],
     listMyContributions: ['limit'],
     listPayments: ['limit'],
+    listInbox: ['limit'],
+    listNotifications: ['limit'],
     listSuppliers: ['limit'],
     listSupplierProducts: ['limit'],
     getRecommendations: ['limit'],

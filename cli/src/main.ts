@@ -7,6 +7,7 @@ import { registerConfig } from './commands/config.ts';
 import { registerGroups } from './commands/groups.ts';
 import { registerJobs } from './commands/jobs.ts';
 import { registerMl } from './commands/ml.ts';
+import { registerNotifications } from './commands/notifications.ts';
 import { registerPayments } from './commands/payments.ts';
 import { registerQr } from './commands/qr.ts';
 import { registerRecs } from './commands/recs.ts';
@@ -56,6 +57,7 @@ Exit codes:
   registerRecs(program);
   registerMl(program);
   registerJobs(program);
+  registerNotifications(program);
   registerBackups(program);
   registerConfig(program);
   registerServe(program);

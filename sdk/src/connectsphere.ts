@@ -10,6 +10,7 @@ import { PickupPointsResource } from './resources/pickup-points.ts';
 import { ProductsResource } from './resources/products.ts';
 import { QrResource } from './resources/qr.ts';
 import { SupplierResource } from './resources/supplier.ts';
+import { NotificationsResource } from './resources/notifications.ts';
 import { SystemResource } from './resources/system.ts';
 import { UsersResource } from './resources/users.ts';
 
@@ -30,6 +31,7 @@ export class ConnectSphere {
   readonly qr: QrResource;
   readonly jobs: JobsResource;
   readonly ml: MlResource;
+  readonly notifications: NotificationsResource;
   readonly supplier: SupplierResource;
   readonly #transport: Transport;
 
@@ -47,6 +49,7 @@ export class ConnectSphere {
     this.qr = new QrResource(this.#transport);
     this.jobs = new JobsResource(this.#transport);
     this.ml = new MlResource(this.#transport);
+    this.notifications = new NotificationsResource(this.#transport);
     this.supplier = new SupplierResource(this.#transport);
   }
 

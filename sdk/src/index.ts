@@ -112,3 +112,14 @@ export type {
   SupplierSession,
   SupplierStatus,
 } from './types.ts';
+// Notifications
+export type {
+  InboxMessage,
+  InboxPage,
+  InboxQuery,
+  NotificationSettings,
+  NotificationStatus,
+  OutboxNotification,
+  OutboxPage,
+  OutboxQuery,
+} from './types.ts';

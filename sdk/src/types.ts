@@ -209,3 +209,15 @@ export type SupplierInviteCreated = Schemas['SupplierInviteCreated'];
 export type SupplierInviteAcceptance = Schemas['SupplierInviteAcceptance'];
 /** The query of `GET /api/admin/suppliers`. */
 export type SupplierListQuery = NonNullable<operations['listSuppliers']['parameters']['query']>;
+
+// Notifications
+export type NotificationStatus = Schemas['NotificationStatus'];
+export type NotificationSettings = Schemas['NotificationSettings'];
+export type InboxMessage = Schemas['InboxMessage'];
+export type InboxPage = Schemas['InboxPage'];
+export type OutboxNotification = Schemas['OutboxNotification'];
+export type OutboxPage = Schemas['OutboxPage'];
+/** The query of `GET /api/notifications`. */
+export type InboxQuery = NonNullable<operations['listInbox']['parameters']['query']>;
+/** The query of `GET /api/admin/notifications`. */
+export type OutboxQuery = NonNullable<operations['listNotifications']['parameters']['query']>;

@@ -65,19 +65,25 @@ export const jobs = {
     run: async (ctx) => ({ expired: await expirePasses(ctx.db) }),
   },
   'deliver-notifications': {
-    description: 'Delivers queued email and SMS notifications from the outbox.',
+    description: 'Delivers due email and SMS notifications from the outbox, retrying failures with backoff.',
     interval: '1m',
     run: async (ctx, log) => {
       const transport = transportFor(ctx, log);
+      const { maxAttempts, retryBaseSeconds } = ctx.config.notifications;
       let sent = 0;
-      for (let i = 0; i < maxBatchesPerRun; i += 1) {
-        const n = await drainOutbox(ctx.db, transport, outboxBatch);
-        sent += n;
-        if (n < outboxBatch) break;
+      try {
+        for (let i = 0; i < maxBatchesPerRun; i += 1) {
+          const n = await drainOutbox(ctx.db, transport, { batch: outboxBatch, maxAttempts, retryBaseSeconds });
+          sent += n;
+          if (n < outboxBatch) break;
+        }
+      } finally {
+        transport.close();
       }
       return { sent };
     },
   },
+
   'retrain-model': {
     description:
       'Retrains the recommendation model when enough new interactions arrived (ML_RETRAIN_THRESHOLD) or it is older than ML_RETRAIN_MAX_AGE_HOURS; activates it only if it beats the active one on the same hold-out.',

@@ -1,8 +1,14 @@
 // Plain-text templates: traders read these on basic phones, so no HTML and short SMS bodies.
 
-type Payload = Record<string, unknown>;
+import { shona } from './templates-sn.ts';
 
-const templates: Record<string, (p: Payload) => { subject: string; text: string }> = {
+export type Payload = Record<string, unknown>;
+export type Template = (p: Payload) => { subject: string; text: string };
+/** en: English; sn: Shona (chiShona). A template without a Shona version is sent in English. */
+export type Locale = 'en' | 'sn';
+export const locales: Locale[] = ['en', 'sn'];
+
+const templates: Record<string, Template> = {
   welcome: (p) => ({
     subject: 'Welcome to ConnectSphere',
     text: `Hi ${p.name}, welcome to ConnectSphere. Join group-buys near ${p.market} and pay less for stock.`,
@@ -69,8 +75,11 @@ const templates: Record<string, (p: Payload) => { subject: string; text: string 
 export const formatMoney = (minor: number, currency: string) =>
   `${currency} ${(minor / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
-export function render(template: string, payload: Payload): { subject: string; text: string } {
-  const t = templates[template];
+export function render(template: string, payload: Payload, locale: Locale = 'en'): { subject: string; text: string } {
+  const t = (locale === 'sn' ? shona[template] : undefined) ?? templates[template];
   if (!t) throw new Error(`unknown notification template ${template}`);
   return t(payload);
 }
+
+/** Every template name, for the admin view and the test that every Shona template has an English one. */
+export const templateNames = () => Object.keys(templates);

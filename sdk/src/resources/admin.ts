@@ -1,5 +1,6 @@
 import type { Transport } from '../client.ts';
 import { AdminBackupsResource } from './backups.ts';
+import { AdminNotificationsResource } from './notifications.ts';
 import { paginate } from '../paginate.ts';
 import type {
   StaffPickupPoints,
@@ -84,10 +85,12 @@ export class AdminResource {
   readonly users: AdminUsersResource;
   readonly backups: AdminBackupsResource;
   readonly suppliers: AdminSuppliersResource;
+  readonly notifications: AdminNotificationsResource;
 
   constructor(t: Transport) {
     this.users = new AdminUsersResource(t);
     this.backups = new AdminBackupsResource(t);
     this.suppliers = new AdminSuppliersResource(t);
+    this.notifications = new AdminNotificationsResource(t);
   }
 }
