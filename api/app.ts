@@ -29,6 +29,7 @@ import { registerHardening } from './plugins/hardening.ts';
 import { registerInFlight } from './plugins/in-flight.ts';
 import { errorSerializer, redactPaths } from './plugins/log-redaction.ts';
 import { clientErrorResponse, frameworkProblem, registerNotFound, registerProblems, sendProblem } from './plugins/problems.ts';
+import { registerRawBodies } from './plugins/raw-bodies.ts';
 import { registerTextInput } from './plugins/text-input.ts';
 
 declare module 'fastify' {
@@ -101,6 +102,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
   // The sandbox checkout's Pay and Fail buttons are plain HTML form posts. The parser is there for
   // every route, but each operation accepts only the media types its spec lists (bind.ts): 415 elsewhere.
   await app.register(formbody);
+  registerRawBodies(app, { imageBytes: ctx.config.images.maxBytes });
   const spec = loadSpec();
   await app.register(swagger, { mode: 'static', specification: { document: spec.document as never } });
   // The CSP Swagger UI ships for its own scripts and styles (all served from /docs), without

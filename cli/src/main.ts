@@ -14,6 +14,7 @@ import { registerRecs } from './commands/recs.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerStaff } from './commands/staff.ts';
 import { registerSupplier } from './commands/supplier.ts';
+import { registerSupplierCatalog } from './commands/supplier-catalog.ts';
 import { registerSuppliers } from './commands/suppliers.ts';
 import { registerUsers } from './commands/users.ts';
 import { ExitCode, reportFailure, toFailure } from './output.ts';
@@ -53,7 +54,8 @@ Exit codes:
   registerQr(program);
   registerStaff(program);
   registerSuppliers(program);
-  registerSupplier(program);
+  const supplier = registerSupplier(program);
+  registerSupplierCatalog(supplier);
   registerRecs(program);
   registerMl(program);
   registerJobs(program);

@@ -74,6 +74,8 @@ export interface RequestOptions {
   query?: Record<string, QueryValue | QueryValue[]>;
   /** Sent as JSON. */
   body?: unknown;
+  /** Sent as it is, with its media type (a CSV file, an image's bytes), instead of a JSON `body`. */
+  rawBody?: { contentType: string; data: string | Uint8Array };
   headers?: Record<string, string>;
   /**
    * Sends `Idempotency-Key` (the same key on every attempt), which makes the request retryable.
@@ -102,7 +104,7 @@ interface Prepared {
   path: string;
   url: string;
   headers: Record<string, string>;
-  body: string | undefined;
+  body: string | Uint8Array | undefined;
   auth: boolean;
   retryable: boolean;
   retries: number;
@@ -248,8 +250,11 @@ export class Transport {
       throw new ConnectSphereError('idempotencyKey must be a non-empty string (8 to 100 characters), or true to generate one');
     }
     if (key) headers['idempotency-key'] = key === true ? crypto.randomUUID() : key;
-    let body: string | undefined;
-    if (options.body !== undefined) {
+    let body: string | Uint8Array | undefined;
+    if (options.rawBody) {
+      body = options.rawBody.data;
+      headers['content-type'] = options.rawBody.contentType;
+    } else if (options.body !== undefined) {
       body = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
     }

@@ -123,3 +123,16 @@ export type {
   OutboxPage,
   OutboxQuery,
 } from './types.ts';
+// The organisation's own catalog (cs.supplier.catalog) and ratings (cs.contributions.rate).
+export { importRejection } from './resources/supplier-catalog.ts';
+export type {
+  ImageType,
+  ProductImportProblem,
+  ProductImportRowError,
+  ProductImportSummary,
+  Rating,
+  RatingCreate,
+  SupplierProductCreate,
+  SupplierProductListQuery,
+  SupplierProductUpdate,
+} from './types.ts';

@@ -512,6 +512,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/supplier/products/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create and update products from a CSV file, all or nothing
+         * @description The body is a CSV file (UTF-8, comma-separated, a header row first), at most 20 MB and
+         *     50,000 rows. Columns, by header name, in any order: `sku` (required), `name`, `description`,
+         *     `category`, `unit`, `unitPrice` (minor units, e.g. 420 for $4.20), `stock`, `active`
+         *     (true/false), `priceTiers` (`minQuantity:unitPrice` pairs separated by `;`, e.g.
+         *     `100:390;250:370`), `imageUrls` (separated by `;`). A row whose SKU the organisation already
+         *     has updates that product (empty cells leave a field as it is); any other row creates one and
+         *     must give name, category, unit and unitPrice. Every row is checked first: if any is wrong,
+         *     nothing is applied and the 422 lists every wrong row by its line in the file. Otherwise all
+         *     rows are applied in one transaction.
+         */
+        post: operations["importSupplierProducts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/supplier/products/{id}": {
         parameters: {
             query?: never;
@@ -3353,6 +3381,43 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+        };
+    };
+    importSupplierProducts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Every row was applied. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductImportSummary"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description Some rows are wrong; nothing was applied. `rows` lists each wrong row with its errors. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProductImportProblem"];
+                };
+            };
         };
     };
     getSupplierProduct: {

@@ -221,3 +221,17 @@ export type OutboxPage = Schemas['OutboxPage'];
 export type InboxQuery = NonNullable<operations['listInbox']['parameters']['query']>;
 /** The query of `GET /api/admin/notifications`. */
 export type OutboxQuery = NonNullable<operations['listNotifications']['parameters']['query']>;
+
+// The organisation's own catalog, its CSV import and images; ratings after pickup
+export type SupplierProductCreate = Schemas['SupplierProductCreate'];
+export type SupplierProductUpdate = Schemas['SupplierProductUpdate'];
+/** The query of `GET /api/supplier/products`. */
+export type SupplierProductListQuery = NonNullable<operations['listSupplierProducts']['parameters']['query']>;
+export type ProductImportSummary = Schemas['ProductImportSummary'];
+export type ProductImportRowError = Schemas['ProductImportRowError'];
+/** The 422 problem of a CSV import with wrong rows: `rows` lists each with its line and errors. */
+export type ProductImportProblem = Schemas['ProductImportProblem'];
+/** The media types an image upload takes. */
+export type ImageType = 'image/png' | 'image/jpeg' | 'image/webp';
+export type RatingCreate = Schemas['RatingCreate'];
+export type Rating = Schemas['Rating'];

@@ -16,11 +16,20 @@ export interface DomainEvent {
  * it describes committed. Outbound webhooks and real-time subscribers read this one feed.
  */
 export async function recordEvent(tx: Queryable, event: DomainEvent): Promise<void> {
-  await tx.insert(domainEvents).values({
-    type: event.type,
-    supplierId: event.supplierId ?? null,
-    groupId: event.groupId ?? null,
-    userId: event.userId ?? null,
-    data: event.data,
-  });
+  await recordEvents(tx, [event]);
+}
+
+/** The same for many events of one change (a CSV import of thousands of products), a thousand per statement. */
+export async function recordEvents(tx: Queryable, events: DomainEvent[]): Promise<void> {
+  for (let i = 0; i < events.length; i += 1000) {
+    await tx.insert(domainEvents).values(
+      events.slice(i, i + 1000).map((event) => ({
+        type: event.type,
+        supplierId: event.supplierId ?? null,
+        groupId: event.groupId ?? null,
+        userId: event.userId ?? null,
+        data: event.data,
+      })),
+    );
+  }
 }

@@ -1,6 +1,9 @@
 import type { AppContext } from '../../context.ts';
 import type { SomeHandlers } from '../../openapi/contract.ts';
 import { organisationOf } from '../suppliers/membership.ts';
+import { badRequest } from '../../errors.ts';
+import { streamBody } from '../../plugins/raw-bodies.ts';
+import { importProducts } from './csv-import.ts';
 import * as catalog from './products.ts';
 
 /** The organisation's own catalog (/api/supplier/products*): every handler starts from organisationOf. */
@@ -11,5 +14,11 @@ export function supplierCatalogHandlers(ctx: AppContext) {
     createSupplierProduct: async (req, reply) =>
       reply.code(201).send(await catalog.createOwnProduct(ctx, await organisationOf(ctx, req), req.body)),
     updateSupplierProduct: async (req) => catalog.updateOwnProduct(ctx, await organisationOf(ctx, req), req.params.id, req.body),
+    importSupplierProducts: async (req) => {
+      const actor = await organisationOf(ctx, req);
+      const body = streamBody(req.body);
+      if (!body) throw badRequest('body', 'send the CSV file as the body (content-type text/csv)');
+      return importProducts(ctx, actor, body);
+    },
   } satisfies SomeHandlers;
 }

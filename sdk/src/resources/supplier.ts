@@ -10,13 +10,19 @@ import type {
   SupplierRegistration,
   SupplierSession,
 } from '../types.ts';
+import { SupplierCatalogResource } from './supplier-catalog.ts';
 
 /**
  * One's own supplier organisation (signed in as a supplier). Catalog, orders, quotes, invoices,
  * payouts, API keys and webhooks hang off this namespace as `cs.supplier.<area>`.
  */
 export class SupplierResource {
-  constructor(private readonly t: Transport) {}
+  /** The organisation's own products, their images and CSV import. */
+  readonly catalog: SupplierCatalogResource;
+
+  constructor(private readonly t: Transport) {
+    this.catalog = new SupplierCatalogResource(t);
+  }
 
   /** Registers an organisation (pending until an admin verifies it) with its owner, and signs the owner in. */
   async register(body: SupplierRegistration): Promise<SupplierSession> {
