@@ -20,6 +20,8 @@ export interface CliOptions {
   input?: string;
   /** Extra variables; `undefined` removes one. */
   env?: Record<string, string | undefined>;
+  /** How long the command may take before it is killed (default 25 s). */
+  timeoutMs?: number;
 }
 
 export function tempConfigDir(): string {
@@ -41,7 +43,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 25_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

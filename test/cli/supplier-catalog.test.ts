@@ -10,7 +10,7 @@ import { supplierOrganisation, type SupplierOrg } from '../helpers/suppliers.ts'
 import { cliFor, tempConfigDir } from './run.ts';
 
 // Each step spawns the CLI (about a second under tsx); the 10,000-row upload takes some seconds more.
-const slow = 180_000;
+const slow = 400_000;
 
 let app: FastifyInstance;
 let org: SupplierOrg;
@@ -40,7 +40,8 @@ describe('cs supplier catalog', { timeout: slow }, () => {
     for (let i = 0; i < 10_000; i++) lines.push(`${prefix}-${i},Rice 10 kg lot ${i},rice,10 kg bag,${1100 + (i % 90)},${i % 300},100:1050`);
     const file = writeCsv('big.csv', lines);
 
-    const res = await cs(['supplier', 'catalog', 'upload', file]);
+    // Checking and applying 10,000 rows takes the API some seconds, more on a loaded machine.
+    const res = await cs(['supplier', 'catalog', 'upload', file], { timeoutMs: 150_000 });
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain('Imported 10,000 rows: 10,000 created, 0 updated');
     // Off a terminal the bar is a line per tenth of the file: it moves, and ends at 100 % with the row count.
@@ -51,7 +52,7 @@ describe('cs supplier catalog', { timeout: slow }, () => {
     const [stored] = await app.ctx.db.select({ n: count() }).from(products).where(and(eq(products.supplierId, org.id), like(products.sku, `${prefix}-%`)));
     expect(stored!.n).toBe(10_000);
 
-    const again = await cs(['supplier', 'catalog', 'upload', file, '--json']);
+    const again = await cs(['supplier', 'catalog', 'upload', file, '--json'], { timeoutMs: 150_000 });
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toEqual({ rows: 10_000, created: 0, updated: 10_000 });
     expect(again.stderr).not.toContain('Reading');
