@@ -18,6 +18,7 @@ import { qrHandlers } from './modules/qr/routes.ts';
 import { registerMetrics } from './modules/system/metrics.ts';
 import { supplierHandlers } from './modules/suppliers/routes.ts';
 import { supplierCatalogHandlers } from './modules/supplier-catalog/routes.ts';
+import { imageHandlers } from './modules/images/routes.ts';
 import { notificationHandlers } from './modules/notifications/routes.ts';
 import { systemHandlers } from './modules/system/routes.ts';
 import { adminUserHandlers, userHandlers } from './modules/users/routes.ts';
@@ -130,6 +131,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...notificationHandlers(ctx),
     ...supplierHandlers(ctx),
     ...supplierCatalogHandlers(ctx),
+    ...imageHandlers(ctx),
     ...groupHandlers(ctx),
     ...paymentHandlers(app, ctx),
     ...qrHandlers(ctx),

@@ -664,6 +664,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/supplier/products/{id}/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add an image to one of the organisation's products
+         * @description The body is the image itself: PNG, JPEG or WebP (checked by its first bytes, not only the
+         *     header), at most IMAGE_MAX_BYTES (5 MB by default). It is stored by the configured image store
+         *     (a folder under DATA_DIR, served from /api/images/{key}, or Cloudinary) and its URL appended
+         *     to the product's `imageUrls` (at most 10).
+         */
+        post: operations["uploadSupplierProductImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/images/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The stored image's name, as in the URL the upload returned. */
+                key: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * An image kept by the local image store
+         * @description Public (an <img> sends no token), with unguessable names; cached for a year.
+         */
+        get: operations["getImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/products": {
         parameters: {
             query?: never;
@@ -3631,6 +3679,68 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+        };
+    };
+    uploadSupplierProductImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "image/png": string;
+                "image/jpeg": string;
+                "image/webp": string;
+            };
+        };
+        responses: {
+            /** @description The product, with the new image's URL last in `imageUrls`. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    getImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The stored image's name, as in the URL the upload returned. */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
+                    "image/jpeg": string;
+                    "image/webp": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
         };
     };
     listProducts: {

@@ -94,4 +94,13 @@ describe('cs supplier catalog', { timeout: slow }, () => {
     expect(broken.stderr).toContain('Not a CSV file');
     expect((await cs(['supplier', 'catalog', 'upload', path.join(dir, 'missing.csv')])).code).toBe(2);
   });
+
+  it('adds an image to a product named by its SKU', async () => {
+    const file = path.join(dir, 'bale.png');
+    fs.writeFileSync(file, Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64'));
+    const res = await cs(['supplier', 'catalog', 'image', `${prefix}-7`, file]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(new RegExp(`${prefix}-7 now has 1 image\\(s\\); the new one is http://127\\.0\\.0\\.1:\\d+/api/images/[0-9a-f-]{36}\\.png`));
+    expect((await cs(['supplier', 'catalog', 'image', `${prefix}-7`, path.join(dir, 'big.csv')])).code).toBe(2);
+  });
 });

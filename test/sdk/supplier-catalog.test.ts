@@ -56,4 +56,16 @@ describe('cs.supplier.catalog', () => {
     ]);
     expect(importRejection(new Error('other'))).toBeUndefined();
   });
+
+  it('uploads an image and the product carries its URL, which serves the same bytes', async () => {
+    const cs = await supplierClient();
+    const p = await cs.supplier.catalog.create({ sku: `SDK-IMG-${process.pid}`, name: 'Phone charger', description: '', category: 'phone-accessories', unit: 'piece', unitPrice: 250, stock: 40 });
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+    const withImage = await cs.supplier.catalog.uploadImage(p.id, png, 'image/png');
+    expect(withImage.imageUrls).toHaveLength(1);
+    expect(withImage.imageUrls[0]!.startsWith(`${url}/api/images/`)).toBe(true);
+    const served = await fetch(withImage.imageUrls[0]!);
+    expect(Buffer.from(await served.arrayBuffer()).equals(png)).toBe(true);
+    expect(((await rejection(cs.supplier.catalog.uploadImage(p.id, png, 'image/webp'))) as ApiError).status).toBe(400);
+  });
 });

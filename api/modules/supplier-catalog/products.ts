@@ -8,6 +8,9 @@ import { HttpProblem, badRequest, conflict, notFound } from '../../errors.ts';
 import type { Body, Query } from '../../openapi/contract.ts';
 import { assertTiers, productView } from '../catalog/service.ts';
 import { recordEvent } from '../events/domain-events.ts';
+import type { ImageMediaType } from '../../plugins/raw-bodies.ts';
+import { sniffImageType } from '../images/sniff.ts';
+import { imageStore } from '../images/store.ts';
 import type { OrganisationActor } from '../suppliers/membership.ts';
 
 // The organisation's own catalog. Every query here is filtered by the actor's organisation id: a
@@ -124,5 +127,38 @@ export async function updateOwnProduct(ctx: AppContext, actor: OrganisationActor
       data: { ...eventData(row!), changed: Object.keys(change) },
     });
     return ownView(actor, row!);
+  });
+}
+
+/** A product has at most this many images (as ProductUpdate's imageUrls allows). */
+const maxImages = 10;
+
+/**
+ * Stores an uploaded image and appends its URL to the product's imageUrls. The image is stored
+ * before the product's row is locked, so a slow upload to Cloudinary holds no lock; if the product
+ * filled up meanwhile, the stored file is left unreferenced (harmless) and the answer is a 409.
+ */
+export async function addOwnProductImage(ctx: AppContext, actor: OrganisationActor, id: string, data: Buffer, declared: ImageMediaType) {
+  const actual = sniffImageType(data);
+  if (!actual) throw badRequest('body', 'is not a PNG, JPEG or WebP image (checked by its first bytes)');
+  if (actual !== declared) throw badRequest('body', `is a ${actual} image, sent as ${declared}`);
+  const full = () => conflict(`A product has at most ${maxImages} images; remove one with PATCH imageUrls first`);
+  const current = await getOwnProduct(ctx.db, actor, id);
+  if (current.imageUrls.length >= maxImages) throw full();
+  const stored = await imageStore(ctx.config).put({ data, contentType: actual });
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(products)
+      .set({ imageUrls: sql`array_append(${products.imageUrls}, ${stored.url})`, updatedAt: new Date() })
+      .where(and(own(actor, id), sql`cardinality(${products.imageUrls}) < ${maxImages}`))
+      .returning();
+    if (!row) throw full();
+    await recordEvent(tx, {
+      type: 'product.updated',
+      supplierId: actor.organisation.id,
+      userId: actor.userId,
+      data: { ...eventData(row), imageUrls: row.imageUrls, changed: ['imageUrls'] },
+    });
+    return ownView(actor, row);
   });
 }

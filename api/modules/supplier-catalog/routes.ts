@@ -2,7 +2,7 @@ import type { AppContext } from '../../context.ts';
 import type { SomeHandlers } from '../../openapi/contract.ts';
 import { organisationOf } from '../suppliers/membership.ts';
 import { badRequest } from '../../errors.ts';
-import { streamBody } from '../../plugins/raw-bodies.ts';
+import { bytesBody, imageMediaTypes, streamBody, type ImageMediaType } from '../../plugins/raw-bodies.ts';
 import { importProducts } from './csv-import.ts';
 import * as catalog from './products.ts';
 
@@ -19,6 +19,15 @@ export function supplierCatalogHandlers(ctx: AppContext) {
       const body = streamBody(req.body);
       if (!body) throw badRequest('body', 'send the CSV file as the body (content-type text/csv)');
       return importProducts(ctx, actor, body);
+    },
+    uploadSupplierProductImage: async (req, reply) => {
+      const actor = await organisationOf(ctx, req);
+      const data = bytesBody(req.body);
+      if (!data) throw badRequest('body', 'send the image itself as the body (image/png, image/jpeg or image/webp)');
+      // bind.ts has already refused any other media type.
+      const declared = req.headers['content-type']!.split(';')[0]!.trim().toLowerCase() as ImageMediaType;
+      if (!imageMediaTypes.includes(declared)) throw badRequest('headers.content-type', 'must be image/png, image/jpeg or image/webp');
+      return reply.code(201).send(await catalog.addOwnProductImage(ctx, actor, req.params.id, data, declared));
     },
   } satisfies SomeHandlers;
 }
