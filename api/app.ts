@@ -19,6 +19,7 @@ import { registerMetrics } from './modules/system/metrics.ts';
 import { supplierHandlers } from './modules/suppliers/routes.ts';
 import { supplierCatalogHandlers } from './modules/supplier-catalog/routes.ts';
 import { imageHandlers } from './modules/images/routes.ts';
+import { ratingHandlers } from './modules/ratings/routes.ts';
 import { notificationHandlers } from './modules/notifications/routes.ts';
 import { systemHandlers } from './modules/system/routes.ts';
 import { adminUserHandlers, userHandlers } from './modules/users/routes.ts';
@@ -132,6 +133,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...supplierHandlers(ctx),
     ...supplierCatalogHandlers(ctx),
     ...imageHandlers(ctx),
+    ...ratingHandlers(ctx),
     ...groupHandlers(ctx),
     ...paymentHandlers(app, ctx),
     ...qrHandlers(ctx),
