@@ -20,6 +20,7 @@ import { supplierHandlers } from './modules/suppliers/routes.ts';
 import { supplierCatalogHandlers } from './modules/supplier-catalog/routes.ts';
 import { imageHandlers } from './modules/images/routes.ts';
 import { ratingHandlers } from './modules/ratings/routes.ts';
+import { invoiceHandlers } from './modules/invoices/routes.ts';
 import { notificationHandlers } from './modules/notifications/routes.ts';
 import { systemHandlers } from './modules/system/routes.ts';
 import { adminUserHandlers, userHandlers } from './modules/users/routes.ts';
@@ -134,6 +135,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...supplierCatalogHandlers(ctx),
     ...imageHandlers(ctx),
     ...ratingHandlers(ctx),
+    ...invoiceHandlers(ctx),
     ...groupHandlers(ctx),
     ...paymentHandlers(app, ctx),
     ...qrHandlers(ctx),

@@ -3,6 +3,12 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
+/** A percentage with at most two decimals ("15.5"), as integer basis points (1550). */
+const percentBp = z
+  .string()
+  .regex(/^\d{1,2}(\.\d{1,2})?$/, 'must be a percentage below 100 with at most two decimals, e.g. 15.5')
+  .transform((v) => Math.round(Number(v) * 100));
+
 // Every setting the API reads, validated once at start so a typo fails loudly instead of later.
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -89,6 +95,18 @@ const schema = z.object({
     .optional(),
   CLOUDINARY_FOLDER: z.string().regex(/^[A-Za-z0-9_/-]{1,100}$/).default('connectsphere'),
   CLOUDINARY_API_URL: z.string().url().default('https://api.cloudinary.com'),
+  // Invoices and payouts (api/modules/invoices, api/modules/payouts). Rates in percent with at most
+  // two decimals (kept as basis points: 15.5 % is 1550), so invoice arithmetic stays in integers.
+  VAT_RATE_PERCENT: percentBp.default(1550),
+  SUPPLIER_COMMISSION_PERCENT: percentBp.default(500),
+  INVOICE_DUE_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  // Reminders go out this many days before an invoice is due (comma-separated, each at most once).
+  INVOICE_REMINDER_DAYS: z
+    .string()
+    .regex(/^\s*\d{1,3}(\s*,\s*\d{1,3})*\s*$/, 'must be whole days, comma-separated, e.g. 7,1')
+    .default('7,1'),
+  // A payout sender's claim; after it the reconcile-payouts job looks the transfer up at the provider.
+  PAYOUT_CLAIM_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -137,6 +155,8 @@ export interface Config {
   ml: { retrainThreshold: number; retrainMaxAgeHours: number; trainOnStart: boolean; modelsDir: string };
   /** Where backups go (api/modules/backups), and how many the backup-database job keeps. */
   backups: { dir: string; keep: number };
+  /** Invoice and payout terms (api/modules/invoices, api/modules/payouts); rates in basis points. */
+  money: { vatRateBp: number; commissionRateBp: number; invoiceDueDays: number; reminderDays: number[]; payoutClaimSeconds: number };
   /** Where uploaded images go (api/modules/images). */
   images: {
     store: Env['IMAGE_STORE'];
@@ -239,6 +259,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       modelsDir: path.resolve(e.ML_MODELS_DIR ?? path.join(dataDir, 'ml_models')),
     },
     backups: { dir: path.resolve(e.BACKUP_DIR ?? path.join(dataDir, 'backups')), keep: e.BACKUP_KEEP },
+    money: {
+      vatRateBp: e.VAT_RATE_PERCENT,
+      commissionRateBp: e.SUPPLIER_COMMISSION_PERCENT,
+      invoiceDueDays: e.INVOICE_DUE_DAYS,
+      reminderDays: [...new Set(e.INVOICE_REMINDER_DAYS.split(',').map((d) => Number(d.trim())))].sort((a, b) => b - a),
+      payoutClaimSeconds: e.PAYOUT_CLAIM_SECONDS,
+    },
     images: {
       store: e.IMAGE_STORE,
       dir: path.resolve(e.IMAGE_DIR ?? path.join(dataDir, 'images')),

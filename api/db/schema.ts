@@ -821,3 +821,164 @@ export const ratings = pgTable(
     check('ratings_score_range', sql`${t.score} between 1 and 5`),
   ],
 );
+
+// ---- Invoices and payouts (issue 11: money) ----------------------------------------------------
+
+export const invoiceStatusEnum = pgEnum('invoice_status', ['issued', 'paid', 'overdue']);
+
+/**
+ * Each organisation's invoice counter: the next number is taken by incrementing this row inside the
+ * transaction that accepts the order, so the row stays locked until that commits and a rolled-back
+ * acceptance gives its number back. A sequence would leave a gap for every rollback, and invoice
+ * numbers must run without gaps.
+ */
+export const invoiceCounters = pgTable(
+  'invoice_counters',
+  {
+    supplierId: uuid('supplier_id')
+      .primaryKey()
+      .references(() => suppliers.id),
+    /** INV-<prefix>-000001: letters of the trading name, unique across organisations. */
+    prefix: text('prefix').notNull(),
+    lastNumber: integer('last_number').notNull().default(0),
+  },
+  (t) => [uniqueIndex('invoice_counters_prefix_key').on(t.prefix)],
+);
+
+/** One line of an invoice, amounts in minor units of the invoice's currency. */
+export interface InvoiceLine {
+  description: string;
+  quantity: number;
+  unit: string;
+  unitPrice: number;
+  amount: number;
+}
+
+/** The issuer as it stood when the invoice was issued: an issued invoice never changes. */
+export interface InvoiceIssuer {
+  name: string;
+  address: string;
+  area: string;
+  taxNumber: string | null;
+  registrationNumber: string | null;
+  email: string;
+  phone: string;
+}
+
+/**
+ * The organisation's invoice to the platform for an accepted order: goods at the order's price,
+ * VAT on top, and the platform's commission, which is kept back from the payout. One per order.
+ */
+export const invoices = pgTable(
+  'invoices',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    supplierId: uuid('supplier_id')
+      .notNull()
+      .references(() => suppliers.id),
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => supplierOrders.id),
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id),
+    /** 1, 2, 3 … per organisation, without gaps. */
+    sequence: integer('sequence').notNull(),
+    number: text('number').notNull(),
+    status: invoiceStatusEnum('status').notNull().default('issued'),
+    currency: text('currency').$type<Currency>().notNull(),
+    lines: jsonb('lines').$type<InvoiceLine[]>().notNull(),
+    issuer: jsonb('issuer').$type<InvoiceIssuer>().notNull(),
+    subtotal: bigint('subtotal', { mode: 'number' }).notNull(),
+    /** Rates in basis points (1550 = 15.5 %), as they were at issue. */
+    vatRateBp: integer('vat_rate_bp').notNull(),
+    vatAmount: bigint('vat_amount', { mode: 'number' }).notNull(),
+    total: bigint('total', { mode: 'number' }).notNull(),
+    commissionRateBp: integer('commission_rate_bp').notNull(),
+    commissionAmount: bigint('commission_amount', { mode: 'number' }).notNull(),
+    /** total - commission: what the payout sends (less any refunds the quality check made). */
+    payableAmount: bigint('payable_amount', { mode: 'number' }).notNull(),
+    issuedAt: timestamp('issued_at', { withTimezone: true, precision: 3 }).notNull(),
+    dueAt: timestamp('due_at', { withTimezone: true, precision: 3 }).notNull(),
+    paidAt: timestamp('paid_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('invoices_order_key').on(t.orderId),
+    uniqueIndex('invoices_supplier_sequence_key').on(t.supplierId, t.sequence),
+    uniqueIndex('invoices_number_key').on(t.number),
+    index('invoices_supplier_idx').on(t.supplierId, t.issuedAt, t.id),
+    index('invoices_status_due_idx').on(t.status, t.dueAt),
+  ],
+);
+
+/** A reminder sent for an invoice, `daysBefore` its due date: the key makes each one go out once. */
+export const invoiceReminders = pgTable(
+  'invoice_reminders',
+  {
+    invoiceId: uuid('invoice_id')
+      .notNull()
+      .references(() => invoices.id),
+    daysBefore: integer('days_before').notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.invoiceId, t.daysBefore] })],
+);
+
+// pending → sending (claimed by one sender, with a lease) → processing (the provider queued it) →
+// paid | failed; sending → paid | failed when the provider answers at once (api/modules/payouts/lifecycle.ts).
+export const payoutStatusEnum = pgEnum('payout_status', ['pending', 'sending', 'processing', 'paid', 'failed']);
+
+/** A transfer to an organisation's payout account for a checked order: the invoice less commission. */
+export const payouts = pgTable(
+  'payouts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    supplierId: uuid('supplier_id')
+      .notNull()
+      .references(() => suppliers.id),
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => supplierOrders.id),
+    invoiceId: uuid('invoice_id').references(() => invoices.id),
+    /** Our reference for the transfer, sent to the provider and expected back in its webhook. */
+    reference: text('reference').notNull(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    currency: text('currency').$type<Currency>().notNull(),
+    /** The payout account as it was when the payout was decided. */
+    account: jsonb('account').$type<PayoutAccount>().notNull(),
+    status: payoutStatusEnum('status').notNull().default('pending'),
+    provider: text('provider').$type<Provider>().notNull(),
+    providerTransferId: text('provider_transfer_id'),
+    error: text('error'),
+    /** Set when a webhook or the provider said something that does not match this payout. */
+    flaggedReason: text('flagged_reason'),
+    claimedUntil: timestamp('claimed_until', { withTimezone: true }),
+    paidAt: timestamp('paid_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('payouts_order_key').on(t.orderId),
+    uniqueIndex('payouts_reference_key').on(t.reference),
+    index('payouts_supplier_idx').on(t.supplierId, t.createdAt, t.id),
+    index('payouts_status_idx').on(t.status, t.createdAt),
+  ],
+);
+
+/** The sandbox provider's transfers: what Flutterwave would hold on its side. */
+export const sandboxTransfers = pgTable(
+  'sandbox_transfers',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity({ startWith: 7_000_000 }),
+    reference: text('reference').notNull(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    currency: text('currency').$type<Currency>().notNull(),
+    accountBank: text('account_bank').notNull(),
+    accountNumber: text('account_number').notNull(),
+    status: text('status').notNull().default('NEW'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('sandbox_transfers_reference_key').on(t.reference)],
+);

@@ -33,6 +33,7 @@ export const specDefaults = {
     listNotifications: ['limit'],
     listSuppliers: ['limit'],
     listSupplierProducts: ['limit'],
+    listSupplierInvoices: ['limit'],
     getRecommendations: ['limit'],
     previewRecommendations: ['limit'],
   } satisfies { [K in OperationId]?: readonly (keyof RawQuery<K>)[] },

@@ -565,6 +565,70 @@ export interface paths {
         patch: operations["updateSupplierProduct"];
         trace?: never;
     };
+    "/api/supplier/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's invoices, newest first
+         * @description One invoice per accepted order, numbered INV-<prefix>-000001 without gaps per organisation.
+         *     Only the caller's organisation's invoices, whatever the filters.
+         */
+        get: operations["listSupplierInvoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supplier/invoices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        /** One of the organisation's invoices */
+        get: operations["getSupplierInvoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invoices/{id}.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * An invoice as PDF (a supplier of its organisation, or an admin)
+         * @description The organisation's name, address and ZIMRA BP number as they were when the invoice was issued,
+         *     the lines, VAT, total, the platform's commission, what is paid out and the due date. Another
+         *     organisation's invoice is a 404.
+         */
+        get: operations["getInvoicePdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/notifications": {
         parameters: {
             query?: never;
@@ -1695,6 +1759,75 @@ export interface components {
         SupplierRejection: {
             reason: string;
         };
+        /**
+         * @description issued until its payout is paid (paid); overdue once its due date passes unpaid.
+         * @enum {string}
+         */
+        InvoiceStatus: "issued" | "paid" | "overdue";
+        InvoiceLine: {
+            description: string;
+            quantity: number;
+            unit: string;
+            /** @description Minor units, excl. VAT. */
+            unitPrice: number;
+            /** @description quantity × unitPrice, in minor units. */
+            amount: number;
+        };
+        /** @description The organisation as it stood when the invoice was issued. */
+        InvoiceIssuer: {
+            name: string;
+            address: string;
+            area: string;
+            /** @description ZIMRA BP number. */
+            taxNumber: string | null;
+            registrationNumber: string | null;
+            email: string;
+            phone: string;
+        };
+        /**
+         * @description The organisation's invoice to ConnectSphere for an accepted order. Amounts in minor units of
+         *     `currency`: total = subtotal + vatAmount; payableAmount = total - commissionAmount. VAT and
+         *     commission are each rounded half up, once per invoice. Rates are percentages as text ("15.5").
+         */
+        Invoice: {
+            /** Format: uuid */
+            id: string;
+            /** @example INV-MGT-000001 */
+            number: string;
+            status: components["schemas"]["InvoiceStatus"];
+            /** Format: uuid */
+            supplierId: string;
+            /** Format: uuid */
+            orderId: string;
+            /** @example PO-1001 */
+            orderNumber: string;
+            /** Format: uuid */
+            groupId: string;
+            currency: components["schemas"]["Currency"];
+            lines: components["schemas"]["InvoiceLine"][];
+            subtotal: number;
+            /** @example 15.5 */
+            vatRate: string;
+            vatAmount: number;
+            total: number;
+            /** @example 5 */
+            commissionRate: string;
+            commissionAmount: number;
+            payableAmount: number;
+            issuer: components["schemas"]["InvoiceIssuer"];
+            /** Format: date-time */
+            issuedAt: string;
+            /** Format: date-time */
+            dueAt: string;
+            /** Format: date-time */
+            paidAt: string | null;
+            /** @description GET it with the same credentials: application/pdf. */
+            pdfUrl: string;
+        };
+        InvoicePage: {
+            items: components["schemas"]["Invoice"][];
+            nextCursor: string | null;
+        };
         SupplierProductCreate: {
             sku: string;
             name: string;
@@ -2279,7 +2412,7 @@ export interface components {
             remainingStock: number;
         };
         /** @enum {string} */
-        JobName: "release-reservations" | "expire-groups" | "reconcile-payments" | "settle-refunds" | "prune-idempotency-keys" | "expire-passes" | "deliver-notifications" | "retrain-model" | "backup-database";
+        JobName: "release-reservations" | "expire-groups" | "reconcile-payments" | "settle-refunds" | "prune-idempotency-keys" | "expire-passes" | "deliver-notifications" | "retrain-model" | "backup-database" | "invoice-reminders";
         /**
          * @description A backup folder in BACKUP_DIR: the database (PGlite's data folder, or pg_dump's custom
          *     format), the JWT signing keys and the saved recommendation models.
@@ -3545,6 +3678,85 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+        };
+    };
+    listSupplierInvoices: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["InvoiceStatus"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of invoices. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoicePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getSupplierInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getInvoicePdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     listInbox: {

@@ -10,6 +10,7 @@ import { expireOverdueGroups, reconcilePendingPayments } from '../payments/servi
 import { retrainIfNeeded } from '../ml/retrain.ts';
 import { createBackup, pruneBackups } from '../backups/service.ts';
 import { expirePasses } from '../qr/service.ts';
+import { remindDueInvoices } from '../invoices/service.ts';
 
 /** What a job reports: named counts of what it did, stored on its run (JobRun.counts). */
 export type Counts = Record<string, number>;
@@ -97,6 +98,12 @@ export const jobs = {
       await createBackup(ctx);
       return { made: 1, removed: pruneBackups(ctx) };
     },
+  },
+  'invoice-reminders': {
+    description:
+      'Reminds admins of unpaid invoices INVOICE_REMINDER_DAYS before they are due (each reminder once per invoice) and marks unpaid invoices past their due date overdue.',
+    interval: '1h',
+    run: (ctx) => remindDueInvoices(ctx),
   },
 } as const satisfies Record<string, JobDefinition>;
 

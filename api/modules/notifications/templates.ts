@@ -65,6 +65,27 @@ const templates: Record<string, Template> = {
     subject: `Join ${p.organisation} on ConnectSphere`,
     text: `You are invited to ${p.organisation} on ConnectSphere. Accept before ${p.expires} with: cs supplier join --token ${p.token}`,
   }),
+  // ---- invoices and payouts (issue 11: money) ----
+  'invoice-issued': (p) => ({
+    subject: `Invoice ${p.number} issued for ${p.order}`,
+    text: `Invoice ${p.number} for ${p.order} (${p.group}) is issued: total ${p.total} incl. VAT, ${p.payable} to be paid out after the quality check, due ${p.due}. Download it with: cs supplier invoices download ${p.id}`,
+  }),
+  'invoice-reminder': (p) => ({
+    subject: `Invoice ${p.number} of ${p.organisation} is due ${p.due}`,
+    text: `Invoice ${p.number} of ${p.organisation} (${p.payable} to pay out) is due on ${p.due}, in ${p.days} day(s), and is not paid yet. Payouts: cs payouts list`,
+  }),
+  'payout-pending': (p) => ({
+    subject: `Payout of ${p.amount} for ${p.order}`,
+    text: `${p.order} passed the quality check: ${p.amount} (invoice ${p.invoice} less commission) is being sent to ${p.account}. Reference ${p.reference}.`,
+  }),
+  'payout-paid': (p) => ({
+    subject: `Paid: ${p.amount} for ${p.order}`,
+    text: `${p.amount} for ${p.order} was paid to ${p.account}. Reference ${p.reference}.`,
+  }),
+  'payout-failed': (p) => ({
+    subject: `Payout for ${p.order} failed`,
+    text: `The payout of ${p.amount} for ${p.order} to ${p.account} failed: ${p.reason}. Check your payout account; an admin has been told.`,
+  }),
   'pickup-collected': (p) => ({
     subject: `Collected: ${p.product}`,
     text: `You collected ${p.quantity} x ${p.unit} of ${p.product} at ${p.point}. Thank you for buying together on ConnectSphere.`,

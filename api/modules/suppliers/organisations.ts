@@ -74,12 +74,12 @@ export async function registerSupplier(ctx: AppContext, input: Body<'registerSup
   }
 }
 
-async function notifyAdmins(tx: Queryable, template: string, payload: Record<string, unknown>) {
+export async function notifyAdmins(tx: Queryable, template: string, payload: Record<string, unknown>) {
   const admins = await tx.select({ id: users.id, email: users.email }).from(users).where(and(eq(users.role, 'admin'), eq(users.active, true)));
   await enqueue(tx, admins.map((a) => ({ userId: a.id, channel: 'email' as const, recipient: a.email, template, payload })));
 }
 
-async function notifyOwners(tx: Queryable, supplierId: string, template: string, payload: Record<string, unknown>) {
+export async function notifyOwners(tx: Queryable, supplierId: string, template: string, payload: Record<string, unknown>) {
   const owners = await tx
     .select({ id: users.id, email: users.email, phone: users.phone })
     .from(supplierMembers)
