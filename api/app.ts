@@ -21,6 +21,7 @@ import { supplierCatalogHandlers } from './modules/supplier-catalog/routes.ts';
 import { imageHandlers } from './modules/images/routes.ts';
 import { ratingHandlers } from './modules/ratings/routes.ts';
 import { invoiceHandlers } from './modules/invoices/routes.ts';
+import { orderHandlers } from './modules/orders/routes.ts';
 import { notificationHandlers } from './modules/notifications/routes.ts';
 import { systemHandlers } from './modules/system/routes.ts';
 import { adminUserHandlers, userHandlers } from './modules/users/routes.ts';
@@ -136,6 +137,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...imageHandlers(ctx),
     ...ratingHandlers(ctx),
     ...invoiceHandlers(ctx),
+    ...orderHandlers(ctx),
     ...groupHandlers(ctx),
     ...paymentHandlers(app, ctx),
     ...qrHandlers(ctx),

@@ -488,6 +488,8 @@ export const refunds = pgTable('refunds', {
   status: refundStatusEnum('status').notNull().default('pending'),
   providerRefundId: text('provider_refund_id'),
   reason: text('reason').notNull(),
+  /** Part of the payment (a quality issue): the payment stays successful when it is made. */
+  partial: boolean('partial').notNull().default(false),
   error: text('error'),
   /** While sending: when the sender's claim lapses (a sender that stopped is then looked into). */
   claimedUntil: timestamp('claimed_until', { withTimezone: true }),
@@ -770,6 +772,8 @@ export const supplierOrders = pgTable(
     trackingNumber: text('tracking_number'),
     eta: timestamp('eta', { withTimezone: true }),
     qualityNote: text('quality_note'),
+    /** Partial refunds the admin's quality check sent to traders (minor units): the payout shrinks by it. */
+    refundedAmount: bigint('refunded_amount', { mode: 'number' }).notNull().default(0),
     acceptedAt: timestamp('accepted_at', { withTimezone: true }),
     shippedAt: timestamp('shipped_at', { withTimezone: true }),
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),
@@ -784,6 +788,64 @@ export const supplierOrders = pgTable(
       .where(sql`${t.status} not in ('rejected', 'cancelled')`),
     index('supplier_orders_supplier_idx').on(t.supplierId, t.status, t.createdAt),
   ],
+);
+
+// ---- Requests for quotes (issue 11: orders) ----
+export const quoteRequestStatusEnum = pgEnum('quote_request_status', ['open', 'awarded', 'cancelled']);
+
+/**
+ * An admin's request for quotes for a funded group, instead of the direct order: sent to every
+ * verified organisation serving the product's category at the time (invited_supplier_ids). One
+ * open request per group.
+ */
+export const quoteRequests = pgTable(
+  'quote_requests',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id),
+    category: text('category').$type<Category>().notNull(),
+    quantity: integer('quantity').notNull(),
+    currency: text('currency').$type<Currency>().notNull(),
+    /** Quotes are taken until then. */
+    deadline: timestamp('deadline', { withTimezone: true }).notNull(),
+    /** The longest lead time acceptable (days from acceptance to delivery); null: any. */
+    requiredLeadTimeDays: integer('required_lead_time_days'),
+    invitedSupplierIds: uuid('invited_supplier_ids').array().notNull(),
+    status: quoteRequestStatusEnum('status').notNull().default('open'),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('quote_requests_open_group_key').on(t.groupId).where(sql`${t.status} = 'open'`),
+    index('quote_requests_status_idx').on(t.status, t.createdAt),
+  ],
+);
+
+export const quoteStatusEnum = pgEnum('quote_status', ['submitted', 'accepted', 'declined']);
+
+/** An organisation's quote on a request: one per organisation, changed by resubmitting while open. */
+export const supplierQuotes = pgTable(
+  'supplier_quotes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    requestId: uuid('request_id')
+      .notNull()
+      .references(() => quoteRequests.id),
+    supplierId: uuid('supplier_id')
+      .notNull()
+      .references(() => suppliers.id),
+    unitPrice: integer('unit_price').notNull(),
+    currency: text('currency').$type<Currency>().notNull(),
+    leadTimeDays: integer('lead_time_days').notNull(),
+    validUntil: timestamp('valid_until', { withTimezone: true }).notNull(),
+    note: text('note'),
+    status: quoteStatusEnum('status').notNull().default('submitted'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('supplier_quotes_request_supplier_key').on(t.requestId, t.supplierId), index('supplier_quotes_supplier_idx').on(t.supplierId, t.createdAt)],
 );
 
 /**

@@ -34,6 +34,8 @@ export const specDefaults = {
     listSuppliers: ['limit'],
     listSupplierProducts: ['limit'],
     listSupplierInvoices: ['limit'],
+    listSupplierOrders: ['limit'],
+    listOrders: ['limit'],
     getRecommendations: ['limit'],
     previewRecommendations: ['limit'],
   } satisfies { [K in OperationId]?: readonly (keyof RawQuery<K>)[] },

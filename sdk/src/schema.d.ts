@@ -629,6 +629,375 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/supplier/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's own purchase orders, newest first
+         * @description Only the caller's organisation's orders, whatever the filters.
+         */
+        get: operations["listSupplierOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supplier/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One of the organisation's orders
+         * @description Another organisation's order is a 404.
+         */
+        get: operations["getSupplierOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supplier/orders/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended change (a UUID). Retrying with the same key returns the first
+                 *     response and changes nothing twice; reusing it for a different request is a 409.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a pending order (the group becomes ordered)
+         * @description Needs a verified organisation. The quantity is fixed at what the group's traders paid for;
+         *     the group moves funded → ordered in the same transaction. Another move than the table's is
+         *     a 409 naming the order's current state.
+         */
+        post: operations["acceptSupplierOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supplier/orders/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended change (a UUID). Retrying with the same key returns the first
+                 *     response and changes nothing twice; reusing it for a different request is a 409.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a pending order, with the reason (admins are told)
+         * @description The group stays funded; an admin re-routes the order, opens the group for quotes or cancels it (which refunds the traders).
+         */
+        post: operations["rejectSupplierOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supplier/orders/{id}/prepare": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended change (a UUID). Retrying with the same key returns the first
+                 *     response and changes nothing twice; reusing it for a different request is a 409.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark an accepted order as being prepared */
+        post: operations["prepareSupplierOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supplier/orders/{id}/ship": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended change (a UUID). Retrying with the same key returns the first
+                 *     response and changes nothing twice; reusing it for a different request is a 409.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ship an order, with carrier, tracking number and ETA (the group becomes shipped)
+         * @description From preparing, or from accepted (passing through preparing). The group's traders are told
+         *     by email and SMS with the tracking number and ETA.
+         */
+        post: operations["shipSupplierOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supplier/orders/{id}/deliver": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended change (a UUID). Retrying with the same key returns the first
+                 *     response and changes nothing twice; reusing it for a different request is a 409.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a shipped order delivered at the pickup point (the group becomes delivered)
+         * @description The traders are told it arrived and is being checked; admins are told to run the quality check.
+         */
+        post: operations["deliverSupplierOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supplier/quotes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Requests for quotes sent to the organisation, newest first, each with its own quote */
+        get: operations["listSupplierQuoteRequests"];
+        put?: never;
+        /**
+         * Quote on an open request (quoting again replaces the organisation's quote)
+         * @description Needs a verified organisation that was asked; a request it was not asked about is a 404, a closed one a 409.
+         */
+        post: operations["submitSupplierQuote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every purchase order, newest first */
+        get: operations["listOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        /** One purchase order */
+        get: operations["getOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/orders/{id}/quality-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a delivered order (the group becomes ready for pickup)
+         * @description `accept`: the order is checked. `issue`: the note says what was wrong, and `refunds` refund
+         *     part of affected traders' payments (per contribution, at most what is left of each; sent
+         *     after commit, each at most once). Either way the group moves to ready_for_pickup, which
+         *     issues the pickup passes and tells the traders.
+         */
+        post: operations["qualityCheckOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/groups/{id}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a funded group's order to an organisation (re-route after a rejection)
+         * @description A pending order to another organisation, and any open request for quotes, is called off.
+         */
+        post: operations["routeGroupOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/groups/{id}/request-quotes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open a funded group for quotes instead of the direct order
+         * @description Every verified organisation serving the product's category is asked (quote.requested, email
+         *     and SMS). A pending direct order is called off.
+         */
+        post: operations["requestQuotes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/groups/{id}/quotes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        /** The group's latest request for quotes and its quotes, cheapest first */
+        get: operations["listGroupQuotes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/groups/{id}/quotes/accept-best": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept the cheapest valid quote that meets the required lead time
+         * @description Ties go to the shorter lead time, then the earlier quote. The order goes to its organisation (pending).
+         */
+        post: operations["acceptBestQuote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/quotes/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept one quote (its organisation gets the order, the others are declined) */
+        post: operations["acceptQuote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/notifications": {
         parameters: {
             query?: never;
@@ -1893,6 +2262,197 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        /** @enum {string} */
+        OrderStatus: "pending" | "accepted" | "rejected" | "preparing" | "shipped" | "delivered" | "checked" | "cancelled";
+        SupplierOrder: {
+            /** Format: uuid */
+            id: string;
+            /** @description PO-<n>. */
+            number: string;
+            status: components["schemas"]["OrderStatus"];
+            /** @description Where the order may go from here. */
+            allowedTransitions: components["schemas"]["OrderStatus"][];
+            group: {
+                /** Format: uuid */
+                id: string;
+                title: string;
+                status: components["schemas"]["GroupStatus"];
+            };
+            product: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                unit: string;
+                category: string;
+            };
+            supplier: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            };
+            /**
+             * Format: uuid
+             * @description The accepted quote it came from, if any.
+             */
+            quoteId: string | null;
+            quantity: number;
+            /** @description Minor units. */
+            unitPrice: number;
+            currency: components["schemas"]["Currency"];
+            subtotal: number;
+            /** @description Partial refunds from the quality check. */
+            refundedAmount: number;
+            leadTimeDays: number | null;
+            /** @description Why it was rejected or cancelled. */
+            reason: string | null;
+            carrier: string | null;
+            trackingNumber: string | null;
+            /** Format: date-time */
+            eta: string | null;
+            qualityNote: string | null;
+            /** Format: date-time */
+            acceptedAt: string | null;
+            /** Format: date-time */
+            shippedAt: string | null;
+            /** Format: date-time */
+            deliveredAt: string | null;
+            /** Format: date-time */
+            checkedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        SupplierOrderPage: {
+            items: components["schemas"]["SupplierOrder"][];
+            nextCursor: string | null;
+        };
+        /** @description What a group's traders see of its purchase order. */
+        GroupOrder: {
+            /** Format: uuid */
+            id: string;
+            number: string;
+            status: components["schemas"]["OrderStatus"];
+            supplierName: string;
+            carrier: string | null;
+            trackingNumber: string | null;
+            /** Format: date-time */
+            eta: string | null;
+            /** Format: date-time */
+            acceptedAt: string | null;
+            /** Format: date-time */
+            shippedAt: string | null;
+            /** Format: date-time */
+            deliveredAt: string | null;
+            /** Format: date-time */
+            checkedAt: string | null;
+        };
+        OrderRejection: {
+            reason: string;
+        };
+        OrderShipment: {
+            carrier: string;
+            trackingNumber: string;
+            /**
+             * Format: date-time
+             * @description When it should reach the pickup point.
+             */
+            eta: string;
+        };
+        OrderRoute: {
+            /** Format: uuid */
+            supplierId: string;
+        };
+        QualityCheck: {
+            /** @enum {string} */
+            outcome: "accept" | "issue";
+            /** @description What was found; required with outcome "issue". */
+            note?: string;
+            refunds?: {
+                /** Format: uuid */
+                contributionId: string;
+                /** @description Minor units of the payment's currency. */
+                amount: number;
+            }[];
+        };
+        /** @enum {string} */
+        QuoteRequestStatus: "open" | "awarded" | "cancelled";
+        QuoteRequestCreate: {
+            /**
+             * Format: date-time
+             * @description Quotes are taken until then.
+             */
+            deadline: string;
+            /** @description The longest acceptable lead time; omit for any. */
+            requiredLeadTimeDays?: number;
+        };
+        QuoteRequest: {
+            /** Format: uuid */
+            id: string;
+            status: components["schemas"]["QuoteRequestStatus"];
+            group: {
+                /** Format: uuid */
+                id: string;
+                title: string;
+                status: components["schemas"]["GroupStatus"];
+            };
+            product: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                unit: string;
+            };
+            category: string;
+            quantity: number;
+            currency: components["schemas"]["Currency"];
+            /** Format: date-time */
+            deadline: string;
+            requiredLeadTimeDays: number | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        Quote: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            requestId: string;
+            supplier: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            };
+            unitPrice: number;
+            currency: components["schemas"]["Currency"];
+            leadTimeDays: number;
+            /** Format: date-time */
+            validUntil: string;
+            note: string | null;
+            /** @enum {string} */
+            status: "submitted" | "accepted" | "declined";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        QuoteRequestWithQuotes: components["schemas"]["QuoteRequest"] & {
+            quotes: components["schemas"]["Quote"][];
+        };
+        SupplierQuoteRequestList: {
+            items: (components["schemas"]["QuoteRequest"] & {
+                myQuote: components["schemas"]["Quote"] | null;
+            })[];
+        };
+        QuoteSubmission: {
+            /** Format: uuid */
+            requestId: string;
+            /** @description Minor units of the request's currency. */
+            unitPrice: number;
+            /** @description Days from acceptance to delivery at the pickup point. */
+            leadTimeDays: number;
+            /** Format: date-time */
+            validUntil: string;
+            note?: string;
+        };
         /**
          * @description queued (waiting or backing off), sending (claimed), sent, failed (dead letter after the last attempt), skipped (the user turned the channel off).
          * @enum {string}
@@ -2201,6 +2761,8 @@ export interface components {
             pickupPoints: components["schemas"]["PickupPoint"][];
             /** @description The caller's open contribution, if any. */
             myContribution: components["schemas"]["Contribution"] | null;
+            /** @description Its purchase order: status, tracking and ETA. Only on GET /api/groups/{id} of a group past open (null while none stands). */
+            order?: components["schemas"]["GroupOrder"] | null;
             /** Format: date-time */
             createdAt: string;
         };
@@ -3757,6 +4319,511 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    listSupplierOrders: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["OrderStatus"];
+                groupId?: string;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of orders. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierOrderPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getSupplierOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierOrder"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    acceptSupplierOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended change (a UUID). Retrying with the same key returns the first
+                 *     response and changes nothing twice; reusing it for a different request is a 409.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order, accepted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierOrder"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    rejectSupplierOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended change (a UUID). Retrying with the same key returns the first
+                 *     response and changes nothing twice; reusing it for a different request is a 409.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderRejection"];
+            };
+        };
+        responses: {
+            /** @description The order, rejected. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierOrder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    prepareSupplierOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended change (a UUID). Retrying with the same key returns the first
+                 *     response and changes nothing twice; reusing it for a different request is a 409.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order, preparing. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierOrder"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    shipSupplierOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended change (a UUID). Retrying with the same key returns the first
+                 *     response and changes nothing twice; reusing it for a different request is a 409.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderShipment"];
+            };
+        };
+        responses: {
+            /** @description The order, shipped. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierOrder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    deliverSupplierOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended change (a UUID). Retrying with the same key returns the first
+                 *     response and changes nothing twice; reusing it for a different request is a 409.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order, delivered. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierOrder"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    listSupplierQuoteRequests: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["QuoteRequestStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The requests (the latest 100). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierQuoteRequestList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    submitSupplierQuote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuoteSubmission"];
+            };
+        };
+        responses: {
+            /** @description The quote. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quote"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    listOrders: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["OrderStatus"];
+                supplierId?: string;
+                groupId?: string;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of orders. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierOrderPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierOrder"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    qualityCheckOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QualityCheck"];
+            };
+        };
+        responses: {
+            /** @description The order, checked. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierOrder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    routeGroupOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderRoute"];
+            };
+        };
+        responses: {
+            /** @description The new order (pending). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierOrder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    requestQuotes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuoteRequestCreate"];
+            };
+        };
+        responses: {
+            /** @description The request, with no quotes yet. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuoteRequestWithQuotes"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    listGroupQuotes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request and its quotes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuoteRequestWithQuotes"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    acceptBestQuote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order created from the quote. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierOrder"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    acceptQuote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order created from the quote. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierOrder"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     listInbox: {

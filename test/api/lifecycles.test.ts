@@ -1,13 +1,14 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../api/context.ts';
-import { contributions, groups, payments, pickupPasses, refunds } from '../../api/db/schema.ts';
+import { contributions, groups, payments, pickupPasses, products, refunds, supplierOrders } from '../../api/db/schema.ts';
 import type { StateMachine } from '../../api/db/state-machine.ts';
 import { HttpProblem } from '../../api/errors.ts';
 import { contributionLifecycle } from '../../api/modules/groups/contribution-lifecycle.ts';
 import { groupLifecycle } from '../../api/modules/groups/lifecycle.ts';
 import { paymentLifecycle, refundLifecycle } from '../../api/modules/payments/lifecycle.ts';
 import { passLifecycle } from '../../api/modules/qr/lifecycle.ts';
+import { orderLifecycle } from '../../api/modules/orders/lifecycle.ts';
 import { testContext } from '../helpers/app.ts';
 import { resetDatabase } from '../helpers/db.ts';
 import { openGroup, reserve } from '../jobs/fixtures.ts';
@@ -77,6 +78,18 @@ const lifecycles: { machine: StateMachine<string>; make(status: string): Promise
         .values({ contributionId: c.id, groupId: group.id, traderId: c.traderId, pickupPointId: point.id, quantity: 2, status: status as never, expiresAt: new Date(Date.now() + 86_400_000) })
         .returning();
       return pass!.id;
+    },
+  },
+  {
+    machine: orderLifecycle as unknown as StateMachine<string>,
+    async make(status) {
+      const { group } = await openGroup(ctx);
+      const [product] = await ctx.db.select().from(products).where(eq(products.id, group.productId));
+      const [order] = await ctx.db
+        .insert(supplierOrders)
+        .values({ groupId: group.id, supplierId: product!.supplierId, status: status as never, quantity: 20, unitPrice: 1300, currency: 'USD', subtotal: 26000 })
+        .returning();
+      return order!.id;
     },
   },
 ];

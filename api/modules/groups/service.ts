@@ -4,10 +4,11 @@ import type { Queryable } from '../../db/client.ts';
 import { idIn } from '../../db/id-lists.ts';
 import { after, decodeCursor, encodeCursor, page, type CursorValue, type SortKey } from '../../db/pagination.ts';
 import { prepared } from '../../db/prepared.ts';
-import { groupEvents, groupPickupPoints, groups, pickupPoints, products, suppliers } from '../../db/schema.ts';
+import { groupEvents, groupPickupPoints, groups, pickupPoints, products, quoteRequests, supplierMembers, supplierOrders, suppliers } from '../../db/schema.ts';
 import { badRequest, conflict, notFound } from '../../errors.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
 import { pickupPointsByIds, tierPrice } from '../catalog/service.ts';
+import { groupOrderSummary } from '../orders/service.ts';
 import { groupViewOf, groupViews, selectGroupViews, type GroupRow } from './views.ts';
 import type { Body, Query } from '../../openapi/contract.ts';
 
@@ -24,7 +25,29 @@ export async function getGroup(db: Queryable, viewer: AuthUser, id: string) {
   const [row] = await statement.execute({ viewer: viewer.id, id });
   // Drafts are the admins' work in progress: to anyone else they do not exist yet.
   if (!row || (row.group.status === 'draft' && viewer.role !== 'admin')) throw notFound(`Group ${id}`);
-  return groupViewOf(row);
+  // A supplier sees only its own organisation's groups; another's is as if it did not exist.
+  if (viewer.role === 'supplier' && !(await suppliesGroup(db, viewer.id, id))) throw notFound(`Group ${id}`);
+  // Open groups have no order yet: only groups past funding pay for reading it.
+  if (!orderedStatuses.has(row.group.status)) return groupViewOf(row);
+  return { ...groupViewOf(row), order: await groupOrderSummary(db, id) };
+}
+
+const orderedStatuses = new Set(['funded', 'ordered', 'shipped', 'delivered', 'ready_for_pickup', 'completed', 'cancelled']);
+
+/**
+ * A supplier's own groups: those of its organisation's products, and those it got an order for
+ * or was asked to quote on. Bound by the supplier user's id, resolved to the organisation inside.
+ */
+const suppliedBy = (userId: unknown) => sql`exists (
+  select 1 from ${supplierMembers} m
+  where m.user_id = ${userId}::uuid and (
+    exists (select 1 from ${products} p where p.id = ${groups.productId} and p.supplier_id = m.supplier_id)
+    or exists (select 1 from ${supplierOrders} o where o.group_id = ${groups.id} and o.supplier_id = m.supplier_id)
+    or exists (select 1 from ${quoteRequests} r where r.group_id = ${groups.id} and m.supplier_id = any(r.invited_supplier_ids))))`;
+
+async function suppliesGroup(db: Queryable, userId: string, groupId: string) {
+  const rows = await db.select({ id: groups.id }).from(groups).where(and(eq(groups.id, groupId), suppliedBy(userId)));
+  return rows.length > 0;
 }
 
 export type GroupQuery = Query<'listGroups'>;
@@ -57,6 +80,9 @@ const filters = {
   maxPrice: (v: unknown) => sql`${groups.unitPrice} <= ${v}::int`,
   minProgress: (v: unknown) => sql`${groups.paidQuantity} * 100 >= ${v}::float8 * ${groups.moq}`,
   closingBefore: (v: unknown) => sql`${groups.deadline} <= ${v}::timestamptz`,
+  // Not a query parameter: set for suppliers (their own groups only). Last, so the traders'
+  // statement names (a bit per filter) stay as they were.
+  suppliedBy: (v: unknown) => suppliedBy(v),
 } satisfies Record<string, (v: unknown) => SQL | undefined>;
 type Filter = keyof typeof filters;
 const filterNames = Object.keys(filters) as Filter[];
@@ -71,6 +97,7 @@ const groupAt = (condition: SQL) =>
 function filterValues(query: GroupQuery): Partial<Record<Filter, unknown>> {
   const values: Partial<Record<Filter, unknown>> = {};
   for (const name of filterNames) {
+    if (name === 'suppliedBy') continue;
     const v = query[name];
     if (v !== undefined && v !== '') values[name] = v;
   }
@@ -105,6 +132,7 @@ export async function listGroups(db: Queryable, viewer: AuthUser, query: GroupQu
   const status = query.status ?? 'open';
   if (status === 'draft' && viewer.role !== 'admin') return { items: [], nextCursor: null };
   const values = filterValues(query);
+  if (viewer.role === 'supplier') values.suppliedBy = viewer.id;
   const given = filterNames.filter((f) => f in values);
   if (query.sort === 'recommended' && status === 'open' && ranker) {
     const conditions = [eq(groups.status, status), ...given.map((f) => filters[f](values[f]))];

@@ -11,14 +11,15 @@ import { processPendingRefunds, scheduleRefund } from '../payments/refunds.ts';
 import { issuePassesForGroup } from '../qr/service.ts';
 import { passLifecycle } from '../qr/lifecycle.ts';
 import { contributionLifecycle } from './contribution-lifecycle.ts';
-import { assertTransition, groupLifecycle, refunding, type GroupStatus } from './lifecycle.ts';
+import { assertTransition, groupLifecycle, refunding, type Actor, type GroupStatus } from './lifecycle.ts';
+import { cancelLiveOrder, orderForFundedGroup } from '../orders/service.ts';
 import { getGroup, lockGroup } from './service.ts';
 import type { GroupRow } from './views.ts';
 
 /** Everyone with an open stake in the group, for telling them what happened. */
 async function participants(tx: Tx, groupId: string) {
   return tx
-    .select({ contribution: contributions, email: users.email, name: users.name })
+    .select({ contribution: contributions, email: users.email, phone: users.phone, name: users.name })
     .from(contributions)
     .innerJoin(users, eq(users.id, contributions.traderId))
     .where(and(eq(contributions.groupId, groupId), inArray(contributions.status, ['pending_payment', 'paid'])));
@@ -30,7 +31,17 @@ async function participants(tx: Tx, groupId: string) {
  * and cancelled release reservations and schedule a refund of every payment. Refunds are sent to
  * the provider after commit (see processPendingRefunds), never while holding row locks.
  */
-export async function applyTransition(ctx: AppContext, tx: Tx, group: GroupRow, to: GroupStatus, by: 'system' | 'admin', actorId: string | null, reason?: string) {
+export async function applyTransition(
+  ctx: AppContext,
+  tx: Tx,
+  group: GroupRow,
+  to: GroupStatus,
+  by: Actor,
+  actorId: string | null,
+  reason?: string,
+  /** Told to paid participants by email and SMS instead of the plain status message (an order's tracking, say). */
+  notice?: { template: string; payload: Record<string, unknown> },
+) {
   assertTransition(group.status, to, by);
   await groupLifecycle.move(tx, group.id, group.status, to, { updatedAt: new Date() });
   await tx.insert(groupEvents).values({ groupId: group.id, fromStatus: group.status, toStatus: to, actorId, reason: reason ?? null });
@@ -67,8 +78,12 @@ export async function applyTransition(ctx: AppContext, tx: Tx, group: GroupRow, 
       .where(eq(groups.id, group.id));
     // Passes are worthless once the goods will not come.
     await passLifecycle.moveAll(tx, eq(pickupPasses.groupId, group.id), ['active'], 'revoked', { revokedAt: new Date() });
+    // The goods will not come: the purchase order, if one stands, is called off with the group.
+    if (to === 'cancelled') await cancelLiveOrder(tx, group.id, reason ?? 'the group was cancelled');
   } else if (to === 'funded') {
     for (const p of people) if (p.contribution.status === 'paid') tell('group-funded', {}, p);
+    // The purchase order to the product's organisation, in the transaction that funds the group.
+    await orderForFundedGroup(tx, { ...group, status: 'funded' });
   } else if (to === 'ready_for_pickup') {
     await issuePassesForGroup(tx, ctx, group.id);
     const [product] = await tx.select().from(products).where(eq(products.id, group.productId));
@@ -77,6 +92,12 @@ export async function applyTransition(ctx: AppContext, tx: Tx, group: GroupRow, 
     for (const p of people) {
       if (p.contribution.status !== 'paid') continue;
       tell('pickup-ready', { quantity: p.contribution.quantity, unit: product!.unit, product: product!.name, point: points.get(p.contribution.pickupPointId), expires }, p);
+    }
+  } else if (notice) {
+    for (const p of people) {
+      if (p.contribution.status !== 'paid') continue;
+      tell(notice.template, notice.payload, p);
+      notes.push({ userId: p.contribution.traderId, channel: 'sms', recipient: p.phone, template: notice.template, payload: { group: group.title, name: p.name, ...notice.payload } });
     }
   } else {
     for (const p of people) if (p.contribution.status === 'paid') tell('group-status', { status: to.replace(/_/g, ' ') }, p);

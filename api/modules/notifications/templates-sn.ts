@@ -39,4 +39,12 @@ export const shona: Record<string, Template> = {
     subject: `Zvatorwa: ${p.product}`,
     text: `Matora ${p.quantity} x ${p.unit} ye${p.product} ku${p.point}. Tinokutendai nekutenga pamwe chete paConnectSphere.`,
   }),
+  'order-shipped': (p) => ({
+    subject: `${p.group} yatumirwa`,
+    text: `${p.group} yatumirwa ne${p.carrier}, nhamba yekutevera ${p.trackingNumber}, inotarisirwa ${p.eta}. Tichakuudzai kana yagadzirira kutorwa.`,
+  }),
+  'order-delivered': (p) => ({
+    subject: `${p.group} yasvika panzvimbo yekutora`,
+    text: `${p.group} yasvika panzvimbo yekutora uye iri kuongororwa. Pass yenyu ichauya kana yagadzirira kutorwa.`,
+  }),
 };

@@ -86,6 +86,47 @@ const templates: Record<string, Template> = {
     subject: `Payout for ${p.order} failed`,
     text: `The payout of ${p.amount} for ${p.order} to ${p.account} failed: ${p.reason}. Check your payout account; an admin has been told.`,
   }),
+  // ---- purchase orders and quotes (issue 11: orders) ----
+  'order-created': (p) => ({
+    subject: `New order ${p.number}: ${p.quantity} x ${p.product}`,
+    text: `New order ${p.number} for ${p.group}: ${p.quantity} x ${p.unit} of ${p.product}, ${p.amount}. Accept or reject it: cs supplier orders show ${p.id}`,
+  }),
+  'order-cancelled': (p) => ({
+    subject: `Order ${p.number} cancelled`,
+    text: `Order ${p.number} was cancelled (${p.reason}). Do not ship it.`,
+  }),
+  'order-rejected': (p) => ({
+    subject: `Order ${p.number} rejected by ${p.organisation}`,
+    text: `${p.organisation} rejected order ${p.number} for ${p.group}: ${p.reason}. Re-route it (cs orders route ${p.groupId} --supplier <id>), ask for quotes (cs orders request-quotes ${p.groupId}) or cancel the group, which refunds its traders (cs groups advance ${p.groupId} cancelled).`,
+  }),
+  'order-shipped': (p) => ({
+    subject: `${p.group} is on its way`,
+    text: `${p.group} has shipped with ${p.carrier}, tracking number ${p.trackingNumber}, expected ${p.eta}. We will tell you when it is ready to collect.`,
+  }),
+  'order-delivered': (p) => ({
+    subject: `${p.group} arrived at the pickup point`,
+    text: `${p.group} arrived at the pickup point and is being checked. Your pickup pass follows once it is ready to collect.`,
+  }),
+  'order-delivered-check': (p) => ({
+    subject: `Check order ${p.number}: delivered`,
+    text: `${p.organisation} delivered order ${p.number} for ${p.group}. Check it: cs orders qc ${p.id} --accept (or --issue "..." with refunds).`,
+  }),
+  'order-checked': (p) => ({
+    subject: `Order ${p.number} passed its quality check`,
+    text: `Order ${p.number} for ${p.group} passed its quality check and is ready for the traders to collect.`,
+  }),
+  'order-checked-issue': (p) => ({
+    subject: `Order ${p.number}: quality issue recorded`,
+    text: `The quality check of order ${p.number} for ${p.group} found: ${p.note}. Refunded to traders: ${p.refunded || 'nothing'}.`,
+  }),
+  'quote-requested': (p) => ({
+    subject: `Request for quotes: ${p.quantity} x ${p.product}`,
+    text: `Quote for ${p.group}: ${p.quantity} x ${p.unit} of ${p.product}, lead time ${p.leadTime}, by ${p.deadline} UTC. Submit: cs supplier quotes submit ${p.id} --unit-price <minor> --lead-time <days> --valid-until <date>`,
+  }),
+  'quote-declined': (p) => ({
+    subject: `Your quote for ${p.group} was not chosen`,
+    text: `Another quote was accepted for ${p.group}. Thank you for quoting.`,
+  }),
   'pickup-collected': (p) => ({
     subject: `Collected: ${p.product}`,
     text: `You collected ${p.quantity} x ${p.unit} of ${p.product} at ${p.point}. Thank you for buying together on ConnectSphere.`,

@@ -1,4 +1,4 @@
-import { and, asc, eq, lt } from 'drizzle-orm';
+import { and, asc, eq, lt, ne, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { crashPoint } from '../../crash-point.ts';
@@ -21,12 +21,38 @@ const claimBatch = 20;
  */
 const claimMs = (ctx: AppContext) => ctx.config.payments.refundClaimSeconds * 1000;
 
-/** Records that a payment is to be refunded in full; the provider is called after commit. */
+/**
+ * Records that a payment is to be refunded in full (less any partial refunds already made or on
+ * their way); the provider is called after commit.
+ */
 export async function scheduleRefund(tx: Queryable, payment: PaymentRow, reason: string, set: Record<string, unknown> = {}) {
   await paymentLifecycle.move(tx, payment.id, payment.status, 'refund_pending', { ...set, updatedAt: new Date() });
+  const amount = payment.totalAmount - (await partlyRefunded(tx, payment.id));
   const [refund] = await tx
     .insert(refunds)
-    .values({ paymentId: payment.id, amount: payment.totalAmount, currency: payment.currency, reason })
+    .values({ paymentId: payment.id, amount, currency: payment.currency, reason })
+    .returning();
+  return refund!;
+}
+
+/** What partial refunds of a payment have taken or are taking back (all but the failed ones). */
+export async function partlyRefunded(tx: Queryable, paymentId: string): Promise<number> {
+  const [row] = await tx
+    .select({ sum: sql<string>`coalesce(sum(${refunds.amount}), 0)` })
+    .from(refunds)
+    .where(and(eq(refunds.paymentId, paymentId), eq(refunds.partial, true), ne(refunds.status, 'failed')));
+  return Number(row?.sum ?? 0);
+}
+
+/**
+ * Records a refund of part of a successful payment (a quality issue): the payment stays
+ * successful and the trader keeps their share. Sent after commit by the same claimed senders as
+ * full refunds, so it reaches the provider at most once.
+ */
+export async function schedulePartialRefund(tx: Queryable, payment: PaymentRow, amount: number, reason: string) {
+  const [refund] = await tx
+    .insert(refunds)
+    .values({ paymentId: payment.id, amount, currency: payment.currency, reason, partial: true })
     .returning();
   return refund!;
 }
@@ -120,7 +146,8 @@ export async function recordOutcome(db: Db, refund: RefundRow, from: 'sending' |
 /** The refund is done at the provider: the payment is refunded and the trader told, once. */
 async function markRefunded(tx: Tx, refund: RefundRow) {
   const [payment] = await tx.select().from(payments).where(eq(payments.id, refund.paymentId)).for('update');
-  const p = await paymentLifecycle.move(tx, payment!.id, payment!.status, 'refunded', { updatedAt: new Date() });
+  // A partial refund leaves the payment successful: the trader still collects their share.
+  const p = refund.partial ? payment! : await paymentLifecycle.move(tx, payment!.id, payment!.status, 'refunded', { updatedAt: new Date() });
   const [user] = await tx.select().from(users).where(eq(users.id, p.traderId));
   const [row] = await tx
     .select({ title: groups.title })

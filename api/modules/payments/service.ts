@@ -15,6 +15,7 @@ import { contributionLifecycle } from '../groups/contribution-lifecycle.ts';
 import { lockStake } from '../groups/locks.ts';
 import { lockGroup } from '../groups/service.ts';
 import { applyTransition } from '../groups/transitions.ts';
+import { syncPendingOrder } from '../orders/service.ts';
 import { enqueue } from '../notifications/outbox.ts';
 import { formatMoney } from '../notifications/templates.ts';
 import { paymentLifecycle } from './lifecycle.ts';
@@ -260,6 +261,9 @@ async function applyVerified(ctx: AppContext, tx: Tx, p: PaymentRow, verified: V
   // Paid quantity reaching the MOQ funds the group.
   if (updated!.status === 'open' && updated!.paidQuantity >= updated!.moq) {
     await applyTransition(ctx, tx, updated!, 'funded', 'system', null, 'minimum order quantity paid');
+  } else if (updated!.status === 'funded') {
+    // Still funded: the order waiting for the supplier grows with the payment.
+    await syncPendingOrder(tx, updated!);
   }
   return { outcome: 'credited' as const, paymentId: p.id };
 }
