@@ -15,6 +15,7 @@ import { registerServe } from './commands/serve.ts';
 import { registerStaff } from './commands/staff.ts';
 import { registerSupplier } from './commands/supplier.ts';
 import { registerSupplierCatalog } from './commands/supplier-catalog.ts';
+import { registerOrders, registerSupplierOrders } from './commands/supplier-orders.ts';
 import { registerSuppliers } from './commands/suppliers.ts';
 import { registerUsers } from './commands/users.ts';
 import { ExitCode, reportFailure, toFailure } from './output.ts';
@@ -56,6 +57,8 @@ Exit codes:
   registerSuppliers(program);
   const supplier = registerSupplier(program);
   registerSupplierCatalog(supplier);
+  registerSupplierOrders(supplier);
+  registerOrders(program);
   registerRecs(program);
   registerMl(program);
   registerJobs(program);

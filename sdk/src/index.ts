@@ -136,3 +136,20 @@ export type {
   SupplierProductListQuery,
   SupplierProductUpdate,
 } from './types.ts';
+// Purchase orders and quotes (cs.supplier.orders, cs.supplier.quotes, cs.admin.orders, cs.admin.quotes).
+export type {
+  AdminOrderListQuery,
+  GroupOrder,
+  OrderShipment,
+  OrderStatus,
+  QualityCheck,
+  Quote,
+  QuoteRequest,
+  QuoteRequestCreate,
+  QuoteRequestWithQuotes,
+  QuoteSubmission,
+  SupplierOrder,
+  SupplierOrderListQuery,
+  SupplierOrderPage,
+  SupplierQuoteRequestList,
+} from './types.ts';

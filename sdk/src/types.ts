@@ -235,3 +235,19 @@ export type ProductImportProblem = Schemas['ProductImportProblem'];
 export type ImageType = 'image/png' | 'image/jpeg' | 'image/webp';
 export type RatingCreate = Schemas['RatingCreate'];
 export type Rating = Schemas['Rating'];
+
+// Purchase orders and quotes (cs.supplier.orders, cs.supplier.quotes, cs.admin.orders, cs.admin.quotes)
+export type OrderStatus = Schemas['OrderStatus'];
+export type SupplierOrder = Schemas['SupplierOrder'];
+export type SupplierOrderPage = Schemas['SupplierOrderPage'];
+export type GroupOrder = Schemas['GroupOrder'];
+export type OrderShipment = Schemas['OrderShipment'];
+export type QualityCheck = Schemas['QualityCheck'];
+export type QuoteRequest = Schemas['QuoteRequest'];
+export type QuoteRequestCreate = Schemas['QuoteRequestCreate'];
+export type QuoteRequestWithQuotes = Schemas['QuoteRequestWithQuotes'];
+export type Quote = Schemas['Quote'];
+export type QuoteSubmission = Schemas['QuoteSubmission'];
+export type SupplierQuoteRequestList = Schemas['SupplierQuoteRequestList'];
+export type SupplierOrderListQuery = NonNullable<operations['listSupplierOrders']['parameters']['query']>;
+export type AdminOrderListQuery = NonNullable<operations['listOrders']['parameters']['query']>;

@@ -1,5 +1,6 @@
 import type { Transport } from '../client.ts';
 import { AdminBackupsResource } from './backups.ts';
+import { AdminOrdersResource, AdminQuotesResource } from './admin-orders.ts';
 import { AdminNotificationsResource } from './notifications.ts';
 import { paginate } from '../paginate.ts';
 import type {
@@ -86,11 +87,15 @@ export class AdminResource {
   readonly backups: AdminBackupsResource;
   readonly suppliers: AdminSuppliersResource;
   readonly notifications: AdminNotificationsResource;
+  readonly orders: AdminOrdersResource;
+  readonly quotes: AdminQuotesResource;
 
   constructor(t: Transport) {
     this.users = new AdminUsersResource(t);
     this.backups = new AdminBackupsResource(t);
     this.suppliers = new AdminSuppliersResource(t);
     this.notifications = new AdminNotificationsResource(t);
+    this.orders = new AdminOrdersResource(t);
+    this.quotes = new AdminQuotesResource(t);
   }
 }

@@ -11,6 +11,7 @@ import type {
   SupplierSession,
 } from '../types.ts';
 import { SupplierCatalogResource } from './supplier-catalog.ts';
+import { SupplierOrdersResource, SupplierQuotesResource } from './supplier-orders.ts';
 
 /**
  * One's own supplier organisation (signed in as a supplier). Catalog, orders, quotes, invoices,
@@ -19,9 +20,15 @@ import { SupplierCatalogResource } from './supplier-catalog.ts';
 export class SupplierResource {
   /** The organisation's own products, their images and CSV import. */
   readonly catalog: SupplierCatalogResource;
+  /** The organisation's purchase orders and their moves. */
+  readonly orders: SupplierOrdersResource;
+  /** Requests for quotes and the organisation's quotes. */
+  readonly quotes: SupplierQuotesResource;
 
   constructor(private readonly t: Transport) {
     this.catalog = new SupplierCatalogResource(t);
+    this.orders = new SupplierOrdersResource(t);
+    this.quotes = new SupplierQuotesResource(t);
   }
 
   /** Registers an organisation (pending until an admin verifies it) with its owner, and signs the owner in. */
