@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
@@ -15,6 +16,7 @@ import { jobHandlers } from './modules/jobs/routes.ts';
 import { backupHandlers } from './modules/backups/routes.ts';
 import { paymentHandlers } from './modules/payments/routes.ts';
 import { qrHandlers } from './modules/qr/routes.ts';
+import { realtimeHandlers } from './modules/realtime/routes.ts';
 import { registerMetrics } from './modules/system/metrics.ts';
 import { supplierHandlers } from './modules/suppliers/routes.ts';
 import { supplierCatalogHandlers } from './modules/supplier-catalog/routes.ts';
@@ -47,7 +49,8 @@ declare module 'fastify' {
 // Pickup-pass tokens travel in scan URLs; they hold no personal data, but a log is no place for them.
 const requestSerializer = (req: { method: string; url: string; ip?: string }) => ({
   method: req.method,
-  url: req.url.replace(/^(\/api\/qr\/scan\/)[^/?]+/, '$1[token]'),
+  // The WebSocket's access token may come as ?token= (GET /api/ws): never logged either.
+  url: req.url.replace(/^(\/api\/qr\/scan\/)[^/?]+/, '$1[token]').replace(/([?&]token=)[^&]+/, '$1[token]'),
   remoteAddress: req.ip,
 });
 
@@ -119,6 +122,17 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, '').replace(' validator.swagger.io', ''),
   });
 
+  // Real time (GET /api/ws): frames up to 64 KiB from clients (they send small JSON messages); on
+  // close every socket is told 1001 so its client reconnects (to another process) and resumes.
+  await app.register(websocket, {
+    options: { maxPayload: 64 * 1024 },
+    preClose(done) {
+      for (const client of app.websocketServer.clients) client.close(1001, 'server stopping; reconnect and resume');
+      app.websocketServer.close();
+      done();
+    },
+  });
+
   registerProblems(app);
   registerTextInput(app);
   registerNotFound(app, ctx.config.notFoundPerMinute);
@@ -144,6 +158,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...mlHandlers(ctx),
     ...jobHandlers(ctx),
     ...backupHandlers(ctx),
+    ...realtimeHandlers(app, ctx),
   };
   bindOperations(app, spec.operations, handlers);
   // A training in progress is stopped (its worker ended, its run recorded as failed) on close.

@@ -76,6 +76,10 @@ const schema = z.object({
   IDEMPOTENCY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().positive().max(24 * 90).default(24),
   JOBS_ENABLED: z.enum(['true', 'false']).default('true'),
+  // Real time (/api/ws): protocol pings, the slow-consumer cut-off, and how long events stay resumable.
+  REALTIME_HEARTBEAT_SECONDS: z.coerce.number().positive().max(600).default(30),
+  REALTIME_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  EVENTS_RETENTION_HOURS: z.coerce.number().positive().max(24 * 90).default(72),
   // Recommendations: retrain after this many new interactions, or once the model is this old.
   ML_RETRAIN_THRESHOLD: z.coerce.number().int().min(1).default(200),
   ML_RETRAIN_MAX_AGE_HOURS: z.coerce.number().positive().default(24),
@@ -152,6 +156,7 @@ export interface Config {
   passValidityDays: number;
   idempotency: { leaseSeconds: number; retentionHours: number };
   jobsEnabled: boolean;
+  realtime: { heartbeatSeconds: number; maxBufferedBytes: number; retentionHours: number };
   ml: { retrainThreshold: number; retrainMaxAgeHours: number; trainOnStart: boolean; modelsDir: string };
   /** Where backups go (api/modules/backups), and how many the backup-database job keeps. */
   backups: { dir: string; keep: number };
@@ -252,6 +257,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     passValidityDays: e.PASS_VALIDITY_DAYS,
     idempotency: { leaseSeconds: e.IDEMPOTENCY_LEASE_SECONDS, retentionHours: e.IDEMPOTENCY_RETENTION_HOURS },
     jobsEnabled: e.JOBS_ENABLED === 'true',
+    realtime: { heartbeatSeconds: e.REALTIME_HEARTBEAT_SECONDS, maxBufferedBytes: e.REALTIME_MAX_BUFFERED_BYTES, retentionHours: e.EVENTS_RETENTION_HOURS },
     ml: {
       retrainThreshold: e.ML_RETRAIN_THRESHOLD,
       retrainMaxAgeHours: e.ML_RETRAIN_MAX_AGE_HOURS,

@@ -60,6 +60,17 @@ export interface Database {
    * no round trips: always 0 there.
    */
   statementsSent(): number;
+  /**
+   * LISTENs on `channel`: `onPayload` gets each NOTIFY payload, once its transaction committed. On
+   * PostgreSQL a dedicated connection (not a pool's) that reconnects with backoff when it breaks,
+   * calling `onReconnect` once listening again, so the caller can read what it missed meanwhile.
+   * On PGlite (one process), PGlite's own listen.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onReconnect?: () => void): Promise<Listening>;
+}
+
+export interface Listening {
+  close(): Promise<void>;
 }
 
 export type LockResult<T> = { acquired: true; value: T } | { acquired: false };
@@ -104,6 +115,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     close: async () => {
       await Promise.all([pool.end(), servingPool.end()]);
     },
+    listen: (channel, onPayload, onReconnect) => listenPostgres(url, channel, onPayload, onReconnect),
     dump: (file) => dumpPostgres(url, file),
     restore: (file) => restorePostgres(url, file),
     async withAdvisoryLock(key, fn) {
@@ -125,6 +137,56 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   };
 }
 
+async function listenPostgres(url: string, channel: string, onPayload: (payload: string) => void, onReconnect?: () => void): Promise<Listening> {
+  let closed = false;
+  let current: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let delayMs = 100;
+  const connect = async (): Promise<void> => {
+    const client = new pg.Client({ connectionString: url });
+    client.on('notification', (n) => {
+      if (n.channel === channel) onPayload(n.payload ?? '');
+    });
+    // A broken connection ends; 'end' schedules the next one (an 'error' alone would throw).
+    client.on('error', () => undefined);
+    client.on('end', () => {
+      if (current === client) current = undefined;
+      if (!closed) schedule();
+    });
+    try {
+      await client.connect();
+      await client.query(`listen ${client.escapeIdentifier(channel)}`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    if (closed) return void (await client.end().catch(() => undefined));
+    current = client;
+    delayMs = 100;
+  };
+  const schedule = () => {
+    if (retry || closed) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      connect().then(
+        () => onReconnect?.(),
+        () => {
+          delayMs = Math.min(delayMs * 2, 5_000);
+          schedule();
+        },
+      );
+    }, delayMs);
+  };
+  await connect();
+  return {
+    close: async () => {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      await current?.end().catch(() => undefined);
+    },
+  };
+}
+
 async function openPglite(dir: string): Promise<Database> {
   if (!dir.startsWith('memory://')) fs.mkdirSync(dir, { recursive: true });
   const client = await PGlite.create(dir);
@@ -139,6 +201,10 @@ async function openPglite(dir: string): Promise<Database> {
     migrationStatus: () => migrationStatus(db),
     statementsSent: () => 0,
     close: () => client.close(),
+    listen: async (channel, onPayload) => {
+      const unlisten = await client.listen(channel, onPayload);
+      return { close: () => unlisten() };
+    },
     dump: (file) => dumpPglite(client, file),
     restore: (file) => restorePglite(client, file),
     // PGlite is one session, and a session's advisory locks are re-entrant for itself, so

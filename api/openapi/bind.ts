@@ -1,5 +1,6 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import type { WebsocketHandler } from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest, RouteHandlerMethod, RouteShorthandOptions } from 'fastify';
 import { HttpProblem } from '../errors.ts';
 import type { Handlers } from './contract.ts';
@@ -10,7 +11,8 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 /** A handler as Fastify sees it, once its types (from contract.ts) have done their work. */
 interface AnyBinding {
   handler: RouteHandlerMethod;
-  options?: Pick<RouteShorthandOptions, 'preHandler' | 'bodyLimit'>;
+  /** wsHandler: the operation is a WebSocket (@fastify/websocket); `handler` answers a plain GET. */
+  options?: Pick<RouteShorthandOptions, 'preHandler' | 'bodyLimit'> & { wsHandler?: WebsocketHandler };
 }
 
 /** What the auth hook needs to know about the route it guards. */
@@ -96,7 +98,7 @@ export function bindOperations(app: FastifyInstance, operations: Operation[], ha
         // An optional body that was left out is validated as an empty object, not as "missing".
         if (op.requestBody && !op.requestBody.required) request.body ??= {};
       },
-      ...binding.options,
+      ...(binding.options as Pick<RouteShorthandOptions, 'preHandler' | 'bodyLimit'>),
       handler: binding.handler,
     });
   }

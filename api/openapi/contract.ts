@@ -1,3 +1,4 @@
+import type { WebsocketHandler } from '@fastify/websocket';
 import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import type { components, operations } from '../../sdk/src/schema.d.ts';
 
@@ -90,7 +91,8 @@ export type Handler<K extends OperationId> = (
 /** A handler plus route options of its own (extra preHandlers such as rate limits). */
 export interface Binding<K extends OperationId> {
   handler: Handler<K>;
-  options?: Pick<RouteShorthandOptions, 'preHandler' | 'bodyLimit'>;
+  /** wsHandler: a WebSocket operation (GET /api/ws); `handler` then answers a plain GET. */
+  options?: Pick<RouteShorthandOptions, 'preHandler' | 'bodyLimit'> & { wsHandler?: WebsocketHandler };
 }
 
 /** One handler per operation in the spec: a missing or an extra one does not compile. */

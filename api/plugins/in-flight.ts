@@ -17,6 +17,8 @@ declare module 'fastify' {
 export function registerInFlight(app: FastifyInstance): void {
   let inFlight = 0;
   app.addHook('onRequest', async (request) => {
+    // A WebSocket upgrade becomes a connection, never a reply: closing the app closes it (1001).
+    if (request.headers.upgrade?.toLowerCase() === 'websocket') return;
     request.counted = true;
     inFlight += 1;
   });

@@ -1937,6 +1937,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Real-time events over a WebSocket
+         * @description Upgrades to a WebSocket (RFC 6455) carrying JSON text messages: `RealtimeClientMessage` from
+         *     the client, `RealtimeServerMessage` from the server (schemas below; README "Real time").
+         *
+         *     - **Authenticate** with an access token: `?token=` on the URL, or as the first message
+         *       `{"type":"auth","token":"..."}` within 10 s. Before it expires (the server sends
+         *       `token-expiring` shortly before) send a fresh one the same way; at expiry without one the
+         *       server closes with **4001**. A token for another user, or a deactivated account: **4003**.
+         *     - **Subscribe** per channel, each authorised when asked: `group:{id}` (traders with a
+         *       contribution to it, members of the organisation selling it, admins), `user:{id}` (that
+         *       user), `supplier:{id}` (that organisation's members), `pickup-point:{id}` (its assigned
+         *       staff, admins), `admin` (admins). A refusal is an `error` message with code `forbidden`.
+         *     - **Resume**: subscribe with `lastEventId` (the last event id received) to get the channel's
+         *       events since, then `replayed`; past the retention window (EVENTS_RETENTION_HOURS) or more
+         *       than 1000 events, `resync` says to reload state instead. Events carry increasing ids.
+         *     - **Heartbeats**: protocol pings every REALTIME_HEARTBEAT_SECONDS; a peer that misses one is
+         *       dropped. Browsers, which cannot send protocol pings, may send `{"type":"ping"}`.
+         *     - **Slow consumers**: a socket leaving more than REALTIME_MAX_BUFFERED_BYTES unread is closed
+         *       with **1013**; reconnect and resume.
+         *
+         *     Any API process serves any subscriber: events are fanned out between processes by
+         *     PostgreSQL LISTEN/NOTIFY. A plain GET (no upgrade) is a 426.
+         */
+        get: operations["openRealtime"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2974,7 +3014,7 @@ export interface components {
             remainingStock: number;
         };
         /** @enum {string} */
-        JobName: "release-reservations" | "expire-groups" | "reconcile-payments" | "settle-refunds" | "prune-idempotency-keys" | "expire-passes" | "deliver-notifications" | "retrain-model" | "backup-database" | "invoice-reminders";
+        JobName: "release-reservations" | "expire-groups" | "reconcile-payments" | "settle-refunds" | "prune-idempotency-keys" | "expire-passes" | "deliver-notifications" | "retrain-model" | "backup-database" | "invoice-reminders" | "prune-domain-events";
         /**
          * @description A backup folder in BACKUP_DIR: the database (PGlite's data folder, or pg_dump's custom
          *     format), the JWT signing keys and the saved recommendation models.
@@ -3213,6 +3253,107 @@ export interface components {
                 ctr: number;
                 joinRate: number;
             }[];
+        };
+        /**
+         * @description `group:{id}`, `user:{id}`, `supplier:{id}`, `pickup-point:{id}` or `admin`.
+         * @example group:7f1c0f5e-2f7e-4c41-9b6a-1d2e3f4a5b6c
+         * @example admin
+         */
+        RealtimeChannel: string;
+        /**
+         * @description One domain event (the `domain_events` feed). Types delivered today: `group.progress` and
+         *     `group.status` (data: groupId, status, moq, maxQuantity, reservedQuantity, paidQuantity;
+         *     status changes add from, to, reason), `payment.confirmed` and `payment.failed` (paymentId,
+         *     txRef, contributionId, amount, currency), `refund.issued`, `pass.issued` and `pass.redeemed`
+         *     (passId, pickupPointId, quantity), `ml.training` (runId, status, stage, progress), and the
+         *     supplier, catalog, order and quote events other modules record. A channel carries the events
+         *     naming it: `user:` by userId, `supplier:` by supplierId, `pickup-point:` by data.pickupPointId,
+         *     `group:` the group.* and chat.* events of the group; `admin` carries all.
+         */
+        RealtimeEvent: {
+            id: number;
+            /** @example group.progress */
+            type: string;
+            /** Format: uuid */
+            supplierId: string | null;
+            /** Format: uuid */
+            groupId: string | null;
+            /** Format: uuid */
+            userId: string | null;
+            data: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /** @description What a client sends on /api/ws. */
+        RealtimeClientMessage: {
+            /** @constant */
+            type: "auth";
+            token: string;
+        } | {
+            /** @constant */
+            type: "subscribe";
+            channel: components["schemas"]["RealtimeChannel"];
+            /** @description Replay the channel's events after this id. */
+            lastEventId?: number;
+        } | {
+            /** @constant */
+            type: "unsubscribe";
+            channel: components["schemas"]["RealtimeChannel"];
+        } | {
+            /** @constant */
+            type: "ping";
+        };
+        /**
+         * @description What the server sends on /api/ws. Close codes: 4001 unauthenticated or token expired, 4003
+         *     forbidden (deactivated, or a token for another user), 1013 slow consumer, 1001 server stopping.
+         */
+        RealtimeServerMessage: {
+            /** @constant */
+            type: "authenticated";
+            /** Format: uuid */
+            userId: string;
+            /** @enum {string} */
+            role: "trader" | "supplier" | "staff" | "admin";
+            /** Format: date-time */
+            expiresAt: string;
+        } | {
+            /** @constant */
+            type: "token-expiring";
+            /** Format: date-time */
+            expiresAt: string;
+        } | {
+            /** @enum {unknown} */
+            type: "subscribed" | "unsubscribed";
+            channel: components["schemas"]["RealtimeChannel"];
+            reason?: string;
+        } | {
+            /** @constant */
+            type: "event";
+            event: components["schemas"]["RealtimeEvent"];
+        } | {
+            /** @constant */
+            type: "replayed";
+            channel: components["schemas"]["RealtimeChannel"];
+            count: number;
+        } | {
+            /** @constant */
+            type: "resync";
+            channel: components["schemas"]["RealtimeChannel"];
+            /** @enum {string} */
+            reason: "retention" | "too-many";
+            message?: string;
+        } | {
+            /** @constant */
+            type: "error";
+            /** @enum {string} */
+            code: "bad-message" | "bad-channel" | "forbidden" | "unauthenticated" | "too-many-channels" | "internal";
+            channel?: string;
+            message: string;
+        } | {
+            /** @constant */
+            type: "pong";
         };
     };
     responses: {
@@ -6320,6 +6461,37 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+        };
+    };
+    openRealtime: {
+        parameters: {
+            query?: {
+                /** @description An access token (or send it as the first message). */
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching Protocols; then `RealtimeServerMessage`s and `RealtimeClientMessage`s. */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Upgrade Required (a plain GET). */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
 }

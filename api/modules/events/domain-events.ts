@@ -1,5 +1,5 @@
+import { sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.ts';
-import { domainEvents } from '../../db/schema.ts';
 
 export interface DomainEvent {
   /** Dotted name, e.g. order.created, quote.requested, invoice.issued, payout.paid, supplier.verified. */
@@ -12,6 +12,32 @@ export interface DomainEvent {
 }
 
 /**
+ * The NOTIFY channel every API process LISTENs on (api/modules/realtime/listener.ts). A payload is
+ * the whole event as JSON when it fits NOTIFY's limit (under 8000 bytes), else `{"id": n}` and the
+ * listener reads the row.
+ */
+export const eventsChannel = 'cs_domain_events';
+
+/**
+ * Inserts the rows `rows` (a SELECT of type, supplier_id, group_id, user_id, data) and, in the same
+ * statement, NOTIFYs each one. NOTIFY is transactional: listeners hear of the event when the change
+ * commits, never for a rolled back one, and in commit order. One round trip, whatever it records.
+ */
+function insertAndNotify(rows: SQL): SQL {
+  return sql`
+    with e as (
+      insert into domain_events (type, supplier_id, group_id, user_id, data)
+      ${rows}
+      returning id, type, supplier_id, group_id, user_id, data, created_at
+    ), j as (
+      select id, json_build_object('id', id, 'type', type, 'supplierId', supplier_id, 'groupId', group_id,
+        'userId', user_id, 'data', data, 'createdAt', created_at)::text as body
+      from e
+    )
+    select pg_notify(${eventsChannel}, case when octet_length(body) < 8000 then body else json_build_object('id', id)::text end) from j`;
+}
+
+/**
  * Records what happened, inside the caller's transaction: the event exists exactly when the change
  * it describes committed. Outbound webhooks and real-time subscribers read this one feed.
  */
@@ -19,17 +45,46 @@ export async function recordEvent(tx: Queryable, event: DomainEvent): Promise<vo
   await recordEvents(tx, [event]);
 }
 
-/** The same for many events of one change (a CSV import of thousands of products), a thousand per statement. */
+/** The same for many events of one change, a thousand per statement. */
 export async function recordEvents(tx: Queryable, events: DomainEvent[]): Promise<void> {
   for (let i = 0; i < events.length; i += 1000) {
-    await tx.insert(domainEvents).values(
-      events.slice(i, i + 1000).map((event) => ({
-        type: event.type,
-        supplierId: event.supplierId ?? null,
-        groupId: event.groupId ?? null,
-        userId: event.userId ?? null,
-        data: event.data,
-      })),
+    const json = JSON.stringify(
+      events.slice(i, i + 1000).map((e) => ({ type: e.type, supplier_id: e.supplierId ?? null, group_id: e.groupId ?? null, user_id: e.userId ?? null, data: e.data })),
     );
+    await tx.execute(
+      insertAndNotify(sql`select x.e->>'type', (x.e->>'supplier_id')::uuid, (x.e->>'group_id')::uuid, (x.e->>'user_id')::uuid, x.e->'data'
+        from jsonb_array_elements(${json}::jsonb) with ordinality as x(e, n) order by x.n`),
+    );
+  }
+}
+
+/**
+ * A group event (group.progress, group.status) whose data is the group's row as this transaction
+ * sees it (counts after the change), with its supplier organisation from its product, built by the
+ * database in the one statement that records it: no read before, nothing to keep in step.
+ */
+export async function recordGroupEvent(tx: Queryable, type: 'group.progress' | 'group.status', groupId: string, extra: Record<string, unknown> = {}): Promise<void> {
+  await tx.execute(
+    insertAndNotify(sql`select ${type}::text, p.supplier_id, g.id, null::uuid,
+        jsonb_build_object('groupId', g.id, 'status', g.status, 'moq', g.moq, 'maxQuantity', g.max_quantity,
+          'reservedQuantity', g.reserved_quantity, 'paidQuantity', g.paid_quantity) || ${JSON.stringify(extra)}::jsonb
+      from groups g join products p on p.id = g.product_id where g.id = ${groupId}::uuid`),
+  );
+}
+
+/**
+ * Job (prune-domain-events): deletes events older than EVENTS_RETENTION_HOURS, a batch at a time
+ * so no statement holds many rows. Resuming a real-time subscription reaches back this far; a
+ * client that was away longer is told to resync (api/modules/realtime/connection.ts).
+ */
+export async function pruneDomainEvents(db: Queryable, retentionHours: number): Promise<number> {
+  let pruned = 0;
+  for (;;) {
+    const result = await db.execute(sql`
+      delete from domain_events where id in (
+        select id from domain_events where created_at < now() - make_interval(secs => ${retentionHours * 3600}) order by id limit 5000)`);
+    const n = Number((result as unknown as { rowCount?: number; affectedRows?: number }).rowCount ?? (result as { affectedRows?: number }).affectedRows ?? 0);
+    pruned += n;
+    if (n < 5000) return pruned;
   }
 }

@@ -3,6 +3,7 @@ import type { Db, Tx } from '../../db/client.ts';
 import { idIn } from '../../db/id-lists.ts';
 import { contributions } from '../../db/schema.ts';
 import { notFound, type HttpProblem } from '../../errors.ts';
+import { recordGroupEvent } from '../events/domain-events.ts';
 import { writeReservations, type Reservation } from './reserve.ts';
 import { groupPointIds, lockGroup } from './service.ts';
 import { openContributionStatuses, type ContributionRow, type GroupRow } from './views.ts';
@@ -116,6 +117,8 @@ async function runBatch(db: Db, groupId: string, batch: Waiting[], rules: JoinRu
     }
     const accepted = decided.filter((d): d is Reservation => !(d instanceof Error));
     const rows = await writeReservations(tx, g, accepted);
+    // One progress event per batch, not per join: subscribers want the counter, not each step to it.
+    if (rows.length > 0) await recordGroupEvent(tx, 'group.progress', groupId);
     return decided.map((d) => (d instanceof Error ? d : rows[accepted.indexOf(d)]!));
   });
   outcomes.forEach((o, i) => (o instanceof Error ? batch[i]!.reject(o) : batch[i]!.resolve(o)));

@@ -6,6 +6,7 @@ import { encodeCursor, keyset, page } from '../../db/pagination.ts';
 import { contributions, groups, users } from '../../db/schema.ts';
 import { HttpProblem, badRequest, conflict, notFound } from '../../errors.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
+import { recordGroupEvent } from '../events/domain-events.ts';
 import { logJoin } from '../ml/events.ts';
 import { enqueue } from '../notifications/outbox.ts';
 import { paymentLifecycle } from '../payments/lifecycle.ts';
@@ -124,7 +125,9 @@ export async function leaveGroup(ctx: AppContext, trader: AuthUser, id: string) 
 /** Gives a pending contribution's units back to its group. Caller holds the group lock. */
 export async function release(tx: Tx, c: ContributionRow, status: 'cancelled' | 'lapsed') {
   await tx.update(groups).set({ reservedQuantity: sql`${groups.reservedQuantity} - ${c.quantity}` }).where(eq(groups.id, c.groupId));
-  return contributionLifecycle.move(tx, c.id, c.status, status, { updatedAt: new Date() });
+  const moved = await contributionLifecycle.move(tx, c.id, c.status, status, { updatedAt: new Date() });
+  await recordGroupEvent(tx, 'group.progress', c.groupId);
+  return moved;
 }
 
 export async function listMyContributions(ctx: AppContext, trader: AuthUser, query: { limit: number; cursor?: string }) {

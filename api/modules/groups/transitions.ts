@@ -4,6 +4,7 @@ import { crashPoint } from '../../crash-point.ts';
 import type { Tx } from '../../db/client.ts';
 import { contributions, groupEvents, groups, payments, pickupPasses, pickupPoints, products, users } from '../../db/schema.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
+import { recordGroupEvent } from '../events/domain-events.ts';
 import { enqueue, type OutgoingNotification } from '../notifications/outbox.ts';
 import { formatMoney } from '../notifications/templates.ts';
 import { providerFor } from '../payments/provider.ts';
@@ -103,6 +104,8 @@ export async function applyTransition(
     for (const p of people) if (p.contribution.status === 'paid') tell('group-status', { status: to.replace(/_/g, ' ') }, p);
   }
   await enqueue(tx, notes);
+  // Last, so its counts are the ones this transition left (a refunding end releases every unit).
+  await recordGroupEvent(tx, 'group.status', group.id, { from: group.status, to, reason: reason ?? null });
 }
 
 /** An admin's request to move a group (POST /api/groups/{id}/transitions). */

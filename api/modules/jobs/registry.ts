@@ -11,6 +11,7 @@ import { retrainIfNeeded } from '../ml/retrain.ts';
 import { createBackup, pruneBackups } from '../backups/service.ts';
 import { expirePasses } from '../qr/service.ts';
 import { remindDueInvoices } from '../invoices/service.ts';
+import { pruneDomainEvents } from '../events/domain-events.ts';
 
 /** What a job reports: named counts of what it did, stored on its run (JobRun.counts). */
 export type Counts = Record<string, number>;
@@ -104,6 +105,11 @@ export const jobs = {
       'Reminds admins of unpaid invoices INVOICE_REMINDER_DAYS before they are due (each reminder once per invoice) and marks unpaid invoices past their due date overdue.',
     interval: '1h',
     run: (ctx) => remindDueInvoices(ctx),
+  },
+  'prune-domain-events': {
+    description: 'Deletes domain events older than EVENTS_RETENTION_HOURS (72 h by default): real-time subscribers resume within that window.',
+    interval: '1h',
+    run: async (ctx) => ({ pruned: await pruneDomainEvents(ctx.db, ctx.config.realtime.retentionHours) }),
   },
 } as const satisfies Record<string, JobDefinition>;
 

@@ -16,6 +16,7 @@ import { deserialize, resolveParams, trainInWorker, type EvaluationReport, type 
 import type { AppContext } from '../../context.ts';
 import { mlTrainingRuns } from '../../db/schema.ts';
 import { HttpProblem, conflict, notFound } from '../../errors.ts';
+import { recordEvent } from '../events/domain-events.ts';
 import { buildDataset } from './dataset.ts';
 import { activate, activeModelRow, getModelRow, newVersion, saveModel } from './model-store.ts';
 import { reusableParams, sameParams, trainParams, type ParamOverrides } from './params.ts';
@@ -126,7 +127,13 @@ class ProgressWriter {
     const cf = this.losses.length > 0 ? { cf: { iterations: this.losses.length, loss: this.losses[this.losses.length - 1], lossHistory: [...this.losses] } } : {};
     const values = { status: 'running' as const, stage: this.stage, progress: this.progress, metrics: cf };
     this.chain = this.chain
-      .then(() => this.ctx.db.update(mlTrainingRuns).set(values).where(eq(mlTrainingRuns.id, this.runId)))
+      .then(() =>
+        this.ctx.db.transaction(async (tx) => {
+          await tx.update(mlTrainingRuns).set(values).where(eq(mlTrainingRuns.id, this.runId));
+          // At most four a second (the throttle above), so the admin channel can draw a live bar.
+          await recordEvent(tx, { type: 'ml.training', data: { runId: this.runId, status: 'running', stage: this.stage, progress: this.progress } });
+        }),
+      )
       .catch((err: unknown) => this.log?.warn({ err, runId: this.runId }, 'could not record training progress'));
   }
 
@@ -135,12 +142,18 @@ class ProgressWriter {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.chain;
-    const [row] = await this.ctx.db
-      .update(mlTrainingRuns)
-      .set({ stage: this.stage, ...values, finishedAt: new Date() })
-      .where(eq(mlTrainingRuns.id, this.runId))
-      .returning();
-    return row!;
+    return this.ctx.db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(mlTrainingRuns)
+        .set({ stage: this.stage, ...values, finishedAt: new Date() })
+        .where(eq(mlTrainingRuns.id, this.runId))
+        .returning();
+      await recordEvent(tx, {
+        type: 'ml.training',
+        data: { runId: this.runId, status: row!.status, stage: row!.stage, progress: row!.progress, modelVersion: row!.modelVersion ?? null, error: row!.error ?? null },
+      });
+      return row!;
+    });
   }
 }
 

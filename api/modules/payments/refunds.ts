@@ -5,6 +5,7 @@ import { crashPoint } from '../../crash-point.ts';
 import type { Db, Queryable, Tx } from '../../db/client.ts';
 import { idIn } from '../../db/id-lists.ts';
 import { contributions, groups, payments, refunds, users } from '../../db/schema.ts';
+import { recordEvent } from '../events/domain-events.ts';
 import { enqueue } from '../notifications/outbox.ts';
 import { formatMoney } from '../notifications/templates.ts';
 import { paymentLifecycle, refundLifecycle } from './lifecycle.ts';
@@ -150,7 +151,7 @@ async function markRefunded(tx: Tx, refund: RefundRow) {
   const p = refund.partial ? payment! : await paymentLifecycle.move(tx, payment!.id, payment!.status, 'refunded', { updatedAt: new Date() });
   const [user] = await tx.select().from(users).where(eq(users.id, p.traderId));
   const [row] = await tx
-    .select({ title: groups.title })
+    .select({ title: groups.title, groupId: groups.id })
     .from(contributions)
     .innerJoin(groups, eq(groups.id, contributions.groupId))
     .where(eq(contributions.id, p.contributionId));
@@ -163,6 +164,12 @@ async function markRefunded(tx: Tx, refund: RefundRow) {
       payload: { amount: formatMoney(refund.amount, refund.currency), group: row?.title ?? '', reason: refund.reason },
     },
   ]);
+  await recordEvent(tx, {
+    type: 'refund.issued',
+    userId: p.traderId,
+    groupId: row?.groupId ?? null,
+    data: { refundId: refund.id, paymentId: p.id, amount: refund.amount, currency: refund.currency, reason: refund.reason },
+  });
 }
 
 /**

@@ -16,6 +16,7 @@ import { lockStake } from '../groups/locks.ts';
 import { lockGroup } from '../groups/service.ts';
 import { applyTransition } from '../groups/transitions.ts';
 import { syncPendingOrder } from '../orders/service.ts';
+import { recordEvent, recordGroupEvent } from '../events/domain-events.ts';
 import { enqueue } from '../notifications/outbox.ts';
 import { formatMoney } from '../notifications/templates.ts';
 import { paymentLifecycle } from './lifecycle.ts';
@@ -191,6 +192,16 @@ export async function verifyAndApply(
   });
 }
 
+/** payment.confirmed | payment.failed, for the trader's user channel (and admins). */
+function paymentEvent(type: string, p: PaymentRow, groupId: string, extra: Record<string, unknown>) {
+  return {
+    type,
+    userId: p.traderId,
+    groupId,
+    data: { paymentId: p.id, txRef: p.txRef, contributionId: p.contributionId, amount: p.totalAmount, currency: p.currency, ...extra },
+  };
+}
+
 /** The verified outcome applied to a payment under its locks (verifyAndApply's transaction). */
 async function applyVerified(ctx: AppContext, tx: Tx, p: PaymentRow, verified: VerifiedTransaction, problems: string[]) {
   const txRef = p.txRef;
@@ -203,6 +214,7 @@ async function applyVerified(ctx: AppContext, tx: Tx, p: PaymentRow, verified: V
     const reason = `provider reported ${problems.join(', ')}`;
     await paymentLifecycle.move(tx, p.id, payment.status, 'mismatch', { flaggedReason: reason, providerTransactionId: verified.id, verifiedAt: now, updatedAt: now });
     await notifyAdmins(tx, 'payment-flagged', { txRef, reason, paymentId: p.id });
+    await recordEvent(tx, paymentEvent('payment.failed', p, g.id, { outcome: 'mismatch' }));
     return { outcome: 'mismatch' as const, paymentId: p.id };
   }
 
@@ -210,6 +222,7 @@ async function applyVerified(ctx: AppContext, tx: Tx, p: PaymentRow, verified: V
     await paymentLifecycle.move(tx, p.id, payment.status, 'failed', { providerTransactionId: verified.id, verifiedAt: now, updatedAt: now });
     // A failed payment gives the reserved units back.
     if (contribution.status === 'pending_payment') await release(tx, contribution, 'cancelled');
+    await recordEvent(tx, paymentEvent('payment.failed', p, g.id, { outcome: 'failed' }));
     return { outcome: 'failed' as const, paymentId: p.id };
   }
 
@@ -258,6 +271,8 @@ async function applyVerified(ctx: AppContext, tx: Tx, p: PaymentRow, verified: V
       payload: { group: g.title, amount: formatMoney(p.totalAmount, p.currency), quantity: q, product: product?.name, txRef },
     },
   ]);
+  await recordEvent(tx, paymentEvent('payment.confirmed', p, g.id, { quantity: q }));
+  await recordGroupEvent(tx, 'group.progress', g.id);
   // Paid quantity reaching the MOQ funds the group.
   if (updated!.status === 'open' && updated!.paidQuantity >= updated!.moq) {
     await applyTransition(ctx, tx, updated!, 'funded', 'system', null, 'minimum order quantity paid');
@@ -363,6 +378,7 @@ export async function refundPayment(ctx: AppContext, id: string, reason: string,
     if (contribution.status === 'paid') {
       await contributionLifecycle.move(tx, contribution.id, 'paid', 'refunded', { updatedAt: new Date() });
       await tx.update(groups).set({ paidQuantity: sql`${groups.paidQuantity} - ${contribution.quantity}` }).where(eq(groups.id, g.id));
+      await recordGroupEvent(tx, 'group.progress', g.id);
     }
     await scheduleRefund(tx, payment, reason);
   });

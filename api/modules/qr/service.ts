@@ -6,6 +6,7 @@ import type { Db, Queryable } from '../../db/client.ts';
 import { contributions, groupPickupPoints, groups, pickupPasses, pickupPoints, products, staffPickupPoints, users } from '../../db/schema.ts';
 import { HttpProblem, badRequest, conflict, notFound } from '../../errors.ts';
 import { enqueue } from '../notifications/outbox.ts';
+import { recordEvent, recordEvents } from '../events/domain-events.ts';
 import { passLifecycle, type PassStatus } from './lifecycle.ts';
 import { PassTokenError, signPassToken, verifyPassToken } from './pass-token.ts';
 import { renderPassPng, renderPassSvg } from './render.ts';
@@ -121,8 +122,13 @@ export async function issuePassesForGroup(tx: Queryable, ctx: AppContext, groupI
       .insert(pickupPasses)
       .values(due.map((c) => ({ ...c, groupId, expiresAt })))
       .onConflictDoNothing()
-      .returning({ id: pickupPasses.id });
+      .returning({ id: pickupPasses.id, traderId: pickupPasses.traderId, pickupPointId: pickupPasses.pickupPointId, quantity: pickupPasses.quantity });
     issued = rows.length;
+    // The holder's user channel hears of their pass; the point's staff channel of what is coming.
+    await recordEvents(
+      tx,
+      rows.map((r) => ({ type: 'pass.issued', userId: r.traderId, groupId, data: { passId: r.id, pickupPointId: r.pickupPointId, quantity: r.quantity, expiresAt: expiresAt.toISOString() } })),
+    );
   }
   await tx.execute(sql`
     update group_pickup_points gpp set stock = greatest(0,
@@ -276,6 +282,12 @@ export async function redeemPass(
       );
     }
 
+    await recordEvent(tx, {
+      type: 'pass.redeemed',
+      userId: used.traderId,
+      groupId: used.groupId,
+      data: { passId: used.id, pickupPointId: used.pickupPointId, quantity: used.quantity, usedBy: staffUser.id, remainingStock: left.stock },
+    });
     await enqueue(tx, [
       {
         userId: used.traderId,
