@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { authHandlers } from './modules/auth/routes.ts';
 import { catalogHandlers } from './modules/catalog/routes.ts';
+import { chatHandlers } from './modules/chat/routes.ts';
 import { groupHandlers } from './modules/groups/routes.ts';
 import { mlHandlers } from './modules/ml/routes.ts';
 import { stopMl } from './modules/ml/startup.ts';
@@ -159,6 +160,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...jobHandlers(ctx),
     ...backupHandlers(ctx),
     ...realtimeHandlers(app, ctx),
+    ...chatHandlers(app, ctx),
   };
   bindOperations(app, spec.operations, handlers);
   // A training in progress is stopped (its worker ended, its run recorded as failed) on close.

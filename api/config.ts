@@ -47,6 +47,8 @@ const schema = z.object({
   REGISTER_MAX_PER_ADDRESS: z.coerce.number().int().min(1).default(10),
   REGISTER_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
   NOT_FOUND_MAX_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  // Chat messages one user may post per minute (all groups together).
+  CHAT_MAX_POSTS_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   // Unset: demo data on the embedded database only, never with DATABASE_URL or in production.
   SEED_DEMO_DATA: z.enum(['true', 'false']).optional(),
   NOTIFY_TRANSPORT: z.enum(['log', 'file']).default('file'),
@@ -133,6 +135,7 @@ export interface Config {
   corsOrigins: string[];
   loadShedding: { maxEventLoopDelayMs: number; maxEventLoopUtilization: number; maxHeapUsedBytes: number; maxRssBytes: number; retryAfterSeconds: number };
   notFoundPerMinute: number;
+  chat: { maxPostsPerMinute: number };
   /** Whether a first start loads the demo data, and why (logged at start). */
   demoData: { load: boolean; reason: string };
   notifications: {
@@ -229,6 +232,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       retryAfterSeconds: e.LOAD_SHED_RETRY_AFTER_SECONDS,
     },
     notFoundPerMinute: e.NOT_FOUND_MAX_PER_MINUTE,
+    chat: { maxPostsPerMinute: e.CHAT_MAX_POSTS_PER_MINUTE },
     demoData,
     notifications: {
       transport: e.NOTIFY_TRANSPORT,

@@ -1044,3 +1044,81 @@ export const sandboxTransfers = pgTable(
   },
   (t) => [uniqueIndex('sandbox_transfers_reference_key').on(t.reference)],
 );
+// ---- Group chat (api/modules/chat) ------------------------------------------------------------------
+
+/**
+ * A message in a group's chat: text, an image from the image store, or both. Moderators hide a
+ * message rather than delete it, so a report about it can still be read; others see it as hidden.
+ */
+export const chatMessages = pgTable(
+  'chat_messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id),
+    authorId: uuid('author_id')
+      .notNull()
+      .references(() => users.id),
+    text: text('text'),
+    /** The image store's id and public URL of an attached image. */
+    imageId: text('image_id'),
+    imageUrl: text('image_url'),
+    hiddenAt: timestamp('hidden_at', { withTimezone: true, precision: 3 }),
+    hiddenBy: uuid('hidden_by').references(() => users.id, { onDelete: 'set null' }),
+    hiddenReason: text('hidden_reason'),
+    createdAt: createdAt(),
+  },
+  // History pages read a group's messages newest first off this index.
+  (t) => [index('chat_messages_group_idx').on(t.groupId, t.createdAt, t.id)],
+);
+
+/** A user who may not post in one group's chat until `until` (set again to extend or shorten it). */
+export const chatMutes = pgTable(
+  'chat_mutes',
+  {
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    until: timestamp('until', { withTimezone: true, precision: 3 }).notNull(),
+    reason: text('reason'),
+    mutedBy: uuid('muted_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.userId] })],
+);
+
+export const chatReportStatusEnum = pgEnum('chat_report_status', ['open', 'resolved']);
+
+/** A participant's report of a message, open until an admin resolves it (hiding the message or not). */
+export const chatReports = pgTable(
+  'chat_reports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    messageId: uuid('message_id')
+      .notNull()
+      .references(() => chatMessages.id),
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id),
+    reporterId: uuid('reporter_id')
+      .notNull()
+      .references(() => users.id),
+    reason: text('reason').notNull(),
+    status: chatReportStatusEnum('status').notNull().default('open'),
+    /** hidden (the message was hidden) or dismissed. */
+    resolution: text('resolution').$type<'hidden' | 'dismissed'>(),
+    resolutionNote: text('resolution_note'),
+    resolvedBy: uuid('resolved_by').references(() => users.id, { onDelete: 'set null' }),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true, precision: 3 }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // One open report per reporter and message: reporting twice adds nothing for the moderator.
+    uniqueIndex('chat_reports_open_key').on(t.messageId, t.reporterId).where(sql`status = 'open'`),
+    index('chat_reports_status_idx').on(t.status, t.createdAt, t.id),
+  ],
+);

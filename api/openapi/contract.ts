@@ -37,6 +37,8 @@ export const specDefaults = {
     listSupplierInvoices: ['limit'],
     listSupplierOrders: ['limit'],
     listOrders: ['limit'],
+    listChatMessages: ['limit'],
+    listChatReports: ['status', 'limit'],
     getRecommendations: ['limit'],
     previewRecommendations: ['limit'],
   } satisfies { [K in OperationId]?: readonly (keyof RawQuery<K>)[] },
