@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerAuth } from './commands/auth.ts';
 import { registerBackups } from './commands/backups.ts';
+import { registerChat } from './commands/chat.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerGroups } from './commands/groups.ts';
 import { registerJobs } from './commands/jobs.ts';
@@ -63,6 +64,7 @@ Exit codes:
   registerMl(program);
   registerJobs(program);
   registerNotifications(program);
+  registerChat(program);
   registerBackups(program);
   registerConfig(program);
   registerServe(program);

@@ -1,6 +1,7 @@
 import { Transport, type ClientOptions, type RequestOptions } from './client.ts';
 import { AdminResource } from './resources/admin.ts';
 import { AuthResource } from './resources/auth.ts';
+import { ChatResource } from './resources/chat.ts';
 import { ContributionsResource } from './resources/contributions.ts';
 import { GroupsResource } from './resources/groups.ts';
 import { JobsResource } from './resources/jobs.ts';
@@ -33,6 +34,7 @@ export class ConnectSphere {
   readonly ml: MlResource;
   readonly notifications: NotificationsResource;
   readonly supplier: SupplierResource;
+  readonly chat: ChatResource;
   readonly #transport: Transport;
 
   constructor(options: ClientOptions) {
@@ -51,6 +53,7 @@ export class ConnectSphere {
     this.ml = new MlResource(this.#transport);
     this.notifications = new NotificationsResource(this.#transport);
     this.supplier = new SupplierResource(this.#transport);
+    this.chat = new ChatResource(this.#transport);
   }
 
   get baseUrl(): string {

@@ -153,3 +153,19 @@ export type {
   SupplierOrderPage,
   SupplierQuoteRequestList,
 } from './types.ts';
+// Group chat
+export type {
+  ChatAuthor,
+  ChatImage,
+  ChatMessage,
+  ChatMessageCreate,
+  ChatMessagePage,
+  ChatMessageQuery,
+  ChatMute,
+  ChatMuteList,
+  ChatReport,
+  ChatReportPage,
+  ChatReportQuery,
+  ChatReportResolve,
+  ChatReportStatus,
+} from './types.ts';

@@ -251,3 +251,19 @@ export type QuoteSubmission = Schemas['QuoteSubmission'];
 export type SupplierQuoteRequestList = Schemas['SupplierQuoteRequestList'];
 export type SupplierOrderListQuery = NonNullable<operations['listSupplierOrders']['parameters']['query']>;
 export type AdminOrderListQuery = NonNullable<operations['listOrders']['parameters']['query']>;
+// Group chat
+export type ChatAuthor = Schemas['ChatAuthor'];
+export type ChatImage = Schemas['ChatImage'];
+export type ChatMessage = Schemas['ChatMessage'];
+export type ChatMessagePage = Schemas['ChatMessagePage'];
+export type ChatMessageCreate = Schemas['ChatMessageCreate'];
+export type ChatMute = Schemas['ChatMute'];
+export type ChatMuteList = Schemas['ChatMuteList'];
+export type ChatReport = Schemas['ChatReport'];
+export type ChatReportPage = Schemas['ChatReportPage'];
+export type ChatReportResolve = Schemas['ChatReportResolve'];
+export type ChatReportStatus = Schemas['ChatReportStatus'];
+/** The query of `GET /api/groups/{id}/chat/messages`. */
+export type ChatMessageQuery = NonNullable<operations['listChatMessages']['parameters']['query']>;
+/** The query of `GET /api/admin/chat/reports`. */
+export type ChatReportQuery = NonNullable<operations['listChatReports']['parameters']['query']>;
