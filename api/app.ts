@@ -10,6 +10,7 @@ import type { AppContext } from './context.ts';
 import { authHandlers } from './modules/auth/routes.ts';
 import { catalogHandlers } from './modules/catalog/routes.ts';
 import { chatHandlers } from './modules/chat/routes.ts';
+import { dashboardHandlers } from './modules/dashboard/routes.ts';
 import { groupHandlers } from './modules/groups/routes.ts';
 import { mlHandlers } from './modules/ml/routes.ts';
 import { stopMl } from './modules/ml/startup.ts';
@@ -161,6 +162,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...backupHandlers(ctx),
     ...realtimeHandlers(app, ctx),
     ...chatHandlers(app, ctx),
+    ...dashboardHandlers(ctx),
   };
   bindOperations(app, spec.operations, handlers);
   // A training in progress is stopped (its worker ended, its run recorded as failed) on close.

@@ -39,6 +39,7 @@ export const specDefaults = {
     listOrders: ['limit'],
     listChatMessages: ['limit'],
     listChatReports: ['status', 'limit'],
+    getDashboardActivity: ['hours'],
     getRecommendations: ['limit'],
     previewRecommendations: ['limit'],
   } satisfies { [K in OperationId]?: readonly (keyof RawQuery<K>)[] },

@@ -1348,6 +1348,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/dashboard/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payments and pickups per hour, for the live dashboard (admins)
+         * @description The last `hours` whole hours up to the current one (UTC), oldest first: payments confirmed
+         *     (verified successful, including those refunded since), payments that failed, and pickup
+         *     passes redeemed, each counted in the hour it happened. `cs dashboard` draws them as sparklines.
+         */
+        get: operations["getDashboardActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/products": {
         parameters: {
             query?: never;
@@ -2825,6 +2847,18 @@ export interface components {
         ChatReportPage: {
             items: components["schemas"]["ChatReport"][];
             nextCursor: string | null;
+        };
+        DashboardActivity: {
+            hours: {
+                /**
+                 * Format: date-time
+                 * @description The start of the hour (UTC).
+                 */
+                start: string;
+                payments: number;
+                failedPayments: number;
+                pickups: number;
+            }[];
         };
         /** Format: email */
         Email: string;
@@ -5786,6 +5820,31 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+        };
+    };
+    getDashboardActivity: {
+        parameters: {
+            query?: {
+                hours?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry per hour. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardActivity"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     listProducts: {
