@@ -3,6 +3,7 @@
 import type { Dispatcher } from 'undici';
 import { fetchSend, type HttpSend } from '../http.ts';
 import { ConnectSphereError } from '../errors.ts';
+import type { WebSocketLike } from './websocket.ts';
 
 export function defaultSend(dispatcher: Dispatcher | undefined): HttpSend {
   if (dispatcher) throw new ConnectSphereError('dispatcher is an undici option: in a browser, pass `fetch` instead');
@@ -12,4 +13,10 @@ export function defaultSend(dispatcher: Dispatcher | undefined): HttpSend {
 
 export function sameSecret(_a: string, _b: string): boolean {
   throw new ConnectSphereError('verifyFlutterwaveWebhook runs on a server (Node): the secret hash must never reach a browser');
+}
+
+/** The browser's own WebSocket. */
+export function defaultWebSocket(): new (url: string) => WebSocketLike {
+  if (typeof globalThis.WebSocket !== 'function') throw new ConnectSphereError('No global WebSocket: pass `WebSocket` in the realtime options');
+  return globalThis.WebSocket as unknown as new (url: string) => WebSocketLike;
 }

@@ -1,8 +1,11 @@
-// What differs on Node: requests go through undici, secrets are compared on node:crypto.
+// What differs on Node: requests go through undici, secrets are compared on node:crypto, WebSockets
+// are the `ws` package's.
 // The browser build swaps this file for ./browser.ts (sdk/tsup.config.ts); both export the same names.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
+import WebSocket from 'ws';
 import type { HttpSend } from '../http.ts';
+import type { WebSocketLike } from './websocket.ts';
 
 /** undici's request, through `dispatcher` when given (a proxy agent, a pool with other limits). */
 export function defaultSend(dispatcher: Dispatcher | undefined): HttpSend {
@@ -26,4 +29,9 @@ const digest = (value: string) => createHmac('sha256', compareKey).update(value,
 /** Constant-time string equality. */
 export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
+}
+
+/** Node 20 has no global WebSocket (22 does): the `ws` package, on every Node version alike. */
+export function defaultWebSocket(): new (url: string) => WebSocketLike {
+  return WebSocket as unknown as new (url: string) => WebSocketLike;
 }
