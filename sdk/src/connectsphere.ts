@@ -14,6 +14,7 @@ import { SupplierResource } from './resources/supplier.ts';
 import { NotificationsResource } from './resources/notifications.ts';
 import { SystemResource } from './resources/system.ts';
 import { UsersResource } from './resources/users.ts';
+import { RealtimeClient, type RealtimeOptions } from './realtime.ts';
 
 /**
  * The ConnectSphere API client. Namespaces follow the spec's tags; a new one is a file in
@@ -66,5 +67,14 @@ export class ConnectSphere {
    */
   request(method: string, path: string, options?: RequestOptions): Promise<unknown> {
     return this.#transport.request(method, path, options);
+  }
+
+  /**
+   * A real-time connection to /api/ws with this client's tokens: `await rt.connect()`, then
+   * `rt.on('group.progress', e => …)`. It refreshes the token when the server asks, reconnects with
+   * backoff and resumes its channels from the last event id (README "Real time").
+   */
+  realtime(options?: RealtimeOptions): RealtimeClient {
+    return new RealtimeClient(this.#transport, options);
   }
 }

@@ -169,3 +169,18 @@ export type {
   ChatReportResolve,
   ChatReportStatus,
 } from './types.ts';
+// Real time (/api/ws)
+export {
+  RealtimeClient,
+  RealtimeClosedError,
+  type GroupProgressData,
+  type RealtimeChannel,
+  type RealtimeClientMessage,
+  type RealtimeEvent,
+  type RealtimeEventData,
+  type RealtimeEventType,
+  type RealtimeOptions,
+  type RealtimeServerMessage,
+  type RealtimeState,
+  type TypedRealtimeEvent,
+} from './realtime.ts';

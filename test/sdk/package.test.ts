@@ -42,11 +42,11 @@ beforeAll(async () => {
   appDir = path.join(dir, 'partner-app');
   fs.mkdirSync(appDir);
   fs.writeFileSync(path.join(appDir, 'package.json'), JSON.stringify({ name: 'partner-app', private: true }));
-  // Offline: the tarball, and its one dependency (undici) from this repository's node_modules, so the
+  // Offline: the tarball, and its dependencies (undici, ws) from this repository's node_modules, so the
   // install opens no connection; what is tested is the tarball's own files and package.json.
   await run(
     'npm',
-    ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(dir, packed.filename), path.join(root, 'node_modules/undici')],
+    ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(dir, packed.filename), path.join(root, 'node_modules/undici'), path.join(root, 'node_modules/ws')],
     { cwd: appDir, env },
   );
 }, 400_000);
@@ -146,10 +146,10 @@ export async function names(): Promise<string[]> {
       });
     });
 
-    it('bundles with esbuild for platform=browser from the browser build, with nothing of undici or node:', () => {
+    it('bundles with esbuild for platform=browser from the browser build, with nothing of undici, ws or node:', () => {
       const inputs = Object.keys(bundle.metafile.inputs);
       expect(inputs).toContain('node_modules/@connectsphere/sdk/dist/index.browser.js');
-      expect(inputs.filter((i) => /undici|^node:/.test(i))).toEqual([]);
+      expect(inputs.filter((i) => /undici|node_modules\/ws\/|^node:/.test(i))).toEqual([]);
       // The Node build, bundled for a browser, is what the browser condition avoids.
       const nodeBuild = path.join(appDir, 'node_modules/@connectsphere/sdk/dist/index.js');
       // esbuild lists only the first few of its errors in the message, in no fixed order: look at all of them.
