@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAuth } from './commands/auth.ts';
 import { registerBackups } from './commands/backups.ts';
 import { registerChat } from './commands/chat.ts';
+import { registerDashboard } from './commands/dashboard.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerGroups } from './commands/groups.ts';
 import { registerJobs } from './commands/jobs.ts';
@@ -65,6 +66,7 @@ Exit codes:
   registerJobs(program);
   registerNotifications(program);
   registerChat(program);
+  registerDashboard(program);
   registerBackups(program);
   registerConfig(program);
   registerServe(program);

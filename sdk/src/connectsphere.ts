@@ -2,6 +2,7 @@ import { Transport, type ClientOptions, type RequestOptions } from './client.ts'
 import { AdminResource } from './resources/admin.ts';
 import { AuthResource } from './resources/auth.ts';
 import { ChatResource } from './resources/chat.ts';
+import { DashboardResource } from './resources/dashboard.ts';
 import { ContributionsResource } from './resources/contributions.ts';
 import { GroupsResource } from './resources/groups.ts';
 import { JobsResource } from './resources/jobs.ts';
@@ -36,6 +37,7 @@ export class ConnectSphere {
   readonly notifications: NotificationsResource;
   readonly supplier: SupplierResource;
   readonly chat: ChatResource;
+  readonly dashboard: DashboardResource;
   readonly #transport: Transport;
 
   constructor(options: ClientOptions) {
@@ -55,6 +57,7 @@ export class ConnectSphere {
     this.notifications = new NotificationsResource(this.#transport);
     this.supplier = new SupplierResource(this.#transport);
     this.chat = new ChatResource(this.#transport);
+    this.dashboard = new DashboardResource(this.#transport);
   }
 
   get baseUrl(): string {

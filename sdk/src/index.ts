@@ -184,3 +184,5 @@ export {
   type RealtimeState,
   type TypedRealtimeEvent,
 } from './realtime.ts';
+// Live dashboard
+export type { DashboardActivity } from './types.ts';

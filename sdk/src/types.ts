@@ -267,3 +267,5 @@ export type ChatReportStatus = Schemas['ChatReportStatus'];
 export type ChatMessageQuery = NonNullable<operations['listChatMessages']['parameters']['query']>;
 /** The query of `GET /api/admin/chat/reports`. */
 export type ChatReportQuery = NonNullable<operations['listChatReports']['parameters']['query']>;
+// Live dashboard
+export type DashboardActivity = Schemas['DashboardActivity'];

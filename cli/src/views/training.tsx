@@ -50,7 +50,8 @@ export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)}s`;
 }
 
-function Bar({ progress, width, color }: { progress: number; width: number; color: boolean }) {
+/** A progress bar of `width` cells (also drawn by the dashboard). */
+export function Bar({ progress, width, color }: { progress: number; width: number; color: boolean }) {
   const filled = Math.round(Math.min(1, Math.max(0, progress)) * width);
   return (
     <Text>

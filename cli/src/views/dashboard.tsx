@@ -1,0 +1,186 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
+// `cs dashboard`: a live view for operators, redrawn in place. The frame is a pure function of a
+// snapshot (DashboardFrame), so `--once` and the tests draw exactly what the live view draws; the
+// live view (LiveDashboard) reads a snapshot every few seconds and leaves on q or Ctrl+C.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Box, render, renderToString, Text, useApp, useInput } from 'ink';
+import type { DashboardData, Part } from '../dashboard/data.ts';
+import { Bar } from './training.tsx';
+
+const ticks = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/** Values as a one-line chart scaled to their maximum; all zero is a flat baseline. */
+export function sparkline(values: number[]): string {
+  const max = Math.max(0, ...values);
+  return values.map((v) => (max === 0 ? ticks[0] : ticks[Math.min(ticks.length - 1, Math.round((v / max) * (ticks.length - 1)))])).join('');
+}
+
+function left(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  if (h >= 24) return `${Math.floor(h / 24)}d ${h % 24}h`;
+  return h > 0 ? `${h}h ${Math.floor((seconds % 3600) / 60)}m` : `${Math.floor(seconds / 60)}m`;
+}
+
+function Section({ title, children }: { title: string; children: React.ReactNode }) {
+  return (
+    <Box flexDirection="column" marginTop={1}>
+      <Text bold>{title}</Text>
+      <Box flexDirection="column" marginLeft={2}>
+        {children}
+      </Box>
+    </Box>
+  );
+}
+
+function Failed({ part }: { part: Part<unknown> }) {
+  return part.ok ? null : <Text color="red">unavailable: {part.error}</Text>;
+}
+
+export interface FrameProps {
+  data: DashboardData | undefined;
+  color: boolean;
+  /** A failure of the last refresh, shown under the header while the previous snapshot stays up. */
+  error?: string | undefined;
+  /** Whether keys work (the live view), to say how to leave. */
+  live?: boolean;
+}
+
+export function DashboardFrame({ data, color, error, live }: FrameProps) {
+  const c = (name: string) => (color ? name : undefined);
+  if (!data) return <Text>Loading the dashboard…</Text>;
+  const { groups, activity, alerts, health } = data;
+  const titleWidth = groups.ok ? Math.min(34, Math.max(5, ...groups.value.items.map((g) => g.title.length))) : 0;
+  return (
+    <Box flexDirection="column">
+      <Text>
+        <Text bold>ConnectSphere</Text>
+        <Text dimColor>
+          {'  '}
+          {data.at.slice(0, 19).replace('T', ' ')} UTC{live ? '  ·  q to quit' : ''}
+        </Text>
+      </Text>
+      {error ? <Text color={c('red')}>refresh failed: {error} (showing the last good one)</Text> : null}
+
+      <Section title="Open groups by progress">
+        <Failed part={groups} />
+        {groups.ok && groups.value.items.length === 0 ? <Text dimColor>no open groups</Text> : null}
+        {groups.ok
+          ? groups.value.items.map((g) => (
+              <Text key={g.id}>
+                {(g.title.length > titleWidth ? `${g.title.slice(0, titleWidth - 1)}…` : g.title).padEnd(titleWidth)}{' '}
+                <Bar progress={g.moqProgress / 100} width={20} color={color} /> {`${Math.round(g.moqProgress)}%`.padStart(4)}
+                <Text dimColor>
+                  {'  '}
+                  {g.paidQuantity}/{g.moq} paid · {g.participantCount} in · {left(g.secondsLeft)} left
+                </Text>
+              </Text>
+            ))
+          : null}
+        {groups.ok && groups.value.more ? <Text dimColor>… and more</Text> : null}
+      </Section>
+
+      <Section title={`Last ${activity.ok ? activity.value.length : 12} hours`}>
+        <Failed part={activity} />
+        {activity.ok ? (
+          <>
+            <Text>
+              {'payments  '}
+              <Text color={c('green')}>{sparkline(activity.value.map((h) => h.payments))}</Text>
+              {`  ${activity.value.reduce((a, h) => a + h.payments, 0)} confirmed, ${activity.value.reduce((a, h) => a + h.failedPayments, 0)} failed`}
+            </Text>
+            <Text>
+              {'pickups   '}
+              <Text color={c('cyan')}>{sparkline(activity.value.map((h) => h.pickups))}</Text>
+              {`  ${activity.value.reduce((a, h) => a + h.pickups, 0)} collected`}
+            </Text>
+          </>
+        ) : null}
+      </Section>
+
+      <Section title="Alerts">
+        <Failed part={alerts} />
+        {alerts.ok && alerts.value === null ? <Text dimColor>this API has no alerts endpoint</Text> : null}
+        {alerts.ok && alerts.value?.length === 0 ? <Text color={c('green')}>none open</Text> : null}
+        {alerts.ok && alerts.value
+          ? alerts.value.slice(0, 5).map((a) => (
+              <Text key={a.id}>
+                <Text color={c(a.severity === 'critical' ? 'red' : 'yellow')}>{a.severity.padEnd(8)}</Text> {a.subject}: {a.message}
+              </Text>
+            ))
+          : null}
+      </Section>
+
+      <Section title="Recommendation model">
+        <Failed part={health} />
+        {health.ok ? (
+          <Text>
+            <Text color={c(health.value.status === 'ok' ? 'green' : health.value.status === 'no_model' ? 'red' : 'yellow')}>{health.value.status}</Text>
+            {health.value.activeVersion ? ` · ${health.value.activeVersion}` : ''}
+            {health.value.ageHours !== null ? ` · ${health.value.ageHours.toFixed(1)} h old` : ''}
+            {` · ${health.value.interactionsSinceTraining}/${health.value.retrainThreshold} new interactions`}
+          </Text>
+        ) : null}
+      </Section>
+    </Box>
+  );
+}
+
+export interface LiveProps {
+  load: () => Promise<DashboardData>;
+  intervalMs: number;
+  color: boolean;
+  /** Called once when the user leaves (q or Ctrl+C), before Ink unmounts. */
+  onExit?: () => void;
+}
+
+export function LiveDashboard({ load, intervalMs, color, onExit }: LiveProps) {
+  const { exit } = useApp();
+  const [data, setData] = useState<DashboardData>();
+  const [error, setError] = useState<string>();
+  const stopped = useRef(false);
+  const leave = useCallback(() => {
+    if (stopped.current) return;
+    stopped.current = true;
+    onExit?.();
+    exit();
+  }, [exit, onExit]);
+  useInput((input, key) => {
+    if (input === 'q' || input === 'Q' || (key.ctrl && input === 'c') || key.escape) leave();
+  });
+  useEffect(() => {
+    let timer: NodeJS.Timeout | undefined;
+    // One read at a time: the next waits for this one, so a slow API is never asked twice at once.
+    const tick = async () => {
+      try {
+        const next = await load();
+        if (stopped.current) return;
+        setData(next);
+        setError(undefined);
+      } catch (err) {
+        if (!stopped.current) setError(err instanceof Error ? err.message : String(err));
+      }
+      if (!stopped.current) timer = setTimeout(tick, intervalMs);
+    };
+    void tick();
+    return () => {
+      stopped.current = true;
+      clearTimeout(timer);
+    };
+  }, [load, intervalMs]);
+  return <DashboardFrame data={data} color={color} error={error} live />;
+}
+
+/** One frame as text, for `--once` and pipes. */
+export function dashboardText(data: DashboardData, color: boolean, columns = 100): string {
+  return renderToString(<DashboardFrame data={data} color={color} />, { columns });
+}
+
+/**
+ * Runs the live view on the terminal until q or Ctrl+C. Ink puts stdin in raw mode for the keys and
+ * restores it when it unmounts; exitOnCtrlC is off so Ctrl+C goes through the same clean exit as q.
+ */
+export async function runDashboard(props: Omit<LiveProps, 'onExit'>): Promise<void> {
+  const instance = render(<LiveDashboard {...props} />, { exitOnCtrlC: false, patchConsole: false });
+  await instance.waitUntilExit();
+}
