@@ -26,6 +26,7 @@ import { imageHandlers } from './modules/images/routes.ts';
 import { ratingHandlers } from './modules/ratings/routes.ts';
 import { invoiceHandlers } from './modules/invoices/routes.ts';
 import { orderHandlers } from './modules/orders/routes.ts';
+import { payoutHandlers } from './modules/payouts/routes.ts';
 import { notificationHandlers } from './modules/notifications/routes.ts';
 import { systemHandlers } from './modules/system/routes.ts';
 import { adminUserHandlers, userHandlers } from './modules/users/routes.ts';
@@ -154,6 +155,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...ratingHandlers(ctx),
     ...invoiceHandlers(ctx),
     ...orderHandlers(ctx),
+    ...payoutHandlers(ctx),
     ...groupHandlers(ctx),
     ...paymentHandlers(app, ctx),
     ...qrHandlers(ctx),

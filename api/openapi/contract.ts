@@ -40,6 +40,8 @@ export const specDefaults = {
     listChatMessages: ['limit'],
     listChatReports: ['status', 'limit'],
     getDashboardActivity: ['hours'],
+    listSupplierPayouts: ['limit'],
+    listAdminPayouts: ['limit'],
     getRecommendations: ['limit'],
     previewRecommendations: ['limit'],
   } satisfies { [K in OperationId]?: readonly (keyof RawQuery<K>)[] },

@@ -629,6 +629,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/supplier/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's payouts, newest first
+         * @description One per checked order: the invoice's total less the platform's commission (less any partial
+         *     refunds the quality check made), sent to the organisation's payout account by Flutterwave
+         *     transfer or the sandbox. Account numbers masked.
+         */
+        get: operations["listSupplierPayouts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every organisation's payouts, newest first (flagged ones to check) */
+        get: operations["listAdminPayouts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/supplier/orders": {
         parameters: {
             query?: never;
@@ -2439,6 +2478,42 @@ export interface components {
             items: components["schemas"]["Invoice"][];
             nextCursor: string | null;
         };
+        /**
+         * @description pending (decided), sending (claimed by one sender), processing (the provider queued it), paid, failed.
+         * @enum {string}
+         */
+        PayoutStatus: "pending" | "sending" | "processing" | "paid" | "failed";
+        Payout: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            supplierId: string;
+            /** Format: uuid */
+            orderId: string;
+            orderNumber: string;
+            /** Format: uuid */
+            invoiceId: string | null;
+            /** @description Our transfer reference (CS-PAYOUT-PO-<n>). */
+            reference: string;
+            /** @description Minor units. */
+            amount: number;
+            currency: components["schemas"]["Currency"];
+            account: components["schemas"]["PayoutAccount"];
+            status: components["schemas"]["PayoutStatus"];
+            /** @enum {string} */
+            provider: "sandbox" | "flutterwave";
+            providerTransferId: string | null;
+            error: string | null;
+            flaggedReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            paidAt: string | null;
+        };
+        PayoutPage: {
+            items: components["schemas"]["Payout"][];
+            nextCursor: string | null;
+        };
         SupplierProductCreate: {
             sku: string;
             name: string;
@@ -3260,7 +3335,7 @@ export interface components {
         };
         WebhookAck: {
             received: boolean;
-            /** @description credited, pending, replay, ignored, failed, mismatch, refunded_late, already_final or unknown_tx_ref */
+            /** @description credited, pending, replay, ignored, failed, mismatch, refunded_late, already_final or unknown_tx_ref; for transfer.completed (payouts): paid, failed, pending, mismatch, replay, already_final or unknown_reference */
             outcome: string;
         };
         PickupPass: {
@@ -3330,7 +3405,7 @@ export interface components {
             remainingStock: number;
         };
         /** @enum {string} */
-        JobName: "release-reservations" | "expire-groups" | "reconcile-payments" | "settle-refunds" | "prune-idempotency-keys" | "expire-passes" | "deliver-notifications" | "retrain-model" | "backup-database" | "invoice-reminders" | "prune-domain-events";
+        JobName: "release-reservations" | "expire-groups" | "reconcile-payments" | "settle-refunds" | "prune-idempotency-keys" | "expire-passes" | "deliver-notifications" | "retrain-model" | "backup-database" | "invoice-reminders" | "prune-domain-events" | "send-payouts" | "reconcile-payouts";
         /**
          * @description A backup folder in BACKUP_DIR: the database (PGlite's data folder, or pg_dump's custom
          *     format), the JWT signing keys and the saved recommendation models.
@@ -4776,6 +4851,67 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    listSupplierPayouts: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["PayoutStatus"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of payouts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    listAdminPayouts: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["PayoutStatus"];
+                supplierId?: string;
+                /** @description Only payouts a webhook or the provider contradicted, or whose sender stopped mid-send. */
+                flagged?: boolean;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of payouts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     listSupplierOrders: {

@@ -12,6 +12,7 @@ import { createBackup, pruneBackups } from '../backups/service.ts';
 import { expirePasses } from '../qr/service.ts';
 import { remindDueInvoices } from '../invoices/service.ts';
 import { pruneDomainEvents } from '../events/domain-events.ts';
+import { processPendingPayouts, reconcilePayouts } from '../payouts/service.ts';
 
 /** What a job reports: named counts of what it did, stored on its run (JobRun.counts). */
 export type Counts = Record<string, number>;
@@ -110,6 +111,16 @@ export const jobs = {
     description: 'Deletes domain events older than EVENTS_RETENTION_HOURS (72 h by default): real-time subscribers resume within that window.',
     interval: '1h',
     run: async (ctx) => ({ pruned: await pruneDomainEvents(ctx.db, ctx.config.realtime.retentionHours) }),
+  },
+  'send-payouts': {
+    description: 'Sends pending payouts (checked orders: invoice total less commission) by transfer, each claimed by one sender so it reaches the provider at most once.',
+    interval: '1m',
+    run: (ctx, log) => processPendingPayouts(ctx, undefined, log),
+  },
+  'reconcile-payouts': {
+    description: 'Looks up payouts the provider queued and settles them (paid or failed) without waiting for its webhook; flags payouts whose sender stopped mid-send.',
+    interval: '5m',
+    run: (ctx, log) => reconcilePayouts(ctx, undefined, log),
   },
 } as const satisfies Record<string, JobDefinition>;
 

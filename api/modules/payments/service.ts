@@ -23,6 +23,7 @@ import { paymentLifecycle } from './lifecycle.ts';
 import { providerFor } from './provider.ts';
 import { parseFlutterwaveWebhook, ProviderError, verifyWebhookSignature, type Currency, type VerifiedTransaction } from './providers/index.ts';
 import { processPendingRefunds, scheduleRefund } from './refunds.ts';
+import { handleTransferWebhook } from '../payouts/service.ts';
 import type { Body, Query } from '../../openapi/contract.ts';
 
 type PaymentRow = typeof payments.$inferSelect;
@@ -305,6 +306,8 @@ const unfinishedOutcomes = ['pending', 'received'];
  */
 export async function handleFlutterwaveWebhook(ctx: AppContext, signature: string | undefined, body: unknown, log?: FastifyBaseLogger) {
   if (!verifyWebhookSignature(signature, ctx.config.payments.secretHash)) throw unauthorized('The webhook signature (verif-hash) is missing or wrong');
+  // Flutterwave sends every event to the one webhook URL: transfers are payouts' (api/modules/payouts).
+  if (typeof body === 'object' && body !== null && (body as { event?: unknown }).event === 'transfer.completed') return handleTransferWebhook(ctx, body, log);
   const event = parseFlutterwaveWebhook(body);
   const key = and(eq(webhookEvents.provider, 'flutterwave'), eq(webhookEvents.eventKey, event.eventKey));
   const [seen] = await ctx.db.select({ outcome: webhookEvents.outcome }).from(webhookEvents).where(key);

@@ -5,7 +5,7 @@ import { makeClient, requireSession, run } from '../client.ts';
 import { failureWith, relative, span } from '../format.ts';
 import { note, paint, printJson, println, renderTable, withSpinner, type Paint } from '../output.ts';
 
-const jobNames: JobName[] = ['release-reservations', 'expire-groups', 'reconcile-payments', 'settle-refunds', 'prune-idempotency-keys', 'expire-passes', 'deliver-notifications', 'retrain-model', 'backup-database', 'invoice-reminders', 'prune-domain-events'];
+const jobNames: JobName[] = ['release-reservations', 'expire-groups', 'reconcile-payments', 'settle-refunds', 'prune-idempotency-keys', 'expire-passes', 'deliver-notifications', 'retrain-model', 'backup-database', 'invoice-reminders', 'prune-domain-events', 'send-payouts', 'reconcile-payouts'];
 
 export function registerJobs(program: Command): void {
   const jobs = program.command('jobs').description('Scheduled maintenance jobs (admins): last runs, and running one now');

@@ -20,6 +20,19 @@ declare module 'flutterwave-node-v3' {
       /** POST v3/transactions/{id}/refund with { id, amount } (amount in major units) */
       refund(data: { id: string; amount: number }): Promise<FlutterwaveBody | string>;
     };
+    Transfer: {
+      /** POST v3/transfers (amount in major units; debit_currency defaults to NGN in its schema) */
+      initiate(data: {
+        account_bank: string;
+        account_number: string;
+        amount: number;
+        currency: string;
+        debit_currency?: string;
+        reference?: string;
+        narration?: string;
+        beneficiary_name?: string;
+      }): Promise<FlutterwaveBody | string>;
+    };
   }
 
   export = Flutterwave;
