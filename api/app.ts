@@ -27,6 +27,7 @@ import { ratingHandlers } from './modules/ratings/routes.ts';
 import { invoiceHandlers } from './modules/invoices/routes.ts';
 import { orderHandlers } from './modules/orders/routes.ts';
 import { payoutHandlers } from './modules/payouts/routes.ts';
+import { supplierAnalyticsHandlers } from './modules/supplier-analytics/routes.ts';
 import { notificationHandlers } from './modules/notifications/routes.ts';
 import { systemHandlers } from './modules/system/routes.ts';
 import { adminUserHandlers, userHandlers } from './modules/users/routes.ts';
@@ -156,6 +157,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...invoiceHandlers(ctx),
     ...orderHandlers(ctx),
     ...payoutHandlers(ctx),
+    ...supplierAnalyticsHandlers(ctx),
     ...groupHandlers(ctx),
     ...paymentHandlers(app, ctx),
     ...qrHandlers(ctx),

@@ -668,6 +668,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/supplier/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's revenue, orders, fulfilment, on-time rate, rating and repeat buyers for a date range
+         * @description Computed in SQL for the caller's organisation only, over [from, to) (default: the 30 days
+         *     before now). Orders, units and revenue (goods net of VAT, per currency) count orders accepted
+         *     in the range and not rejected or cancelled; fulfilment time (accepted to delivered) and the
+         *     on-time rate (delivered by the ETA, among orders that had one) count orders delivered in the
+         *     range; the rating is the average of ratings made in the range; repeat buyers are traders with
+         *     paid shares in two or more of the range's groups.
+         */
+        get: operations["getSupplierAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/supplier/orders": {
         parameters: {
             query?: never;
@@ -2513,6 +2538,31 @@ export interface components {
         PayoutPage: {
             items: components["schemas"]["Payout"][];
             nextCursor: string | null;
+        };
+        SupplierAnalytics: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @description Goods net of VAT, minor units, per currency. */
+            revenue: {
+                currency: components["schemas"]["Currency"];
+                amount: number;
+            }[];
+            orders: number;
+            units: number;
+            deliveredOrders: number;
+            /** @description Accepted to delivered. */
+            averageFulfilmentHours: number | null;
+            /** @description Delivered by the ETA; null when no delivered order had one. */
+            onTimeRate: number | null;
+            rating: {
+                average: number | null;
+                count: number;
+            };
+            buyers: number;
+            /** @description Traders who bought from the organisation in two or more groups. */
+            repeatBuyers: number;
         };
         SupplierProductCreate: {
             sku: string;
@@ -4907,6 +4957,32 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PayoutPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getSupplierAnalytics: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierAnalytics"];
                 };
             };
             400: components["responses"]["BadRequest"];

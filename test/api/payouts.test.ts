@@ -8,7 +8,7 @@ import { transferProviderFor } from '../../api/modules/payouts/provider.ts';
 import { processPendingPayouts, reconcilePayouts, schedulePayout } from '../../api/modules/payouts/service.ts';
 import { freshApp } from '../helpers/app.ts';
 import { resetDatabase } from '../helpers/db.ts';
-import { orderOf, type OrderRow } from '../helpers/money.ts';
+import { orderOf } from '../helpers/money.ts';
 import { supplierOrganisation } from '../helpers/suppliers.ts';
 import { bearer } from '../helpers/users.ts';
 
