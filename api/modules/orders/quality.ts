@@ -54,7 +54,7 @@ export async function qualityCheck(ctx: AppContext, adminId: string, id: string,
       updatedAt: now,
     });
     await followOrder(ctx, tx, group, checked, 'admin', adminId);
-    await onOrderChecked(tx, checked);
+    await onOrderChecked(ctx, tx, checked);
     await tellOrganisation(tx, order.supplierId, issue ? 'order-checked-issue' : 'order-checked', {
       number: `PO-${order.number}`,
       group: group.title,

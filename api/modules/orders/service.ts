@@ -162,7 +162,7 @@ export async function supplierMove(ctx: AppContext, actor: OrganisationActor, id
         updatedAt: now,
       });
       await followOrder(ctx, tx, group, accepted, by, actor.userId);
-      await onOrderAccepted(tx, accepted);
+      await onOrderAccepted(ctx, tx, accepted);
     } else if (move === 'reject') {
       const rejected = await orderLifecycle.move(tx, order.id, order.status, 'rejected', { rejectionReason: input.reason, updatedAt: now });
       await orderEvent(tx, 'order.updated', rejected, { reason: input.reason });

@@ -43,7 +43,7 @@ export async function schedulePayout(ctx: AppContext, tx: Tx, order: OrderRow): 
   const [inv] = await tx.select().from(invoices).where(eq(invoices.orderId, order.id));
   const invoice = inv ?? (await issueInvoice(ctx, tx, order));
   const [supplier] = await tx.select().from(suppliers).where(eq(suppliers.id, order.supplierId));
-  const refunded = (order as OrderRow & { refundedAmount?: number }).refundedAmount ?? 0;
+  const refunded = order.refundedAmount;
   const amount = invoice.payableAmount - refunded;
   const po = orderNumber(order.number);
   if (!supplier?.payoutAccount || amount <= 0) {
