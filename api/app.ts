@@ -7,6 +7,7 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
+import { apiKeyHandlers } from './modules/api-keys/routes.ts';
 import { authHandlers } from './modules/auth/routes.ts';
 import { catalogHandlers } from './modules/catalog/routes.ts';
 import { chatHandlers } from './modules/chat/routes.ts';
@@ -158,6 +159,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...orderHandlers(ctx),
     ...payoutHandlers(ctx),
     ...supplierAnalyticsHandlers(ctx),
+    ...apiKeyHandlers(ctx),
     ...groupHandlers(ctx),
     ...paymentHandlers(app, ctx),
     ...qrHandlers(ctx),

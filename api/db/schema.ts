@@ -1122,3 +1122,36 @@ export const chatReports = pgTable(
     index('chat_reports_status_idx').on(t.status, t.createdAt, t.id),
   ],
 );
+
+// ---- API keys and outbound webhooks (issue 11: access) ----
+
+/** What an API key may do; the spec's operations name the one they need in `x-scopes`. */
+export const apiKeyScopes = ['catalog:read', 'catalog:write', 'orders:read', 'orders:write', 'invoices:read', 'webhooks:write'] as const;
+export type ApiKeyScope = (typeof apiKeyScopes)[number];
+
+/**
+ * A script's credential, acting for its organisation with its scopes (api/modules/api-keys). The
+ * key (`csk_` + 32 random bytes) is shown once; only its SHA-256 is kept: with that much entropy a
+ * fast hash is enough, and the auth hook looks it up by hash on every request.
+ */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    supplierId: uuid('supplier_id')
+      .notNull()
+      .references(() => suppliers.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** The first characters of the key (`csk_AbC1…`), so a person can tell keys apart. */
+    prefix: text('prefix').notNull(),
+    keyHash: text('key_hash').notNull(),
+    scopes: text('scopes').array().$type<ApiKeyScope[]>().notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    /** Written at most once a minute per key (auth hook), so a busy script costs no write per request. */
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, precision: 3 }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
+    revokedBy: uuid('revoked_by').references(() => users.id, { onDelete: 'set null' }),
+  },
+  (t) => [uniqueIndex('api_keys_hash_key').on(t.keyHash), index('api_keys_supplier_idx').on(t.supplierId, t.createdAt)],
+);

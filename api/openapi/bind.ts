@@ -20,6 +20,8 @@ export interface RouteContract {
   operationId: string;
   secured: boolean;
   roles: string[] | undefined;
+  /** The API-key scopes it needs (`x-scopes`); undefined: API keys may not call it. */
+  scopes: string[] | undefined;
 }
 
 declare module 'fastify' {
@@ -92,7 +94,7 @@ export function bindOperations(app: FastifyInstance, operations: Operation[], ha
       method: op.method.toUpperCase() as 'GET',
       url: op.route,
       schema: routeSchema(op),
-      config: { contract: { operationId: op.operationId, secured: op.secured, roles: op.roles } },
+      config: { contract: { operationId: op.operationId, secured: op.secured, roles: op.roles, scopes: op.scopes } },
       preValidation: async (request: FastifyRequest) => {
         guardMediaType(request);
         // An optional body that was left out is validated as an empty object, not as "missing".

@@ -21,6 +21,8 @@ export interface Operation {
   route: string;
   secured: boolean;
   roles: string[] | undefined;
+  /** `x-scopes`: what an API key needs to call it; without it, API keys are refused. */
+  scopes: string[] | undefined;
   /** Parameters and schemas with every $ref resolved, ready for Ajv and fast-json-stringify. */
   parameters: Parameter[];
   /** `contentType` is the first media type listed; `contentTypes` all of them (an image upload takes several). */
@@ -105,6 +107,7 @@ function parseSpec(document: JsonObject, resolved: JsonObject): Spec {
         route: p.replace(/\{([^}]+)\}/g, ':$1'),
         secured: security.length > 0,
         roles: op['x-roles'] as string[] | undefined,
+        scopes: op['x-scopes'] as string[] | undefined,
         parameters: params,
         requestBody: bodyContent
           ? {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { users } from '../db/schema.ts';
 import { forbidden, unauthorized } from '../errors.ts';
+import { authenticateKey, holdsScope, isApiKey, type ApiKeyPrincipal } from '../modules/api-keys/keys.ts';
 import { verifyAccessToken } from '../modules/auth/tokens.ts';
 import { readUser } from './user-reads.ts';
 
@@ -19,6 +20,8 @@ declare module 'fastify' {
     user?: AuthUser;
     /** The signed-in user's whole row, read once by the auth hook (GET /api/auth/me returns it). */
     account?: typeof users.$inferSelect;
+    /** The API key a script called with (then there is no user); organisationOf acts for its organisation. */
+    apiKey?: ApiKeyPrincipal;
   }
 }
 
@@ -41,6 +44,10 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) throw unauthorized('Send an access token in the Authorization header: Bearer <token>');
+    if (isApiKey(match[1]!)) {
+      request.apiKey = await keyPrincipal(ctx, match[1]!, contract);
+      return;
+    }
     let sub: string;
     try {
       sub = (await verifyAccessToken(ctx.keys, ctx.config, match[1]!)).sub;
@@ -56,4 +63,20 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
       throw forbidden(`This needs the role ${contract.roles.join(' or ')}; you are ${row.role}`);
     }
   });
+}
+
+/**
+ * An API key acts for its organisation as a supplier would, only on operations that declare
+ * `x-scopes`, and only with each scope listed. Unknown and revoked keys are 401s; a key on an
+ * operation it may not call is a 403 naming what is missing.
+ */
+async function keyPrincipal(ctx: AppContext, key: string, contract: NonNullable<FastifyRequest['routeOptions']['config']['contract']>) {
+  const principal = await authenticateKey(ctx, key);
+  if (!principal) throw unauthorized('The API key is unknown or revoked');
+  if (!contract.scopes || (contract.roles && !contract.roles.includes('supplier'))) {
+    throw forbidden(`API keys may not call ${contract.operationId}; sign in instead`);
+  }
+  const missing = contract.scopes.filter((scope) => !holdsScope(principal.scopes, scope));
+  if (missing.length) throw forbidden(`This API key lacks the scope ${missing.join(', ')}`);
+  return principal;
 }

@@ -63,13 +63,26 @@ export function resolveContext(command: Command): Context {
   return { store, profileName: name, apiUrl, apiUrlSource, tokens: new ProfileTokenStore(store, name, apiUrl), json: Boolean(opts.json) };
 }
 
+/**
+ * An organisation's API key from CS_API_KEY, for scripts: when set, commands send it instead of the
+ * profile's session (it is never written to the config file).
+ */
+export function apiKeyFromEnv(): string | undefined {
+  const key = process.env.CS_API_KEY?.trim();
+  if (!key) return undefined;
+  if (!/^csk_\S+$/.test(key)) throw usageError('CS_API_KEY must be an API key (csk_…), as `cs supplier keys create` prints');
+  return key;
+}
+
 export function makeClient(ctx: Pick<Context, 'apiUrl' | 'tokens'>): ConnectSphere {
+  const apiKey = apiKeyFromEnv();
+  if (apiKey) return new ConnectSphere({ baseUrl: ctx.apiUrl, apiKey });
   return new ConnectSphere({ baseUrl: ctx.apiUrl, tokens: ctx.tokens });
 }
 
-/** Fails with exit code 3 before any request when there is no session to send. */
+/** Fails with exit code 3 before any request when there is no session (or CS_API_KEY) to send. */
 export function requireSession(ctx: Context): void {
-  if (ctx.tokens.get()) return;
+  if (apiKeyFromEnv() || ctx.tokens.get()) return;
   const profile = ctx.store.profile(ctx.profileName);
   if (profile?.refreshToken && !sameApi(profile.apiUrl, ctx.apiUrl)) {
     throw notSignedIn(
@@ -92,7 +105,13 @@ export async function run(command: Command, body: (ctx: Context) => Promise<void
     await body(ctx);
   } catch (err) {
     const failure = toFailure(err, apiUrl);
-    const hint = expiredHint && failure.problem.status === 401 ? 'Run `cs login` to sign in again' : undefined;
+    const viaKey = Boolean(process.env.CS_API_KEY?.trim());
+    const hint =
+      expiredHint && failure.problem.status === 401
+        ? viaKey
+          ? 'CS_API_KEY is unknown or revoked; create another with `cs supplier keys create`'
+          : 'Run `cs login` to sign in again'
+        : undefined;
     reportFailure(failure, json, hint);
     process.exitCode = failure.exitCode;
   }

@@ -18,6 +18,7 @@ import { registerStaff } from './commands/staff.ts';
 import { registerSupplier } from './commands/supplier.ts';
 import { registerSupplierCatalog } from './commands/supplier-catalog.ts';
 import { registerOrders, registerSupplierOrders } from './commands/supplier-orders.ts';
+import { registerSupplierKeys } from './commands/supplier-keys.ts';
 import { registerSuppliers } from './commands/suppliers.ts';
 import { registerUsers } from './commands/users.ts';
 import { ExitCode, reportFailure, toFailure } from './output.ts';
@@ -61,6 +62,7 @@ Exit codes:
   registerSupplierCatalog(supplier);
   registerSupplierOrders(supplier);
   registerOrders(program);
+  registerSupplierKeys(supplier);
   registerRecs(program);
   registerMl(program);
   registerJobs(program);

@@ -15,6 +15,11 @@ export interface ClientOptions {
   baseUrl: string;
   /** Where tokens live between calls. Default: in memory. */
   tokens?: TokenStore;
+  /**
+   * An organisation's API key (`csk_…`, from `cs.supplier.keys.create`): sent as the bearer
+   * credential on every call instead of a session, never refreshed. For supplier scripts.
+   */
+  apiKey?: string;
   /** Per attempt: a response must arrive (headers and body) within this. Default 10 000 ms. */
   timeoutMs?: number;
   /** Extra attempts for idempotent requests. Default 2. */
@@ -118,6 +123,7 @@ type RawResponse = HttpResponse;
 export class Transport {
   readonly baseUrl: string;
   readonly #tokens: TokenStore;
+  readonly #apiKey: string | undefined;
   readonly #timeoutMs: number;
   readonly #retries: number;
   readonly #retryDelayMs: number;
@@ -136,6 +142,10 @@ export class Transport {
     }
     this.baseUrl = base.toString().replace(/\/+$/, '');
     this.#tokens = options.tokens ?? new MemoryTokenStore();
+    if (options.apiKey !== undefined && !/^csk_\S+$/.test(options.apiKey)) {
+      throw new ConnectSphereError('apiKey must be an API key such as csk_…');
+    }
+    this.#apiKey = options.apiKey;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#retries = Math.max(0, options.retries ?? 2);
     this.#retryDelayMs = options.retryDelayMs ?? 500;
@@ -185,6 +195,8 @@ export class Transport {
    */
   async request(method: string, path: string, options: RequestOptions = {}): Promise<unknown> {
     const req = this.#prepare(method, path, options);
+    // A key is its own credential: nothing to refresh.
+    if (this.#apiKey) return this.#result(req, await this.#send(req, req.auth ? this.#apiKey : undefined));
     let tokens = req.auth ? await this.#tokens.get() : undefined;
     let res = await this.#send(req, tokens?.accessToken);
     // One refresh and one replay, only when we sent a token that could be refreshed.

@@ -186,3 +186,5 @@ export {
 } from './realtime.ts';
 // Live dashboard
 export type { DashboardActivity } from './types.ts';
+// API keys (cs.supplier.keys; new ConnectSphere({ baseUrl, apiKey })) and outbound webhooks.
+export type { ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyScope } from './types.ts';

@@ -269,3 +269,9 @@ export type ChatMessageQuery = NonNullable<operations['listChatMessages']['param
 export type ChatReportQuery = NonNullable<operations['listChatReports']['parameters']['query']>;
 // Live dashboard
 export type DashboardActivity = Schemas['DashboardActivity'];
+// API keys (cs.supplier.keys) and outbound webhooks
+export type ApiKeyScope = Schemas['ApiKeyScope'];
+export type ApiKey = Schemas['ApiKey'];
+export type ApiKeyCreate = Schemas['ApiKeyCreate'];
+export type ApiKeyCreated = Schemas['ApiKeyCreated'];
+export type ApiKeyList = Schemas['ApiKeyList'];

@@ -13,6 +13,8 @@ export interface OrganisationActor {
   /** The member's user id (null when a script acts with an API key). */
   userId: string | null;
   role: 'owner' | 'member';
+  /** Set when a script acts with an API key (role is then 'member': keys never manage the organisation). */
+  apiKeyId?: string;
 }
 
 declare module 'fastify' {
@@ -29,6 +31,13 @@ declare module 'fastify' {
  */
 export async function organisationOf(ctx: AppContext, req: FastifyRequest): Promise<OrganisationActor> {
   if (req.organisationActor) return req.organisationActor;
+  if (req.apiKey) {
+    // A key acts for the organisation that made it, with no user; the auth hook checked its scopes.
+    const [organisation] = await ctx.db.select().from(suppliers).where(eq(suppliers.id, req.apiKey.supplierId));
+    if (!organisation) throw forbidden('The organisation of this API key no longer exists');
+    req.organisationActor = { organisation, userId: null, role: 'member', apiKeyId: req.apiKey.id };
+    return req.organisationActor;
+  }
   const user = currentUser(req);
   const [row] = await ctx.db
     .select({ organisation: suppliers, role: supplierMembers.role })

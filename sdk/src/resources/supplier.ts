@@ -12,6 +12,7 @@ import type {
 } from '../types.ts';
 import { SupplierCatalogResource } from './supplier-catalog.ts';
 import { SupplierOrdersResource, SupplierQuotesResource } from './supplier-orders.ts';
+import { SupplierKeysResource } from './supplier-keys.ts';
 
 /**
  * One's own supplier organisation (signed in as a supplier). Catalog, orders, quotes, invoices,
@@ -24,11 +25,14 @@ export class SupplierResource {
   readonly orders: SupplierOrdersResource;
   /** Requests for quotes and the organisation's quotes. */
   readonly quotes: SupplierQuotesResource;
+  /** API keys for scripts (owners). */
+  readonly keys: SupplierKeysResource;
 
   constructor(private readonly t: Transport) {
     this.catalog = new SupplierCatalogResource(t);
     this.orders = new SupplierOrdersResource(t);
     this.quotes = new SupplierQuotesResource(t);
+    this.keys = new SupplierKeysResource(t);
   }
 
   /** Registers an organisation (pending until an admin verifies it) with its owner, and signs the owner in. */
