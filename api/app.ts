@@ -75,6 +75,12 @@ function proxyTrust(setting: Config['trustProxy']): FastifyServerOptions['trustP
   return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
 }
 
+const docsLogo = Buffer.from(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="220" height="40" viewBox="0 0 220 40">' +
+    '<circle cx="20" cy="20" r="14" fill="none" stroke="#fff" stroke-width="4"/><circle cx="20" cy="20" r="5" fill="#fff"/>' +
+    '<text x="44" y="27" font-family="sans-serif" font-size="20" font-weight="700" fill="#fff">ConnectSphere</text></svg>',
+);
+
 /** Builds the API: nothing listens until the caller says so (tests use inject). */
 export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['logger'] = logOptions(ctx.config.logLevel)): Promise<FastifyInstance> {
   const app = Fastify({
@@ -122,6 +128,9 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
   // validator badge, which would fetch an image from validator.swagger.io.
   await app.register(swaggerUi, {
     routePrefix: '/docs',
+    // Our name in the tab and the top bar, not the plugin's (Swagger UI, the Fastify logo).
+    theme: { title: 'ConnectSphere API reference' },
+    logo: { type: 'image/svg+xml', content: docsLogo, href: '/docs', target: '_self' },
     uiConfig: { validatorUrl: null },
     staticCSP: true,
     transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, '').replace(' validator.swagger.io', ''),

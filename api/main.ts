@@ -1,6 +1,7 @@
 // `npm start`: migrate, create the first admin, load demo data on a first start, serve the API.
 import { sql } from 'drizzle-orm';
-import { buildApp } from './app.ts';
+import pretty from 'pino-pretty';
+import { buildApp, logOptions } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { users } from './db/schema.ts';
 import { ensureFirstAdmin } from './modules/auth/service.ts';
@@ -22,7 +23,10 @@ try {
 }
 
 const ctx = await createContext(config);
-const app = await buildApp(ctx);
+// A person at a terminal reads lines (pino-pretty); anything else (a file, a log shipper) gets one JSON
+// object per line. Synchronous so nothing is lost when shutdown exits the process.
+const logStream = process.stdout.isTTY ? pretty({ colorize: !process.env.NO_COLOR, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', sync: true }) : undefined;
+const app = await buildApp(ctx, logOptions(config.logLevel, logStream));
 const log = app.log;
 log.info({ database: ctx.database.kind, location: ctx.database.location }, 'database migrated');
 

@@ -80,16 +80,21 @@ export function makeClient(ctx: Pick<Context, 'apiUrl' | 'tokens'>): ConnectSphe
   return new ConnectSphere({ baseUrl: ctx.apiUrl, tokens: ctx.tokens });
 }
 
+/** The sign-in command for a profile: `cs login` for the default one, else with --profile, so it can be pasted. */
+export function loginCommand(profileName: string): string {
+  return profileName === defaultProfile ? '`cs login`' : `\`cs --profile ${profileName} login\``;
+}
+
 /** Fails with exit code 3 before any request when there is no session (or CS_API_KEY) to send. */
 export function requireSession(ctx: Context): void {
   if (apiKeyFromEnv() || ctx.tokens.get()) return;
   const profile = ctx.store.profile(ctx.profileName);
   if (profile?.refreshToken && !sameApi(profile.apiUrl, ctx.apiUrl)) {
     throw notSignedIn(
-      `profile "${ctx.profileName}" holds a session for ${profile.apiUrl}, not ${ctx.apiUrl}; run \`cs login\` to sign in there`,
+      `profile "${ctx.profileName}" holds a session for ${profile.apiUrl}, not ${ctx.apiUrl}; run ${loginCommand(ctx.profileName)} to sign in there`,
     );
   }
-  throw notSignedIn(`no session stored for profile "${ctx.profileName}"; run \`cs login\``);
+  throw notSignedIn(`no session stored for profile "${ctx.profileName}"; run ${loginCommand(ctx.profileName)} (or \`cs register\`)`);
 }
 
 /**
@@ -99,9 +104,11 @@ export function requireSession(ctx: Context): void {
 export async function run(command: Command, body: (ctx: Context) => Promise<void>, { expiredHint = true } = {}): Promise<void> {
   const json = Boolean(command.optsWithGlobals<GlobalOptions>().json);
   let apiUrl: string | undefined;
+  let profileName: string | undefined;
   try {
     const ctx = resolveContext(command);
     apiUrl = ctx.apiUrl;
+    profileName = ctx.profileName;
     await body(ctx);
   } catch (err) {
     const failure = toFailure(err, apiUrl);
@@ -110,7 +117,7 @@ export async function run(command: Command, body: (ctx: Context) => Promise<void
       expiredHint && failure.problem.status === 401
         ? viaKey
           ? 'CS_API_KEY is unknown or revoked; create another with `cs supplier keys create`'
-          : 'Run `cs login` to sign in again'
+          : `The session of profile "${profileName ?? defaultProfile}" is no longer valid; run ${loginCommand(profileName ?? defaultProfile)} to sign in again`
         : undefined;
     reportFailure(failure, json, hint);
     process.exitCode = failure.exitCode;

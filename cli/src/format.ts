@@ -112,6 +112,11 @@ export function uuidOption(value: string): string {
   return value.trim().toLowerCase();
 }
 
+/** For repeatable options whose values are checked later (ids that may be prefixes, URLs). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
 /** For repeatable options: `--pickup-point a --pickup-point b`. */
 export function collectUuid(value: string, previous: string[] = []): string[] {
   return [...previous, uuidOption(value)];

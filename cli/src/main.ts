@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerAuth } from './commands/auth.ts';
 import { registerBackups } from './commands/backups.ts';
+import { registerCatalog } from './commands/catalog.ts';
 import { registerChat } from './commands/chat.ts';
 import { registerDashboard } from './commands/dashboard.ts';
 import { registerConfig } from './commands/config.ts';
@@ -10,6 +11,7 @@ import { registerGroups } from './commands/groups.ts';
 import { registerJobs } from './commands/jobs.ts';
 import { registerMl } from './commands/ml.ts';
 import { registerNotifications } from './commands/notifications.ts';
+import { registerPay } from './commands/pay.ts';
 import { registerPayments } from './commands/payments.ts';
 import { registerQr } from './commands/qr.ts';
 import { registerRecs } from './commands/recs.ts';
@@ -27,7 +29,7 @@ const { version } = JSON.parse(fs.readFileSync(new URL('../package.json', import
 
 export function buildProgram(): Command {
   const program = new Command('cs')
-    .description('ConnectSphere command line: sign in, group-buys, payments, pickup passes, recommendations, jobs, users, run the API')
+    .description('ConnectSphere command line: register and sign in, group-buys, payments, pickup passes, recommendations, the catalog, jobs, users, run the API')
     .version(version, '-v, --version')
     .option('--profile <name>', 'config profile to use (env CS_PROFILE)')
     .option('--api-url <url>', 'API base URL (env CS_API_URL; default: the profile, else http://127.0.0.1:3000)')
@@ -54,9 +56,11 @@ Exit codes:
   registerAuth(program);
   registerUsers(program);
   registerGroups(program);
+  registerPay(program);
   registerPayments(program);
   registerQr(program);
   registerStaff(program);
+  registerCatalog(program);
   registerSuppliers(program);
   const supplier = registerSupplier(program);
   registerSupplierCatalog(supplier);

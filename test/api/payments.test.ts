@@ -132,7 +132,13 @@ describe('payment requests', () => {
     expect((await app.inject({ method: 'POST', url: '/api/payments/initialize', headers: bearer(other.accessToken), payload: { contributionId: c.id } })).statusCode).toBe(404);
     expect((await app.inject({ url: `/api/payments/${p.id}`, headers: bearer(other.accessToken) })).statusCode).toBe(404);
     expect((await app.inject({ method: 'POST', url: '/api/payments/finalize', headers: bearer(other.accessToken), payload: { txRef: p.txRef } })).statusCode).toBe(404);
-    expect((await app.inject({ url: '/api/payments', headers: bearer(t.accessToken) })).statusCode).toBe(403);
+    // The list is everyone's own: the other trader sees none of t's payments, t sees this one.
+    const theirs = await app.inject({ url: `/api/payments?groupId=${c.groupId}`, headers: bearer(other.accessToken) });
+    expect(theirs.statusCode).toBe(200);
+    expect(theirs.json().items).toEqual([]);
+    const own = (await app.inject({ url: `/api/payments?groupId=${c.groupId}`, headers: bearer(t.accessToken) })).json().items;
+    expect(own.map((x: { id: string }) => x.id)).toContain(p.id);
+    expect(own.every((x: { traderId: string }) => x.traderId === t.user.id)).toBe(true);
   });
 
   it('lets an admin refund a payment in full, once', async () => {

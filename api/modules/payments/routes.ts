@@ -49,7 +49,7 @@ export function paymentHandlers(app: FastifyInstance, ctx: AppContext) {
       if (delivered.statusCode !== 200) req.log.error({ status: delivered.statusCode, body: delivered.body }, 'sandbox webhook was refused');
       return reply.header('location', redirectTo).code(303).send();
     },
-    listPayments: async (req) => pay.listPayments(ctx, req.query),
+    listPayments: async (req) => pay.listPayments(ctx, currentUser(req), req.query),
     getPayment: async (req) => pay.getPayment(ctx, currentUser(req), req.params.id),
     refundPayment: async (req, reply) =>
       idempotent(ctx, req, reply, 'refundPayment', async () => ({

@@ -349,8 +349,10 @@ export async function getPayment(ctx: AppContext, viewer: AuthUser, id: string) 
 
 export type PaymentQuery = Query<'listPayments'>;
 
-export async function listPayments(ctx: AppContext, query: PaymentQuery) {
+/** Admins see every payment; a trader (anyone else) only their own, whatever the filters say. */
+export async function listPayments(ctx: AppContext, viewer: AuthUser, query: PaymentQuery) {
   const conditions: (SQL | undefined)[] = [];
+  if (viewer.role !== 'admin') conditions.push(eq(payments.traderId, viewer.id));
   if (query.status) conditions.push(eq(payments.status, query.status));
   if (query.flagged === true) conditions.push(isNotNull(payments.flaggedReason));
   if (query.flagged === false) conditions.push(sql`${payments.flaggedReason} is null`);

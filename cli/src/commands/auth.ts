@@ -1,8 +1,60 @@
-// cs login / logout / whoami: the profile's session.
-import type { Command } from 'commander';
-import { ConnectSphere, type TokenStore, type Tokens, type User } from '@connectsphere/sdk';
+// cs register / login / logout / whoami: the profile's session.
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { ConnectSphere, type Category, type Preferences, type RegisterRequest, type TokenStore, type Tokens, type User } from '@connectsphere/sdk';
+import { price } from './catalog.ts';
+import { categories } from './groups.ts';
 import { makeClient, requireSession, run } from '../client.ts';
 import { note, paint, printJson, println, renderPairs, usageError, withSpinner } from '../output.ts';
+
+const frequencies = ['weekly', 'fortnightly', 'monthly', 'occasionally'] as const;
+
+interface RegisterOptions {
+  email: string;
+  name: string;
+  phone: string;
+  market: string;
+  passwordStdin?: boolean;
+  category?: Category[];
+  budget?: { min: number; max: number };
+  frequency?: (typeof frequencies)[number];
+}
+
+function collectChoice(value: string, previous: Category[] = []): Category[] {
+  return [...new Set([...previous, value as Category])];
+}
+
+/** "20-150" USD to {min: 2000, max: 15000, currency: USD}. */
+function budgetRange(value: string): { min: number; max: number } {
+  const m = /^\s*(\d+(?:\.\d{1,2})?)\s*-\s*(\d+(?:\.\d{1,2})?)\s*$/.exec(value);
+  if (!m) throw new InvalidArgumentError('must be a range in USD like 20-150');
+  const [min, max] = [price(m[1]!), price(m[2]!)];
+  if (min > max) throw new InvalidArgumentError('the first amount must not be above the second');
+  return { min, max };
+}
+
+function preferencesFrom(opts: RegisterOptions): Preferences | undefined {
+  const given = [opts.category, opts.budget, opts.frequency].filter((v) => v !== undefined).length;
+  if (given === 0) return undefined;
+  if (given < 3) throw usageError('preferences need --category (one or more), --budget and --frequency together');
+  return {
+    categories: opts.category!,
+    budget: { ...opts.budget!, currency: 'USD' },
+    preferredGroupSizes: ['small', 'medium', 'large'],
+    purchaseFrequency: opts.frequency!,
+  };
+}
+
+/** From stdin for scripts; on a terminal asked twice, so a typo does not lock the new account. */
+async function newPassword(opts: RegisterOptions): Promise<string> {
+  if (opts.passwordStdin) return readPassword();
+  if (!process.stdin.isTTY) throw usageError('stdin is not a terminal; pass --password-stdin and the password on stdin');
+  const { password } = await import('@inquirer/prompts');
+  const context = { output: process.stderr };
+  const first = await password({ message: 'New password (10+ characters, letters and digits)', mask: '*' }, context);
+  const again = await password({ message: 'Same password again', mask: '*' }, context);
+  if (first !== again) throw usageError('the two passwords differ; nothing was created');
+  return first;
+}
 
 interface LoginOptions {
   email?: string;
@@ -42,6 +94,51 @@ Examples:
           if (ctx.json) return printJson({ profile: ctx.profileName, apiUrl: ctx.apiUrl, user: session.user });
           const p = paint();
           println(`${p.green('✓')} Signed in to ${ctx.apiUrl} as ${p.bold(session.user.email)} (${session.user.role}) · profile ${ctx.profileName}`);
+        },
+        { expiredHint: false },
+      ),
+    );
+
+  program
+    .command('register')
+    .description('Create a trader account and sign the profile in to it')
+    .requiredOption('--email <email>', 'your email, to sign in with')
+    .requiredOption('--name <name>', 'your name as traders and staff see it')
+    .requiredOption('--phone <phone>', 'mobile number (without +263 it is taken as Zimbabwean)')
+    .requiredOption('--market <market>', 'where you trade, e.g. "Mbare Musika" or "Glen View"')
+    .option('--password-stdin', 'read the password from stdin (prompted twice on a terminal otherwise)')
+    .addOption(new Option('--category <category>', 'a line you buy, for recommendations (repeat)').choices(categories).argParser(collectChoice))
+    .option('--budget <usd-range>', 'what you spend on one group-buy, e.g. 20-150 (USD)', budgetRange)
+    .addOption(new Option('--frequency <how-often>', 'how often you buy').choices(frequencies))
+    .option('--json', 'print {profile, apiUrl, user} as JSON')
+    .addHelpText(
+      'after',
+      `
+Passwords need at least 10 characters with letters and digits. With --category, --budget and
+--frequency the account starts with preferences, so \`cs recs\` is personal from the first day.
+
+Examples:
+  $ cs register --email rudo@example.co.zw --name "Rudo Chikwanha" --phone 0772123456 --market "Glen View"
+  $ printf '%s' "$PASSWORD" | cs register --email rudo@example.co.zw --name "Rudo Chikwanha" \\
+      --phone 0772123456 --market "Glen View" --password-stdin --category cooking-oil --budget 20-150 --frequency weekly`,
+    )
+    .action((opts: RegisterOptions, cmd: Command) =>
+      run(
+        cmd,
+        async (ctx) => {
+          const preferences = preferencesFrom(opts);
+          const password = await newPassword(opts);
+          const previous = ctx.tokens.get();
+          const body: RegisterRequest = { email: opts.email.trim(), name: opts.name, phone: opts.phone, location: { market: opts.market }, password };
+          if (preferences) body.preferences = preferences;
+          const session = await withSpinner('Creating your account', () => makeClient(ctx).auth.register(body), !ctx.json);
+          ctx.tokens.set({ accessToken: session.accessToken, refreshToken: session.refreshToken });
+          ctx.store.updateProfile(ctx.profileName, (p) => ({ ...p, email: session.user.email }));
+          if (previous) await revokeQuietly(ctx.apiUrl, previous);
+          if (ctx.json) return printJson({ profile: ctx.profileName, apiUrl: ctx.apiUrl, user: session.user });
+          const p = paint();
+          println(`${p.green('✓')} Registered ${p.bold(session.user.email)} on ${ctx.apiUrl} and signed in · profile ${ctx.profileName}`);
+          note(p.dim('Next: cs recs (groups picked for you), cs groups list --market "' + opts.market + '", cs groups join <id> --quantity <n>'));
         },
         { expiredHint: false },
       ),

@@ -1,10 +1,11 @@
 // cs groups …: browse group-buys, and (admins) create, cancel and move them through their lifecycle.
 // Who may do what is the API's call; a refusal comes back as 403 (exit 3) or 409 (exit 1).
 import { Option, type Command } from 'commander';
-import type { Category, ConnectSphere, Group, GroupCreate, GroupListQuery, GroupStatus } from '@connectsphere/sdk';
+import type { Category, ConnectSphere, Group, GroupCreate, GroupListQuery, GroupStatus, JoinRequest } from '@connectsphere/sdk';
 import { makeClient, requireSession, run } from '../client.ts';
+import { resolvePickupPointId, resolveProductId } from './catalog.ts';
 import {
-  collectUuid,
+  collect,
   deadline,
   idRef,
   matchPrefix,
@@ -31,7 +32,7 @@ export const groupStatuses: GroupStatus[] = [
   'expired',
   'cancelled',
 ];
-const categories: Category[] = [
+export const categories: Category[] = [
   'mealie-meal',
   'cooking-oil',
   'sugar',
@@ -80,7 +81,7 @@ interface CreateOptions {
 }
 
 export function registerGroups(program: Command): void {
-  const groups = program.command('groups').description('Browse group-buys; admins create, cancel and advance them');
+  const groups = program.command('groups').description('Browse and join group-buys; admins create, cancel and advance them');
 
   groups
     .command('list')
@@ -141,12 +142,48 @@ Examples:
     );
 
   groups
+    .command('join')
+    .description('Reserve a share of an open group; pay for it with `cs pay` before the reservation lapses')
+    .argument('<id>', 'group id (or the start of one)')
+    .requiredOption('--quantity <n>', 'units to reserve', positiveInt)
+    .option('--pickup-point <point>', "where you will collect: one of the group's points, by id prefix or market (default: its first)")
+    .option('--recommendation <id>', 'the recommendationId this join follows (from `cs recs --json`), to credit it', uuidOption)
+    .option('--json', 'print the contribution as JSON')
+    .addHelpText('after', '\nExample:\n  $ cs groups join 1a2b3c4d --quantity 5 --pickup-point "Glen View"\n  $ cs pay 1a2b3c4d')
+    .action((ref: string, opts: { quantity: number; pickupPoint?: string; recommendation?: string }, cmd: Command) =>
+      run(cmd, async (ctx) => {
+        requireSession(ctx);
+        const client = makeClient(ctx);
+        const { group, contribution } = await withSpinner(
+          'Joining group',
+          async () => {
+            const group = await client.groups.get(await resolveGroupId(client, ref));
+            const body: JoinRequest = { quantity: opts.quantity };
+            if (opts.pickupPoint !== undefined) body.pickupPointId = groupPickupPoint(group, opts.pickupPoint).id;
+            if (opts.recommendation) body.recommendationId = opts.recommendation;
+            return { group, contribution: await client.groups.join(group.id, body) };
+          },
+          !ctx.json,
+        );
+        if (ctx.json) return printJson(contribution);
+        const p = paint();
+        const point = group.pickupPoints.find((pt) => pt.id === contribution.pickupPointId);
+        println(
+          `${p.green('✓')} Reserved ${contribution.quantity} × ${group.product.unit} of ${group.title}: ${money(contribution.amount, contribution.currency)} before the platform fee`,
+        );
+        if (point) println(`  collect at ${point.name}, ${point.market}`);
+        if (contribution.reservedUntil) println(`  pay by ${when(contribution.reservedUntil)} (${relative(contribution.reservedUntil)}), or the reservation lapses`);
+        note(p.dim(`Pay with: cs pay ${shortId(group.id)}`));
+      }),
+    );
+
+  groups
     .command('create')
     .description('Create a group-buy of a product (admins); its price is the product tier for the MOQ')
-    .requiredOption('--product <id>', 'product id', uuidOption)
+    .requiredOption('--product <id>', 'product id (or the start of one, as `cs products list` shows)')
     .requiredOption('--moq <n>', 'minimum order quantity: paid units needed to fund the group', positiveInt)
     .requiredOption('--deadline <when>', 'ISO date-time, a date, or a duration from now (7d, 12h, 2w)', (v) => deadline(v))
-    .requiredOption('--pickup-point <id>', 'a pickup point id; repeat for several', collectUuid)
+    .requiredOption('--pickup-point <id>', 'a pickup point id (or the start of one); repeat for several', collect)
     .option('--max <n>', 'most units the group will take (default: no maximum)', positiveInt)
     .option('--min-per-trader <n>', 'fewest units one trader may join with (default 1)', positiveInt)
     .option('--max-per-trader <n>', 'most units one trader may join with', positiveInt)
@@ -158,18 +195,19 @@ Examples:
       'after',
       `
 Examples:
-  $ cs groups create --product 7f0c0e9a-3b8e-4c1e-9d7e-2f7a1c9b0d11 --moq 100 --max 300 --deadline 7d \\
-      --pickup-point 5d9c5b7e-8f43-4a59-9a63-1b3c7e0f6a21 --pickup-point 0b1e4f0a-9a3c-4d7e-8f21-6c5b4a3e2d10`,
+  $ cs groups create --product 7f0c0e9a --moq 100 --max 300 --deadline 7d --pickup-point 5d9c5b7e --pickup-point 0b1e4f0a
+
+Find the ids with \`cs products list\` and \`cs pickup-points list\`.`,
     )
     .action((opts: CreateOptions, cmd: Command) =>
       run(cmd, async (ctx) => {
         requireSession(ctx);
         const client = makeClient(ctx);
         const body: GroupCreate = {
-          productId: opts.product,
+          productId: await resolveProductId(client, opts.product),
           moq: opts.moq,
           deadline: opts.deadline,
-          pickupPointIds: [...new Set(opts.pickupPoint)],
+          pickupPointIds: [...new Set(await Promise.all(opts.pickupPoint.map((ref) => resolvePickupPointId(client, ref))))],
           maxQuantity: opts.max,
           minPerTrader: opts.minPerTrader,
           maxPerTrader: opts.maxPerTrader,
@@ -233,6 +271,16 @@ Examples:
         if (group.status === 'ready_for_pickup') note(p.dim('Pickup passes are issued: traders list theirs with `cs qr list`.'));
       }),
     );
+}
+
+/** One of the group's pickup points by id, id prefix or market name (case-insensitive). */
+function groupPickupPoint(group: Group, ref: string) {
+  const wanted = ref.trim().toLowerCase();
+  const matches = group.pickupPoints.filter((pt) => pt.id.startsWith(wanted) || pt.market.toLowerCase() === wanted || pt.name.toLowerCase() === wanted);
+  if (matches.length === 1) return matches[0]!;
+  const offered = group.pickupPoints.map((pt) => `${shortId(pt.id)} ${pt.name} (${pt.market})`).join('; ');
+  if (matches.length === 0) throw failure('Not found', `${group.title} has no pickup point "${ref}"; it has: ${offered}`);
+  throw failure('Ambiguous pickup point', `"${ref}" matches ${matches.length} of ${group.title}'s pickup points (${offered}); give the id`);
 }
 
 function nextFrom(group: Group): GroupStatus {

@@ -313,8 +313,9 @@ Examples:
   const models = ml.command('models').description('Trained model versions (admins): list them, choose the one served');
 
   models
-    .command('list')
-    .description('List the model versions, newest first, with their hold-out metrics')
+    // Bare `cs ml models` lists too: listing is what one wants first.
+    .command('list', { isDefault: true })
+    .description('List the model versions, newest first, with their hold-out metrics (the default)')
     .option('--wide', 'add precision, recall and MAP, the silhouette, and when each was activated')
     .option('--json', 'print {items} as JSON')
     .addHelpText(

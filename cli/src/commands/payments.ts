@@ -1,4 +1,5 @@
-// cs payments …: the payments ledger for admins: browse, inspect (lines, refunds, why flagged) and refund.
+// cs payments …: a trader's own payments; for admins the whole ledger: browse, inspect (lines, refunds,
+// why flagged) and refund.
 import { Option, type Command } from 'commander';
 import type { ConnectSphere, Payment, PaymentListQuery, PaymentStatus } from '@connectsphere/sdk';
 import { makeClient, requireSession, run } from '../client.ts';
@@ -19,11 +20,11 @@ interface ListOptions {
 }
 
 export function registerPayments(program: Command): void {
-  const payments = program.command('payments').description('Browse, inspect and refund payments (admins)');
+  const payments = program.command('payments').description('Your payments; admins: every payment, and refunds');
 
   payments
     .command('list')
-    .description('List payments, newest first')
+    .description('List payments, newest first (your own; admins see all)')
     .addOption(new Option('--status <status>', 'only payments in this state').choices(paymentStatuses))
     .option('--flagged', 'only payments flagged for review (amount or currency mismatches)')
     .option('--group <id>', 'only payments for this group (id or the start of one)')

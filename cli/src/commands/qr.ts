@@ -1,11 +1,12 @@
-// cs qr …: pickup passes. Traders show theirs as a QR code in the terminal; staff at a pickup point
+// cs passes … (also `cs qr`): pickup passes. Traders show theirs as a QR code in the terminal; staff at a pickup point
 // redeem a scanned (or pasted) token: check it, see what to hand over, then mark it used exactly once.
-import type { Command } from 'commander';
-import qrcode from 'qrcode-terminal';
+import { Option, type Command } from 'commander';
 import type { PickupPass, ScanResult } from '@connectsphere/sdk';
 import { makeClient, requireSession, run } from '../client.ts';
-import { checkConfirmable, confirmOrStop, failureWith, relative, uuidOption, when } from '../format.ts';
-import { failure, note, paint, printJson, println, renderPairs, renderTable, usageError, withSpinner, type Paint } from '../output.ts';
+import { checkConfirmable, confirmOrStop, failureWith, relative, when } from '../format.ts';
+import { detectBackground, qrText, type QrBackground } from '../qr-text.ts';
+import { resolvePickupPointId } from './catalog.ts';
+import { colorEnabled, failure, note, paint, printJson, println, renderPairs, renderTable, usageError, withSpinner, type Paint } from '../output.ts';
 
 interface RedeemOptions {
   pickupPoint?: string;
@@ -13,7 +14,10 @@ interface RedeemOptions {
 }
 
 export function registerQr(program: Command): void {
-  const qr = program.command('qr').description('Pickup passes: list and show yours as a QR code; staff redeem them');
+  const qr = program
+    .command('passes')
+    .alias('qr')
+    .description('Pickup passes: list and show yours as a QR code; staff redeem them (`cs qr` is the same)');
 
   qr.command('list')
     .description('List your pickup passes, newest first')
@@ -33,23 +37,37 @@ export function registerQr(program: Command): void {
             { header: 'EXPIRES', value: (x) => (x.status === 'active' ? relative(x.expiresAt) : x.usedAt ? `used ${when(x.usedAt)}` : '-') },
           ]),
         );
-        note(paint(process.stderr).dim('Show one as a QR code with: cs qr show <id>'));
+        note(paint(process.stderr).dim('Show one as a QR code with: cs passes show <id>'));
       }),
     );
 
   qr.command('show')
     .description('Draw one of your pickup passes as a QR code, with what it is for')
     .argument('<passId>', 'pass id (or the start of one)')
+    .addOption(
+      new Option('--background <theme>', "your terminal's background, for a code drawn without colour (default: from COLORFGBG, else dark)").choices([
+        'light',
+        'dark',
+      ]),
+    )
     .option('--json', 'print the pass as JSON (its token is what the QR code carries)')
-    .addHelpText('after', '\nThe QR code needs a terminal font with block characters; `cs qr show <id> --json` gives the token and image links instead.')
-    .action((ref: string, opts: unknown, cmd: Command) =>
+    .addHelpText(
+      'after',
+      `
+On a colour terminal the code is drawn black on white whatever the theme. Without colour (NO_COLOR,
+or piped) the glyphs draw the dark modules on a light background and the light ones on a dark
+background: say which with --background if COLORFGBG does not. The code needs a font with block
+characters; \`cs passes show <id> --json\` gives the token instead.`,
+    )
+    .action((ref: string, opts: { background?: QrBackground }, cmd: Command) =>
       run(cmd, async (ctx) => {
         requireSession(ctx);
         const client = makeClient(ctx);
         const { items } = await withSpinner('Loading your passes', () => client.qr.passes(), !ctx.json);
         const pass = findPass(items, ref);
         if (ctx.json) return printJson(pass);
-        println(await drawQr(pass.token));
+        println(drawQr(pass.token, opts.background));
+        println();
         println(renderPairs(passPairs(pass)));
         if (pass.status !== 'active') println(paint().yellow(`This pass is ${pass.status}: it cannot be used to collect goods.`));
       }),
@@ -58,7 +76,7 @@ export function registerQr(program: Command): void {
   qr.command('redeem')
     .description('Staff: check a pass token, show what to hand over, and mark the pass used')
     .argument('[token]', 'the token the QR code carries (prompted for on a terminal)')
-    .option('--pickup-point <id>', 'the pickup point you are at; a pass for another point is refused', uuidOption)
+    .option('--pickup-point <id>', 'the pickup point you are at (id or the start of one); a pass for another point is refused')
     .option('-y, --yes', 'do not ask before marking the pass used (required without a terminal)')
     .option('--json', 'print {scan, redemption} as JSON')
     .addHelpText(
@@ -76,6 +94,7 @@ Examples:
         checkConfirmable(opts.yes, 'mark the pass used');
         requireSession(ctx);
         const client = makeClient(ctx);
+        const pickupPoint = opts.pickupPoint === undefined ? undefined : await resolvePickupPointId(client, opts.pickupPoint);
         const token = (tokenArg ?? (await promptToken())).trim();
         if (!token) throw usageError('the token is empty');
 
@@ -83,12 +102,12 @@ Examples:
         if (!ctx.json) println(renderPairs(scanPairs(scan, paint())));
         // With --json, stdout stays one JSON document; a person about to confirm still sees what to hand over.
         else if (!opts.yes) process.stderr.write(`${renderPairs(scanPairs(scan, paint(process.stderr)), paint(process.stderr))}\n`);
-        refuseUnredeemable(scan, opts.pickupPoint);
+        refuseUnredeemable(scan, pickupPoint);
 
         await confirmOrStop(`Hand over ${scan.quantity} × ${scan.productName} to ${scan.traderName} and mark the pass used?`, opts.yes, 'mark the pass used');
         const redemption = await withSpinner(
           'Redeeming',
-          () => client.qr.redeem(scan.passId, opts.pickupPoint ? { pickupPointId: opts.pickupPoint } : {}),
+          () => client.qr.redeem(scan.passId, pickupPoint ? { pickupPointId: pickupPoint } : {}),
           !ctx.json,
         );
         if (ctx.json) return printJson({ scan, redemption });
@@ -155,9 +174,14 @@ function findPass(items: PickupPass[], ref: string): PickupPass {
   );
 }
 
-function drawQr(token: string): Promise<string> {
-  // qrcode-terminal ends some codes (an odd number of modules) with a newline and others without.
-  return new Promise((resolve) => qrcode.generate(token, { small: true }, (code) => resolve(code.replace(/\n+$/, ''))));
+function drawQr(token: string, background: QrBackground | undefined): string {
+  const color = colorEnabled(process.stdout);
+  const options = { color, background: background ?? detectBackground() ?? 'dark' };
+  const full = qrText(token, { ...options, margin: 4 });
+  // The standard's 4-module quiet zone when it fits the terminal, else 2 (scanners manage).
+  const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
+  const width = [...(full.split('\n')[0] ?? '').replace(/\x1b\[[0-9;]*m/g, '')].length;
+  return columns && width > columns ? qrText(token, { ...options, margin: 2 }) : full;
 }
 
 function passPairs(pass: PickupPass): [string, string][] {

@@ -1,5 +1,5 @@
-// cs recs <email>: what a trader is shown on their recommendations, and why (admins). A preview:
-// nothing is recorded as shown, so it does not count in the A/B report.
+// cs recs: the caller's own recommendations with their reasons; cs recs <email>: what a trader is shown
+// (admins), a preview that is not recorded as shown, so it does not count in the A/B report.
 import type { Command } from 'commander';
 import type { Recommendation, RecommendationPreviewQuery } from '@connectsphere/sdk';
 import { makeClient, requireSession, run } from '../client.ts';
@@ -17,30 +17,40 @@ const pathLabel = { personalised: 'personalised', cold_start: 'cold start', retu
 export function registerRecs(program: Command): void {
   program
     .command('recs')
-    .description('Show what a trader is recommended and why (admins)')
-    .argument('<trader>', "the trader's email (or user id)")
+    .description('Groups recommended to you, and why; admins: what a trader is shown')
+    .argument('[trader]', "admins: the trader's email (or user id); without it, your own")
     .option('--limit <n>', 'how many, 1-50 (default 10)', upTo50)
     .option('--wide', 'every reason, the score components, price, deadline and group id')
     .option('--json', 'print the recommendations as JSON, with each group in full')
     .addHelpText(
       'after',
       `
-A preview with the active model: it is not recorded as shown to the trader. The ranking is the
+Without a trader: your own recommendations, recorded as shown (join one with
+\`cs groups join <id> --quantity <n>\`, which credits the recommendation).
+With a trader (admins): a preview with the active model, not recorded as shown. The ranking is the
 scores re-ranked for variety (at most about a third of the list per category), so a group can
 rank above one with a higher score: its first reason then says the diversity re-ranking moved it.
 
 Examples:
+  $ cs recs
   $ cs recs tendai.moyo.12@demo.connectsphere.co.zw
   $ cs recs tendai.moyo.12@demo.connectsphere.co.zw --limit 3 --json`,
     )
-    .action((trader: string, opts: RecsOptions, cmd: Command) =>
+    .action((trader: string | undefined, opts: RecsOptions, cmd: Command) =>
       run(cmd, async (ctx) => {
         requireSession(ctx);
         const client = makeClient(ctx);
-        const who = trader.trim();
-        const query: RecommendationPreviewQuery = uuidPattern.test(who) ? { userId: who.toLowerCase() } : { email: who };
-        if (opts.limit) query.limit = opts.limit;
-        const list = await withSpinner(`Recommending for ${who}`, () => client.ml.preview(query), !ctx.json);
+        const who = trader?.trim() || 'you';
+        const list = await withSpinner(
+          `Recommending for ${who}`,
+          () => {
+            if (trader === undefined) return client.ml.recommendations(opts.limit ? { limit: opts.limit } : {});
+            const query: RecommendationPreviewQuery = uuidPattern.test(who) ? { userId: who.toLowerCase() } : { email: who };
+            if (opts.limit) query.limit = opts.limit;
+            return client.ml.preview(query);
+          },
+          !ctx.json,
+        );
         if (ctx.json) return printJson(list);
         const p = paint();
         const paths = [...new Set(list.items.map((i) => pathLabel[i.explanation.path] ?? i.explanation.path))];
@@ -50,7 +60,7 @@ Examples:
               (paths.length ? ` · ${paths.join(' and ')}` : ''),
           ),
         );
-        if (list.items.length === 0) return note('Nothing to recommend: no open group this trader has not joined.');
+        if (list.items.length === 0) return note(`Nothing to recommend: no open group ${trader === undefined ? 'you have' : 'this trader has'} not joined.`);
         const columns: Column<Recommendation>[] = [
           { header: 'RANK', value: (r) => String(r.rank) },
           { header: 'GROUP', value: (r) => r.group.title, flex: true },

@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import type { StaffPickupPoints } from '@connectsphere/sdk';
 import { makeClient, requireSession, run } from '../client.ts';
-import { collectUuid } from '../format.ts';
+import { collect } from '../format.ts';
+import { resolvePickupPointId } from './catalog.ts';
 import { note, paint, printJson, println, renderTable, usageError, withSpinner } from '../output.ts';
 import { resolveUserId } from './users.ts';
 
@@ -14,7 +15,7 @@ export function registerStaff(program: Command): void {
     .command('assign')
     .description("Assign a staff account to one or a few pickup points (replaces its assignment)")
     .argument('<user>', 'user id or email')
-    .option('--pickup-point <id>', 'a pickup point id (repeat for several)', collectUuid)
+    .option('--pickup-point <id>', 'a pickup point id or the start of one (repeat for several)', collect)
     .option('--none', 'unassign the account from every pickup point')
     .option('--json', 'print the assignment as JSON')
     .addHelpText('after', '\nExample:\n  $ cs staff assign staff1@demo.connectsphere.co.zw --pickup-point 5d9c5b7e-8f43-4a59-9a63-1b3c7e0f6a21')
@@ -25,7 +26,14 @@ export function registerStaff(program: Command): void {
         if (ids.length && opts.none) throw usageError('--none and --pickup-point do not go together');
         requireSession(ctx);
         const client = makeClient(ctx);
-        const result = await withSpinner('Saving', async () => client.admin.users.setPickupPoints(await resolveUserId(client, ref), ids), !ctx.json);
+        const result = await withSpinner(
+          'Saving',
+          async () => {
+            const pointIds = [...new Set(await Promise.all(ids.map((id) => resolvePickupPointId(client, id))))];
+            return client.admin.users.setPickupPoints(await resolveUserId(client, ref), pointIds);
+          },
+          !ctx.json,
+        );
         if (ctx.json) return printJson(result);
         printAssignment(result, ref);
       }),

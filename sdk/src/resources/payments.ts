@@ -26,7 +26,7 @@ export class PaymentsResource {
     return this.t.call('post', '/api/payments/finalize', { body, idempotencyKey: idempotencyKeyOf(options) });
   }
 
-  /** One page of payments, newest first (admin). */
+  /** One page of payments, newest first: every payment for admins, the caller's own for anyone else. */
   list(query: PaymentListQuery = {}): Promise<PaymentPage> {
     return this.t.call('get', '/api/payments', { query });
   }
