@@ -1758,7 +1758,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Payments, newest first */
+        /**
+         * Payments, newest first
+         * @description Admins see every payment; anyone else sees only their own.
+         */
         get: operations["listPayments"];
         put?: never;
         post?: never;
