@@ -42,7 +42,8 @@ async function everyRow(): Promise<Record<string, unknown[]>> {
 
 const asAdmin = (method: 'GET' | 'POST', url: string) => app.inject({ method, url, headers: bearer(admin.accessToken) });
 
-describe(`backups on ${process.env.TEST_DATABASE_URL ? 'PostgreSQL (pg_dump, pg_restore)' : 'PGlite (dumpDataDir)'}`, () => {
+// Dumping and restoring the whole database takes seconds alone and over a minute on a loaded 2-core machine.
+describe(`backups on ${process.env.TEST_DATABASE_URL ? 'PostgreSQL (pg_dump, pg_restore)' : 'PGlite (dumpDataDir)'}`, { timeout: 240_000 }, () => {
   it('a restore brings back every row of every table, the signing keys and the model files as they were at the backup', async () => {
     await registerUser(app, { name: 'Rudo Before' });
     fs.mkdirSync(modelsDir, { recursive: true });
