@@ -1,4 +1,5 @@
-// sdk/ is published on its own: it may import only itself, node: built-ins and undici.
+// sdk/ is published on its own: it may import only itself, node: built-ins, undici and ws (Node 20 has no
+// global WebSocket; the browser build uses the browser's).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 describe('@connectsphere/sdk package', () => {
-  it('imports nothing outside sdk/src but node: built-ins and undici', () => {
+  it('imports nothing outside sdk/src but node: built-ins, undici and ws', () => {
     const offending: string[] = [];
     for (const file of sourceFiles(path.join(sdk, 'src'))) {
       const text = fs.readFileSync(file, 'utf8');
@@ -24,13 +25,13 @@ describe('@connectsphere/sdk package', () => {
       for (const [, specifier] of text.matchAll(/(?<![\w/.-])(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
         const s = specifier!;
         const inside = s.startsWith('.') && path.resolve(path.dirname(file), s).startsWith(path.join(sdk, 'src') + path.sep);
-        if (!inside && !s.startsWith('node:') && s !== 'undici') offending.push(`${path.relative(sdk, file)}: ${s}`);
+        if (!inside && !s.startsWith('node:') && s !== 'undici' && s !== 'ws') offending.push(`${path.relative(sdk, file)}: ${s}`);
       }
     }
     expect(offending).toEqual([]);
   });
 
-  it('touches node: built-ins and undici in platform/node.ts only, the one file the browser build swaps', () => {
+  it('touches node: built-ins, undici and ws in platform/node.ts only, the one file the browser build swaps', () => {
     const nodeOnly: string[] = [];
     for (const file of sourceFiles(path.join(sdk, 'src'))) {
       if (file === path.join(sdk, 'src/platform/node.ts')) continue;
@@ -38,14 +39,14 @@ describe('@connectsphere/sdk package', () => {
       // Type-only imports are erased from the build.
       for (const [, typeOnly, specifier] of text.matchAll(/^\s*(?:import|export)\s+(type\s+)?[^'";]*?['"]([^'"]+)['"]/gm)) {
         if (typeOnly) continue;
-        if (specifier!.startsWith('node:') || specifier === 'undici') nodeOnly.push(`${path.relative(sdk, file)}: ${specifier}`);
+        if (specifier!.startsWith('node:') || specifier === 'undici' || specifier === 'ws') nodeOnly.push(`${path.relative(sdk, file)}: ${specifier}`);
       }
     }
     expect(nodeOnly).toEqual([]);
   });
 
-  it('depends on undici only', () => {
-    expect(Object.keys(pkg.dependencies ?? {})).toEqual(['undici']);
+  it('depends on undici and ws only', () => {
+    expect(Object.keys(pkg.dependencies ?? {})).toEqual(['undici', 'ws']);
   });
 
   it('sends the version of its package.json in the user-agent', () => {
