@@ -8,7 +8,10 @@ import { liveServer } from '../helpers/app.ts';
 import { registerUser, userWithRole, type Session } from '../helpers/users.ts';
 import { cliAs } from './market.ts';
 
-describe('cs admin backup', { timeout: 120_000 }, () => {
+// A whole-database dump or restore ran past the CLI helper's 25 s kill under CI's load.
+const slow = { timeoutMs: 180_000 };
+
+describe('cs admin backup', { timeout: 400_000 }, () => {
   let app: FastifyInstance;
   let admin: Session;
   let cs: ReturnType<typeof cliAs>;
@@ -31,7 +34,7 @@ describe('cs admin backup', { timeout: 120_000 }, () => {
     expect(none.code, none.stderr).toBe(0);
     expect(none.stdout + none.stderr).toContain('No backups yet');
 
-    const made = await cs(['admin', 'backup', 'create', '--json']);
+    const made = await cs(['admin', 'backup', 'create', '--json'], slow);
     expect(made.code, made.stderr).toBe(0);
     const backup = JSON.parse(made.stdout) as { id: string; database: string; files: string[] };
     expect(backup.database).toBe(app.ctx.database.kind);
@@ -48,7 +51,7 @@ describe('cs admin backup', { timeout: 120_000 }, () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('pass --yes');
 
-    const restored = await cs(['admin', 'backup', 'restore', backup.id, '--yes']);
+    const restored = await cs(['admin', 'backup', 'restore', backup.id, '--yes'], slow);
     expect(restored.code, restored.stderr).toBe(0);
     expect(restored.stdout).toContain(`Restored backup ${backup.id}`);
     expect(restored.stdout).toContain('Restart the API');

@@ -84,8 +84,10 @@ describe.skipIf(!hasChromium)('examples/trader-web in Chromium', { timeout: 300_
     vite.stdout!.on('data', (d) => (out += d));
     vite.stderr!.on('data', (d) => (out += d));
     const until = Date.now() + 60_000;
-    while (!out.includes(webUrl) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
-    expect(out, out).toContain(webUrl);
+    // Vite colours the port (ANSI escapes inside the URL), so read its output without them.
+    const plain = () => out.replace(/\x1b\[[0-9;]*m/g, '');
+    while (!plain().includes(webUrl) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    expect(plain(), out).toContain(webUrl);
 
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
