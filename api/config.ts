@@ -78,6 +78,11 @@ const schema = z.object({
   IDEMPOTENCY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().positive().max(24 * 90).default(24),
   JOBS_ENABLED: z.enum(['true', 'false']).default('true'),
+  // Per-job schedule overrides, "name=interval" pairs in Bree's notation: "deliver-notifications=10s,expire-passes=2m".
+  JOB_INTERVALS: z
+    .string()
+    .regex(/^\s*$|^\s*[a-z][a-z-]*=\d+(ms|s|m|h|d)?\s*(,\s*[a-z][a-z-]*=\d+(ms|s|m|h|d)?\s*)*$/, 'expected name=interval pairs, e.g. deliver-notifications=10s,expire-passes=2m')
+    .default(''),
   // Real time (/api/ws): protocol pings, the slow-consumer cut-off, and how long events stay resumable.
   REALTIME_HEARTBEAT_SECONDS: z.coerce.number().positive().max(600).default(30),
   REALTIME_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
@@ -159,6 +164,8 @@ export interface Config {
   passValidityDays: number;
   idempotency: { leaseSeconds: number; retentionHours: number };
   jobsEnabled: boolean;
+  /** JOB_INTERVALS: schedule overrides by job name (checked against the registry when the scheduler starts). */
+  jobIntervals: Record<string, string>;
   realtime: { heartbeatSeconds: number; maxBufferedBytes: number; retentionHours: number };
   ml: { retrainThreshold: number; retrainMaxAgeHours: number; trainOnStart: boolean; modelsDir: string };
   /** Where backups go (api/modules/backups), and how many the backup-database job keeps. */
@@ -261,6 +268,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     passValidityDays: e.PASS_VALIDITY_DAYS,
     idempotency: { leaseSeconds: e.IDEMPOTENCY_LEASE_SECONDS, retentionHours: e.IDEMPOTENCY_RETENTION_HOURS },
     jobsEnabled: e.JOBS_ENABLED === 'true',
+    jobIntervals: Object.fromEntries(
+      e.JOB_INTERVALS.split(',')
+        .map((pair) => pair.trim())
+        .filter(Boolean)
+        .map((pair) => pair.split('=') as [string, string]),
+    ),
     realtime: { heartbeatSeconds: e.REALTIME_HEARTBEAT_SECONDS, maxBufferedBytes: e.REALTIME_MAX_BUFFERED_BYTES, retentionHours: e.EVENTS_RETENTION_HOURS },
     ml: {
       retrainThreshold: e.ML_RETRAIN_THRESHOLD,

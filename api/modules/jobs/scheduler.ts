@@ -53,7 +53,12 @@ export async function startScheduler(ctx: AppContext, log: FastifyBaseLogger, op
   const jobsLog = log.child({ module: 'jobs' });
   const inFlight = new Set<Promise<void>>();
   const text = (m: unknown) => (m instanceof Error ? m.message : String(m));
-  const schedule = (options.only ?? jobNames).map((name) => ({ name, interval: options.intervals?.[name] ?? jobs[name].interval }));
+  // JOB_INTERVALS from the config, then the caller's overrides, then the registry's intervals.
+  const configured = ctx.config.jobIntervals ?? {};
+  const unknown = Object.keys(configured).filter((name) => !isJobName(name));
+  if (unknown.length) throw new Error(`JOB_INTERVALS names no such job: ${unknown.join(', ')} (jobs: ${jobNames.join(', ')})`);
+  const intervals: Partial<Record<JobName, string | number>> = { ...configured, ...options.intervals };
+  const schedule = (options.only ?? jobNames).map((name) => ({ name, interval: intervals[name] ?? jobs[name].interval }));
 
   const bree: Bree = new Bree({
     root: false,
