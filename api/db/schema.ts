@@ -1073,6 +1073,26 @@ export const chatMessages = pgTable(
   (t) => [index('chat_messages_group_idx').on(t.groupId, t.createdAt, t.id)],
 );
 
+/**
+ * An image uploaded to a group's chat (POST /api/groups/{id}/chat/images), kept by the image store.
+ * A message may attach it only in that group and only by its uploader: the row is the proof.
+ */
+export const chatImages = pgTable('chat_images', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  groupId: uuid('group_id')
+    .notNull()
+    .references(() => groups.id),
+  uploaderId: uuid('uploader_id')
+    .notNull()
+    .references(() => users.id),
+  /** The store's own name for it, and where anyone may fetch it. */
+  key: text('key').notNull(),
+  url: text('url').notNull(),
+  contentType: text('content_type').notNull(),
+  bytes: integer('bytes').notNull(),
+  createdAt: createdAt(),
+});
+
 /** A user who may not post in one group's chat until `until` (set again to extend or shorten it). */
 export const chatMutes = pgTable(
   'chat_mutes',

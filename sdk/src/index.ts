@@ -159,6 +159,7 @@ export type {
   ChatImage,
   ChatMessage,
   ChatMessageCreate,
+  ChatImageUpload,
   ChatMessagePage,
   ChatMessageQuery,
   ChatMute,

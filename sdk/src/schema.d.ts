@@ -1262,6 +1262,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/groups/{id}/chat/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload an image to attach to a message in a group's chat
+         * @description The body is the image itself: PNG, JPEG or WebP (checked by its first bytes), at most
+         *     IMAGE_MAX_BYTES (5 MB by default), kept by the configured image store (a folder under
+         *     DATA_DIR served from /api/images/{key}, or Cloudinary). Post it with a message by its `id`
+         *     (`imageId`): only in this group and only by you. For whoever may post in the chat; counts
+         *     towards `CHAT_MAX_POSTS_PER_MINUTE`.
+         */
+        post: operations["uploadChatImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/groups/{id}/chat/typing": {
         parameters: {
             query?: never;
@@ -2955,8 +2981,28 @@ export interface components {
         /** @description Text, an image, or both. */
         ChatMessageCreate: {
             text?: string;
-            /** @description An image uploaded to the image store. */
+            /**
+             * Format: uuid
+             * @description An image you uploaded to this chat (POST /api/groups/{id}/chat/images).
+             */
             imageId?: string;
+        };
+        ChatImageUpload: {
+            /**
+             * Format: uuid
+             * @description Attach it with ChatMessageCreate.imageId.
+             */
+            id: string;
+            /**
+             * Format: uri
+             * @description Where anyone may fetch it.
+             */
+            url: string;
+            /** @enum {string} */
+            contentType: "image/png" | "image/jpeg" | "image/webp";
+            bytes: number;
+            /** Format: date-time */
+            createdAt: string;
         };
         ChatHide: {
             reason: string;
@@ -5891,6 +5937,41 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+        };
+    };
+    uploadChatImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "image/png": string;
+                "image/jpeg": string;
+                "image/webp": string;
+            };
+        };
+        responses: {
+            /** @description The stored image. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatImageUpload"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            502: components["responses"]["BadGateway"];
         };
     };
     sendChatTyping: {

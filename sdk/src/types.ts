@@ -257,6 +257,7 @@ export type ChatImage = Schemas['ChatImage'];
 export type ChatMessage = Schemas['ChatMessage'];
 export type ChatMessagePage = Schemas['ChatMessagePage'];
 export type ChatMessageCreate = Schemas['ChatMessageCreate'];
+export type ChatImageUpload = Schemas['ChatImageUpload'];
 export type ChatMute = Schemas['ChatMute'];
 export type ChatMuteList = Schemas['ChatMuteList'];
 export type ChatReport = Schemas['ChatReport'];

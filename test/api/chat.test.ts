@@ -99,6 +99,53 @@ describe('who takes part in a group chat', () => {
   });
 });
 
+describe('images', () => {
+  // A 1×1 PNG.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+  const upload = (s: Session, groupId: string, data: Buffer, type = 'image/png') =>
+    app.inject({ method: 'POST', url: `/api/groups/${groupId}/chat/images`, headers: { ...bearer(s.accessToken), 'content-type': type }, payload: data });
+
+  it('stores an uploaded image, attaches it to a message, and serves it to anyone with the URL', async () => {
+    const [rudo] = g.participants;
+    const up = await upload(rudo, g.groupId, png);
+    expect(up.statusCode, up.body).toBe(201);
+    const image = up.json();
+    expect(image).toMatchObject({ id: expect.any(String), contentType: 'image/png', bytes: png.length, url: expect.stringMatching(/\/api\/images\/[0-9a-f-]{36}\.png$/) });
+    const msg = await post(rudo, g.groupId, { text: 'The bags we got last time', imageId: image.id });
+    expect(msg.statusCode, msg.body).toBe(201);
+    expect(msg.json().image).toEqual({ id: image.id, url: image.url });
+    const onlyImage = await post(rudo, g.groupId, { imageId: image.id });
+    expect(onlyImage.statusCode, onlyImage.body).toBe(201);
+    expect(onlyImage.json()).toMatchObject({ text: null, image: { id: image.id } });
+    const served = await app.inject({ url: new URL(image.url).pathname });
+    expect(served.statusCode).toBe(200);
+    expect(served.rawPayload.equals(png)).toBe(true);
+    const [event] = await app.ctx.db.select().from(domainEvents).where(and(eq(domainEvents.type, 'chat.message'), eq(domainEvents.groupId, g.groupId)));
+    expect(event).toBeDefined();
+  });
+
+  it("refuses another user's image, an image of another group, an unknown id, bytes that are not the type sent, and outsiders", async () => {
+    const [rudo, tendai] = g.participants;
+    const mine = (await upload(rudo, g.groupId, png)).json();
+    const theirs = await post(tendai, g.groupId, { imageId: mine.id });
+    expect(theirs.statusCode).toBe(400);
+    expect(theirs.json().errors).toEqual([expect.objectContaining({ field: 'body.imageId' })]);
+    const other = await chatGroup(app);
+    const elsewhere = (await upload(other.participants[0], other.groupId, png)).json();
+    const wrongGroup = await post(other.participants[0], g.groupId, { imageId: elsewhere.id }).then((r) => r.statusCode);
+    expect(wrongGroup).toBe(403); // not in this group's chat at all
+    const adminElsewhere = (await upload(g.admin, other.groupId, png)).json();
+    const crossed = await post(g.admin, g.groupId, { imageId: adminElsewhere.id });
+    expect(crossed.statusCode).toBe(400);
+    expect((await post(rudo, g.groupId, { imageId: '00000000-0000-4000-8000-000000000000' })).statusCode).toBe(400);
+    const lying = await upload(rudo, g.groupId, png, 'image/jpeg');
+    expect(lying.statusCode).toBe(400);
+    expect(lying.json().errors).toEqual([expect.objectContaining({ field: 'body' })]);
+    expect((await upload(g.outsider, g.groupId, png)).statusCode).toBe(403);
+    expect((await post(rudo, g.groupId, { imageId: 'not-a-uuid' })).statusCode).toBe(400);
+  });
+});
+
 describe('history paging', () => {
   it('pages newest first with cursors, without gaps or repeats, while new messages arrive', async () => {
     const local = await chatGroup(app);

@@ -1,9 +1,13 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { liveServer } from '../helpers/app.ts';
 import { chatGroup, type ChatGroup } from '../helpers/chat.ts';
 import { bearer } from '../helpers/users.ts';
-import { cliFor, tempConfigDir } from './run.ts';
+import { signedInEnv } from './market.ts';
+import { cliFor, startCli, tempConfigDir } from './run.ts';
 
 const slow = 240_000;
 let app: FastifyInstance;
@@ -15,6 +19,7 @@ beforeAll(async () => {
   g = await chatGroup(app);
 });
 afterAll(() => app.close());
+const tendaiEnv = () => signedInEnv(url, g.participants[1]);
 
 async function signedIn(email: string, password = 'mbare-market-2026') {
   const cs = cliFor(tempConfigDir(), url);
@@ -47,6 +52,31 @@ describe('cs chat', { timeout: slow }, () => {
     expect(refused.code).toBe(3);
     expect(refused.stderr).toContain('participants');
     expect((await rudo(['chat'])).code).toBe(2);
+  });
+
+  it('attaches an image with --image, and --follow prints messages as they arrive over the WebSocket', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-chat-image-'));
+    const file = path.join(dir, 'bags.png');
+    fs.writeFileSync(file, Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64'));
+    const tendai = await signedIn(g.participants[1].user.email);
+    const posted = await tendai(['chat', g.groupId, '--image', file, '-m', 'These bags?', '--json', '--limit', '1']);
+    expect(posted.code, posted.stderr).toBe(0);
+    const { posted: message } = JSON.parse(posted.stdout);
+    expect(message.image.url).toMatch(/\/api\/images\/[0-9a-f-]{36}\.png$/);
+    const bad = await tendai(['chat', g.groupId, '--image', path.join(dir, 'notes.txt')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('.png, .jpg or .webp');
+
+    const follower = startCli(['chat', g.groupId, '--follow', '--limit', '1'], { env: tendaiEnv() });
+    await follower.output(/These bags\? \[image /);
+    for (let i = 0; i < 200 && !follower.stderr().includes('Following'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(follower.stderr()).toContain('Following');
+    const sent = await app.inject({ method: 'POST', url: `/api/groups/${g.groupId}/chat/messages`, headers: bearer(g.participants[0].accessToken), payload: { text: 'Yes, the 50 kg ones' } });
+    expect(sent.statusCode).toBe(201);
+    await follower.output(/Rudo Chikwanha: Yes, the 50 kg ones/);
+    follower.child.kill('SIGINT');
+    expect((await follower.done).code).toBe(0);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('lets an admin hide, mute for a period, and resolve reports', async () => {

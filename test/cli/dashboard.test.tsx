@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { render } from 'ink-testing-library';
 import { ConnectSphere } from '@connectsphere/sdk';
+import { adminChanges } from '../../cli/src/dashboard/changes.ts';
 import { loadDashboard } from '../../cli/src/dashboard/data.ts';
 import { LiveDashboard, sparkline } from '../../cli/src/views/dashboard.tsx';
 import { liveServer } from '../helpers/app.ts';
@@ -43,6 +44,18 @@ describe('cs dashboard', { timeout: 120_000 }, () => {
     expect(frame).toContain('q to quit');
     view.stdin.write('q');
     await waitFor(() => exited);
+    view.unmount();
+  });
+
+  it('redraws as soon as the WebSocket carries a change, long before its interval', async () => {
+    const cs = new ConnectSphere({ baseUrl: url });
+    await cs.auth.login({ email: g.admin.user.email, password: 'mbare-market-2026' });
+    // An interval of ten minutes: only an event can make this view read again within the test.
+    const view = render(<LiveDashboard load={() => loadDashboard(cs)} intervalMs={600_000} color={false} changes={adminChanges(cs)} />);
+    await waitFor(() => /·\s+live\s+·/.test(view.lastFrame() ?? '') && /Roller meal 10 kg.*2 in/.test(view.lastFrame() ?? ''));
+    const join = await app.inject({ method: 'POST', url: `/api/groups/${g.groupId}/join`, headers: { authorization: `Bearer ${g.outsider.accessToken}` }, payload: { quantity: 3 } });
+    expect(join.statusCode, join.body).toBe(201);
+    await waitFor(() => /Roller meal 10 kg.*3 in/.test(view.lastFrame() ?? ''), 10_000);
     view.unmount();
   });
 

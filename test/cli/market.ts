@@ -9,13 +9,22 @@ import { cliFor, tempConfigDir } from './run.ts';
 
 /** A `cs` signed in as `session` on `url`. */
 export function cliAs(url: string, session: Session) {
+  return cliFor(signedInConfig(url, session), url);
+}
+
+/** The environment of a shell signed in as `session` on `url`, for `startCli` (commands that wait). */
+export function signedInEnv(url: string, session: Session): Record<string, string> {
+  return { CS_CONFIG_DIR: signedInConfig(url, session), CS_API_URL: url };
+}
+
+function signedInConfig(url: string, session: Session): string {
   const dir = tempConfigDir();
   const config = {
     currentProfile: 'default',
     profiles: { default: { apiUrl: url, accessToken: session.accessToken, refreshToken: session.refreshToken, email: session.user.email } },
   };
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config), { mode: 0o600 });
-  return cliFor(dir, url);
+  return dir;
 }
 
 /** Joins `groupId` as `s` for `quantity` units (at the group's first pickup point unless told); pays on the sandbox unless `pay` is false. */

@@ -1,11 +1,9 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.ts';
-import { contributions, groups, products, supplierMembers } from '../../db/schema.ts';
-import { forbidden, notFound } from '../../errors.ts';
+import { chatMutes } from '../../db/schema.ts';
+import { forbidden, HttpProblem, notFound } from '../../errors.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
-
-/** Contributions that make a trader one of a group's participants (not those who left or lapsed). */
-const participating = `('pending_payment', 'paid', 'refunded')`;
+import { groupAudience, inAudience } from '../groups/audience.ts';
 
 export interface ChatAccess {
   groupId: string;
@@ -16,24 +14,14 @@ export interface ChatAccess {
 }
 
 /**
- * Who may read and post in a group's chat: its participants (traders with a contribution in it),
- * the members of the organisation whose product it sells, and admins. One query; 404 for no such
+ * Who may read and post in a group's chat: the group's audience (groupAudience), 404 for no such
  * group, 403 for anyone else (staff, other traders, other organisations).
  */
 export async function chatAccess(db: Queryable, viewer: AuthUser, groupId: string): Promise<ChatAccess> {
-  const [row] = await db
-    .select({
-      supplierId: products.supplierId,
-      participant: sql<boolean>`exists (select 1 from ${contributions} c where c.group_id = ${groups.id} and c.trader_id = ${viewer.id} and c.status in ${sql.raw(participating)})`,
-      member: sql<boolean>`exists (select 1 from ${supplierMembers} m where m.supplier_id = ${products.supplierId} and m.user_id = ${viewer.id})`,
-    })
-    .from(groups)
-    .innerJoin(products, eq(products.id, groups.productId))
-    .where(eq(groups.id, groupId));
+  const row = await groupAudience(db, viewer, groupId);
   if (!row) throw notFound(`Group ${groupId}`);
   const isAdmin = viewer.role === 'admin';
-  const allowed = isAdmin || (viewer.role === 'trader' && row.participant) || (viewer.role === 'supplier' && row.member);
-  if (!allowed) {
+  if (!inAudience(viewer, row)) {
     throw forbidden(
       viewer.role === 'supplier'
         ? "This group's product is sold by another organisation; its chat is for that organisation's members"
@@ -41,4 +29,17 @@ export async function chatAccess(db: Queryable, viewer: AuthUser, groupId: strin
     );
   }
   return { groupId, supplierId: row.supplierId, viewer, isAdmin };
+}
+
+/** A mute still in force for this user in this group, if any (admins are never held by one). */
+export async function assertNotMuted(db: Queryable, access: ChatAccess): Promise<void> {
+  if (access.isAdmin) return;
+  const [mute] = await db
+    .select({ until: chatMutes.until })
+    .from(chatMutes)
+    .where(and(eq(chatMutes.groupId, access.groupId), eq(chatMutes.userId, access.viewer.id), gt(chatMutes.until, sql`now()`)));
+  if (mute) {
+    const until = mute.until.toISOString();
+    throw new HttpProblem(403, 'chat-muted', 'Muted', `You are muted in this group's chat until ${until}`, undefined, { mutedUntil: until });
+  }
 }

@@ -1,13 +1,12 @@
-import { and, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Queryable } from '../../db/client.ts';
 import { encodeCursor, keyset, page, type SortKey } from '../../db/pagination.ts';
-import { chatMessages, chatMutes } from '../../db/schema.ts';
-import { HttpProblem } from '../../errors.ts';
+import { chatMessages } from '../../db/schema.ts';
 import type { Body, Query } from '../../openapi/contract.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
 import { recordEvent } from '../events/domain-events.ts';
-import { chatAccess, type ChatAccess } from './access.ts';
+import { assertNotMuted, chatAccess } from './access.ts';
 import { attachedImage } from './images.ts';
 import { messageView, readMessages, selectMessages } from './views.ts';
 
@@ -27,23 +26,10 @@ export async function listMessages(db: Queryable, viewer: AuthUser, groupId: str
   return { items: result.items.map((r) => messageView(r.message, r.author, access.isAdmin)), nextCursor: result.nextCursor };
 }
 
-/** A mute still in force for this user in this group, if any (admins are never held by one). */
-async function assertNotMuted(db: Queryable, access: ChatAccess): Promise<void> {
-  if (access.isAdmin) return;
-  const [mute] = await db
-    .select({ until: chatMutes.until })
-    .from(chatMutes)
-    .where(and(eq(chatMutes.groupId, access.groupId), eq(chatMutes.userId, access.viewer.id), gt(chatMutes.until, sql`now()`)));
-  if (mute) {
-    const until = mute.until.toISOString();
-    throw new HttpProblem(403, 'chat-muted', 'Muted', `You are muted in this group's chat until ${until}`, undefined, { mutedUntil: until });
-  }
-}
-
 export async function postMessage(ctx: AppContext, viewer: AuthUser, groupId: string, input: Body<'postChatMessage'>) {
   const access = await chatAccess(ctx.db, viewer, groupId);
   await assertNotMuted(ctx.db, access);
-  const image = input.imageId === undefined ? null : await attachedImage(ctx, input.imageId);
+  const image = input.imageId === undefined ? null : await attachedImage(ctx, viewer, groupId, input.imageId);
   const text = input.text?.trim() ?? null;
   return ctx.db.transaction(async (tx) => {
     const [row] = await tx

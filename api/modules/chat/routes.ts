@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { tooManyRequests } from '../../errors.ts';
 import type { SomeHandlers } from '../../openapi/contract.ts';
 import { currentUser } from '../../plugins/auth.ts';
+import { bytesBody, imageMediaTypes, type ImageMediaType } from '../../plugins/raw-bodies.ts';
+import { badRequest, tooManyRequests } from '../../errors.ts';
+import { uploadChatImage } from './images.ts';
 import * as messages from './messages.ts';
 import * as moderation from './moderation.ts';
 
@@ -20,6 +22,16 @@ export function chatHandlers(app: FastifyInstance, ctx: AppContext) {
     postChatMessage: {
       options: { preHandler: postLimit },
       handler: async (req, reply) => reply.code(201).send(await messages.postMessage(ctx, currentUser(req), req.params.id, req.body)),
+    },
+    uploadChatImage: {
+      options: { preHandler: postLimit },
+      handler: async (req, reply) => {
+        const data = bytesBody(req.body);
+        if (!data) throw badRequest('body', 'send the image itself as the body (image/png, image/jpeg or image/webp)');
+        const declared = req.headers['content-type']!.split(';')[0]!.trim().toLowerCase() as ImageMediaType;
+        if (!imageMediaTypes.includes(declared)) throw badRequest('headers.content-type', 'must be image/png, image/jpeg or image/webp');
+        return reply.code(201).send(await uploadChatImage(ctx, currentUser(req), req.params.id, data, declared));
+      },
     },
     sendChatTyping: async (req, reply) => {
       await messages.typing(ctx, currentUser(req), req.params.id);

@@ -1,6 +1,7 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { groupAudience, inAudience } from '../groups/audience.ts';
 import type { Db } from '../../db/client.ts';
-import { contributions, domainEvents, groups, products, staffPickupPoints, supplierMembers } from '../../db/schema.ts';
+import { domainEvents, staffPickupPoints, supplierMembers } from '../../db/schema.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
 
 /** A channel a socket may subscribe to; `group:{id}`, `user:{id}`, `supplier:{id}`, `pickup-point:{id}`, `admin`. */
@@ -66,8 +67,7 @@ export function channelCondition(c: Channel): SQL | undefined {
 
 /**
  * Who may subscribe, decided once at subscribe time (and again when the socket re-authenticates):
- * - group:{id}: admins; traders with a contribution to the group (any status: a refunded trader
- *   still hears how it ended); members of the organisation whose product it sells.
+ * - group:{id}: the group's audience (api/modules/groups/audience.ts), as for its chat.
  * - user:{id}: that user only.
  * - supplier:{id}: that organisation's members.
  * - pickup-point:{id}: staff assigned to the point (staff_pickup_points), and admins.
@@ -92,24 +92,6 @@ export async function refusal(db: Db, user: AuthUser, c: Channel): Promise<strin
       .where(and(eq(staffPickupPoints.pickupPointId, c.id), eq(staffPickupPoints.userId, user.id)));
     return m ? null : "a pickup point's channel is for the staff assigned to it";
   }
-  if (user.role === 'admin') return null;
-  const why = 'a group channel is for its participants, its supplier organisation and admins';
-  if (user.role === 'trader') {
-    const [m] = await db
-      .select({ one: sql`1` })
-      .from(contributions)
-      .where(and(eq(contributions.groupId, c.id), eq(contributions.traderId, user.id)))
-      .limit(1);
-    return m ? null : why;
-  }
-  if (user.role === 'supplier') {
-    const [m] = await db
-      .select({ one: sql`1` })
-      .from(groups)
-      .innerJoin(products, eq(products.id, groups.productId))
-      .innerJoin(supplierMembers, eq(supplierMembers.supplierId, products.supplierId))
-      .where(and(eq(groups.id, c.id), eq(supplierMembers.userId, user.id)));
-    return m ? null : why;
-  }
-  return why;
+  const audience = await groupAudience(db, user, c.id);
+  return audience && inAudience(user, audience) ? null : 'a group channel is for its participants, its supplier organisation and admins';
 }

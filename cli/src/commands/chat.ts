@@ -1,14 +1,14 @@
 // cs chat …: a group's chat (read the history, post, follow it), and for admins its moderation
 // (hide a message, mute someone for a while, work through the reports).
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import type { ChatMessage, ChatReport, ConnectSphere } from '@connectsphere/sdk';
+import type { ChatMessage, ChatReport, ConnectSphere, ImageType } from '@connectsphere/sdk';
 import { makeClient, requireSession, run } from '../client.ts';
 import { idRef, matchPrefix, pageSize, relative, shortId, when } from '../format.ts';
 import { note, paint, printJson, println, renderTable, usageError, withSpinner, type Paint } from '../output.ts';
 import { resolveGroupId } from './groups.ts';
 import { resolveUserId } from './users.ts';
-
-const followIntervalMs = 2000;
 
 /** "90m", "2h", "7d", "1w" (or plain minutes) as minutes, for `--for`. */
 export function minutesOption(value: string): number {
@@ -41,33 +41,53 @@ async function resolveReportId(client: ConnectSphere, ref: string): Promise<stri
   return matchPrefix(r.prefix, 'report', client.chat.moderation.iterateReports({ status: 'open', limit: 100 }));
 }
 
-/** Polls for messages newer than the newest seen and prints them as they come, until Ctrl+C. */
-async function follow(client: ConnectSphere, groupId: string, newest: ChatMessage | undefined, json: boolean, p: Paint): Promise<void> {
-  const seen = new Set<string>(newest ? [newest.id] : []);
-  let since = newest?.createdAt ?? '';
-  let stopped = false;
-  // Ctrl+C ends following as a normal finish (exit code 0), not a failure.
-  const stop = new Promise<void>((resolve) => {
-    const end = () => {
-      stopped = true;
-      resolve();
-    };
-    process.once('SIGINT', end);
-    process.once('SIGTERM', end);
-  });
-  note(p.dim('Following; Ctrl+C to stop.'));
-  while (!stopped) {
-    const page = await client.chat.history(groupId, { limit: 50 });
-    const fresh = page.items.filter((m) => m.createdAt >= since && !seen.has(m.id)).reverse();
-    for (const m of fresh) {
-      seen.add(m.id);
-      if (m.createdAt > since) since = m.createdAt;
-      println(json ? JSON.stringify(m) : messageLine(m, p));
-    }
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([stop, new Promise((resolve) => (timer = setTimeout(resolve, followIntervalMs)))]);
-    clearTimeout(timer);
+/**
+ * Prints messages as they arrive on the group's WebSocket channel (`chat.message`), until Ctrl+C.
+ * After a gap too long to resume, the newest page is read again and what was not shown is printed.
+ */
+async function follow(client: ConnectSphere, groupId: string, shown: ChatMessage[], json: boolean, p: Paint): Promise<void> {
+  const seen = new Set<string>(shown.map((m) => m.id));
+  const print = (m: ChatMessage) => {
+    if (seen.has(m.id)) return;
+    seen.add(m.id);
+    println(json ? JSON.stringify(m) : messageLine(m, p));
+  };
+  const channel = `group:${groupId}` as const;
+  const rt = client.realtime({ channels: [channel] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      // Ctrl+C ends following as a normal finish (exit code 0), not a failure.
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+      rt.on('message', (m) => {
+        if (m.type === 'subscribed' && m.channel === channel) note(p.dim('Following; Ctrl+C to stop.'));
+        if (m.type === 'error' && m.channel === channel) reject(new Error(`cannot follow this chat: ${m.message}`));
+      });
+      rt.on('event', (e) => {
+        if (e.type === 'chat.message' && e.groupId === groupId) print(e.data as unknown as ChatMessage);
+      });
+      rt.on('resync', () => {
+        void client.chat.history(groupId, { limit: 50 }).then((page) => [...page.items].reverse().forEach(print), reject);
+      });
+      rt.connect().catch(reject);
+    });
+  } finally {
+    rt.close();
   }
+}
+
+const imageTypes: Record<string, ImageType> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp' };
+
+async function uploadImage(client: ConnectSphere, groupId: string, file: string) {
+  const type = imageTypes[path.extname(file).toLowerCase()];
+  if (!type) throw usageError(`--image takes a .png, .jpg or .webp file, not ${path.basename(file)}`);
+  let data: Buffer;
+  try {
+    data = await fs.readFile(file);
+  } catch (err) {
+    throw usageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  return client.chat.uploadImage(groupId, data, type);
 }
 
 export function registerChat(program: Command): void {
@@ -76,18 +96,29 @@ export function registerChat(program: Command): void {
     .description("A group's chat: history, posting (--message) and following it; `cs chat moderate` for admins")
     .argument('[group]', 'group id or unique prefix')
     .option('-m, --message <text>', 'post this message first')
+    .option('--image <file>', 'attach this PNG, JPEG or WebP file to the message (with or without --message)')
     .option('--limit <n>', 'how many of the latest messages to show', pageSize, 20)
     .option('--before <cursor>', 'older messages: the cursor printed under the previous page')
     .option('-f, --follow', 'keep printing new messages as they arrive (Ctrl+C to stop)')
     .option('--json', 'print the page (and the posted message) as JSON; with --follow, one message per line')
-    .action((ref: string | undefined, opts: { message?: string; limit: number; before?: string; follow?: boolean }, cmd: Command) =>
+    .action((ref: string | undefined, opts: { message?: string; image?: string; limit: number; before?: string; follow?: boolean }, cmd: Command) =>
       run(cmd, async (ctx) => {
         if (!ref) throw usageError('name a group: cs chat <group> (or cs chat moderate --help)');
         requireSession(ctx);
         const client = makeClient(ctx);
         const p = paint();
         const groupId = await resolveGroupId(client, ref);
-        const posted = opts.message !== undefined ? await withSpinner('Posting', () => client.chat.post(groupId, opts.message!), !ctx.json) : undefined;
+        const posted =
+          opts.message !== undefined || opts.image !== undefined
+            ? await withSpinner(
+                'Posting',
+                async () => {
+                  const image = opts.image === undefined ? undefined : await uploadImage(client, groupId, opts.image);
+                  return client.chat.post(groupId, { ...(opts.message !== undefined ? { text: opts.message } : {}), ...(image ? { imageId: image.id } : {}) });
+                },
+                !ctx.json,
+              )
+            : undefined;
         const page = await withSpinner('Loading', () => client.chat.history(groupId, { limit: opts.limit, ...(opts.before ? { cursor: opts.before } : {}) }), !ctx.json);
         if (ctx.json && !opts.follow) return printJson(posted ? { posted, ...page } : page);
         if (ctx.json) {
@@ -98,7 +129,7 @@ export function registerChat(program: Command): void {
           for (const m of [...page.items].reverse()) println(messageLine(m, p));
           if (page.nextCursor && !opts.follow) note(p.dim(`older: cs chat ${ref} --before ${page.nextCursor}`));
         }
-        if (opts.follow) await follow(client, groupId, page.items[0], ctx.json, p);
+        if (opts.follow) await follow(client, groupId, page.items, ctx.json, p);
       }),
     );
 

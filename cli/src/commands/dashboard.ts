@@ -1,7 +1,9 @@
-// cs dashboard: the live operations view (admins). On a terminal it redraws every few seconds
+// cs dashboard: the live operations view (admins). On a terminal it redraws as soon as the
+// WebSocket's admin channel carries a change (and every --interval seconds, for what has no event)
 // until q or Ctrl+C; --once prints one frame (or --json, the snapshot) and exits, for scripts.
 import { InvalidArgumentError, type Command } from 'commander';
 import { makeClient, requireSession, run } from '../client.ts';
+import { adminChanges } from '../dashboard/changes.ts';
 import { loadDashboard } from '../dashboard/data.ts';
 import { colorEnabled, printJson, usageError } from '../output.ts';
 
@@ -16,7 +18,7 @@ export function registerDashboard(program: Command): void {
     .command('dashboard')
     .description('Admins: a live view of open groups, payments and pickups per hour, alerts and model health (q to quit)')
     .option('--once', 'print one frame and exit (what to use without a terminal)')
-    .option('--interval <seconds>', 'how often to refresh', seconds, 5)
+    .option('--interval <seconds>', 'read everything again at least this often (changes redraw at once)', seconds, 30)
     .option('--json', 'with --once: print the snapshot as JSON')
     .action((opts: { once?: boolean; interval: number }, cmd: Command) =>
       run(cmd, async (ctx) => {
@@ -35,7 +37,7 @@ export function registerDashboard(program: Command): void {
           process.stdout.write(`${dashboardText(data, colorEnabled(process.stdout), process.stdout.columns || 100)}\n`);
           return;
         }
-        await runDashboard({ load, intervalMs: opts.interval * 1000, color: colorEnabled(process.stdout) });
+        await runDashboard({ load, intervalMs: opts.interval * 1000, color: colorEnabled(process.stdout), changes: adminChanges(client) });
       }),
     );
 }

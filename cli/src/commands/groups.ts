@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import type { Category, ConnectSphere, Group, GroupCreate, GroupListQuery, GroupStatus, JoinRequest } from '@connectsphere/sdk';
 import { makeClient, requireSession, run } from '../client.ts';
 import { resolvePickupPointId, resolveProductId } from './catalog.ts';
+import { registerGroupWatch } from './group-watch.ts';
 import {
   collect,
   deadline,
@@ -140,6 +141,8 @@ Examples:
         println(renderGroup(group));
       }),
     );
+
+  registerGroupWatch(groups);
 
   groups
     .command('join')

@@ -2,7 +2,8 @@
 /** @jsxImportSource react */
 // `cs dashboard`: a live view for operators, redrawn in place. The frame is a pure function of a
 // snapshot (DashboardFrame), so `--once` and the tests draw exactly what the live view draws; the
-// live view (LiveDashboard) reads a snapshot every few seconds and leaves on q or Ctrl+C.
+// live view (LiveDashboard) reads a snapshot as soon as the WebSocket says something changed (and
+// every interval besides, for what carries no event), and leaves on q or Ctrl+C.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Box, render, renderToString, Text, useApp, useInput } from 'ink';
 import type { DashboardData, Part } from '../dashboard/data.ts';
@@ -44,9 +45,11 @@ export interface FrameProps {
   error?: string | undefined;
   /** Whether keys work (the live view), to say how to leave. */
   live?: boolean;
+  /** The live view's source of changes: 'events' while the WebSocket is up, else 'polling'. */
+  feed?: 'events' | 'polling';
 }
 
-export function DashboardFrame({ data, color, error, live }: FrameProps) {
+export function DashboardFrame({ data, color, error, live, feed }: FrameProps) {
   const c = (name: string) => (color ? name : undefined);
   if (!data) return <Text>Loading the dashboard…</Text>;
   const { groups, activity, alerts, health } = data;
@@ -57,7 +60,7 @@ export function DashboardFrame({ data, color, error, live }: FrameProps) {
         <Text bold>ConnectSphere</Text>
         <Text dimColor>
           {'  '}
-          {data.at.slice(0, 19).replace('T', ' ')} UTC{live ? '  ·  q to quit' : ''}
+          {data.at.slice(0, 19).replace('T', ' ')} UTC{feed ? `  ·  ${feed === 'events' ? 'live' : 'polling'}` : ''}{live ? '  ·  q to quit' : ''}
         </Text>
       </Text>
       {error ? <Text color={c('red')}>refresh failed: {error} (showing the last good one)</Text> : null}
@@ -132,9 +135,17 @@ export interface LiveProps {
   color: boolean;
   /** Called once when the user leaves (q or Ctrl+C), before Ink unmounts. */
   onExit?: () => void;
+  /**
+   * Real-time changes: called with a notify function (call it when something changed) and a state
+   * callback (whether the feed is up); returns how to stop listening.
+   */
+  changes?: (notify: () => void, onState: (up: boolean) => void) => () => void;
 }
 
-export function LiveDashboard({ load, intervalMs, color, onExit }: LiveProps) {
+/** Events arriving together (a join batch, a payment and its progress) cause one read. */
+const settleMs = 150;
+
+export function LiveDashboard({ load, intervalMs, color, onExit, changes }: LiveProps) {
   const { exit } = useApp();
   const [data, setData] = useState<DashboardData>();
   const [error, setError] = useState<string>();
@@ -148,10 +159,16 @@ export function LiveDashboard({ load, intervalMs, color, onExit }: LiveProps) {
   useInput((input, key) => {
     if (input === 'q' || input === 'Q' || (key.ctrl && input === 'c') || key.escape) leave();
   });
+  const [feedUp, setFeedUp] = useState(false);
   useEffect(() => {
     let timer: NodeJS.Timeout | undefined;
-    // One read at a time: the next waits for this one, so a slow API is never asked twice at once.
+    let reading = false;
+    let changed = false;
+    // One read at a time: the next waits for this one, so a slow API is never asked twice at once;
+    // a change heard during a read makes the next read start right after it.
     const tick = async () => {
+      reading = true;
+      changed = false;
       try {
         const next = await load();
         if (stopped.current) return;
@@ -160,15 +177,24 @@ export function LiveDashboard({ load, intervalMs, color, onExit }: LiveProps) {
       } catch (err) {
         if (!stopped.current) setError(err instanceof Error ? err.message : String(err));
       }
-      if (!stopped.current) timer = setTimeout(tick, intervalMs);
+      reading = false;
+      if (!stopped.current) timer = setTimeout(tick, changed ? settleMs : intervalMs);
     };
+    const notify = () => {
+      if (stopped.current) return;
+      if (reading) return void (changed = true);
+      clearTimeout(timer);
+      timer = setTimeout(tick, settleMs);
+    };
+    const stopChanges = changes?.(notify, setFeedUp);
     void tick();
     return () => {
       stopped.current = true;
       clearTimeout(timer);
+      stopChanges?.();
     };
-  }, [load, intervalMs]);
-  return <DashboardFrame data={data} color={color} error={error} live />;
+  }, [load, intervalMs, changes]);
+  return <DashboardFrame data={data} color={color} error={error} live feed={changes ? (feedUp ? 'events' : 'polling') : undefined} />;
 }
 
 /** One frame as text, for `--once` and pipes. */

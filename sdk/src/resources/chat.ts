@@ -1,6 +1,7 @@
 import type { Transport } from '../client.ts';
 import { paginate } from '../paginate.ts';
 import type {
+  ChatImageUpload,
   ChatMessage,
   ChatMessageCreate,
   ChatMessagePage,
@@ -11,6 +12,7 @@ import type {
   ChatReportPage,
   ChatReportQuery,
   ChatReportResolve,
+  ImageType,
 } from '../types.ts';
 
 /** Moderating group chats (role admin): hiding messages, muting people, handling reports. */
@@ -77,7 +79,14 @@ export class ChatResource {
     return paginate((next) => this.history(groupId, { ...rest, cursor: next }), cursor);
   }
 
-  /** Posts text, an image from the image store (`imageId`), or both. ApiError 403 with `mutedUntil` when muted, 429 when too fast. */
+  /** Uploads an image (PNG, JPEG or WebP bytes) to the group's chat; post it with `{ imageId: image.id }`. */
+  uploadImage(groupId: string, image: Uint8Array, contentType: ImageType): Promise<ChatImageUpload> {
+    return this.t.request('POST', `/api/groups/${encodeURIComponent(groupId)}/chat/images`, {
+      rawBody: { contentType, data: image },
+    }) as Promise<ChatImageUpload>;
+  }
+
+  /** Posts text, an image uploaded with uploadImage (`imageId`), or both. ApiError 403 with `mutedUntil` when muted, 429 when too fast. */
   post(groupId: string, message: ChatMessageCreate | string): Promise<ChatMessage> {
     const body = typeof message === 'string' ? { text: message } : message;
     return this.t.call('post', '/api/groups/{id}/chat/messages', { path: { id: groupId }, body });
