@@ -33,6 +33,8 @@ export interface RealtimeEventData {
   'refund.issued': { refundId: string; paymentId: string; amount: number; currency: string; reason: string };
   'pass.issued': { passId: string; pickupPointId: string; quantity: number; expiresAt: string };
   'pass.redeemed': { passId: string; pickupPointId: string; quantity: number; usedBy: string; remainingStock: number };
+  /** A new message in the user's in-app inbox (user:{id}), as GET /api/notifications shows it. */
+  'notification.created': components['schemas']['InboxMessage'];
   'ml.training': { runId: string; status: string; stage: string | null; progress: number; modelVersion?: string | null; error?: string | null };
 }
 export type RealtimeEventType = keyof RealtimeEventData;

@@ -190,6 +190,23 @@ describe('events', () => {
     expect(eventOf(await s.next(isEvent('group.status'))).data).toMatchObject({ from: 'open', to: 'funded', paidQuantity: 2 });
   });
 
+  it('an in-app notification reaches its user at once, in their language, as the inbox shows it', async () => {
+    const a = await trader(app);
+    const settings = await app.inject({ method: 'PUT', url: '/api/users/me/notification-settings', headers: bearer(a.accessToken), payload: { locale: 'sn', channels: ['email', 'sms', 'in_app'] } });
+    expect(settings.statusCode, settings.body).toBe(200);
+    const g = await openGroup(app, m, { moq: 5 });
+    const c = await join(a, g.id, 2);
+    const s = await connect(a.accessToken);
+    await s.subscribe(`user:${a.user.id}`);
+    await payInSandbox(app, a, c.id);
+    const note = eventOf(await s.next(isEvent('notification.created')));
+    expect(note.userId).toBe(a.user.id);
+    const inbox = (await app.inject({ url: '/api/notifications', headers: bearer(a.accessToken) })).json();
+    const same = inbox.items.find((i: { id: string }) => i.id === (note.data as { id: string }).id);
+    expect(same).toBeDefined();
+    expect(note.data).toEqual(same);
+  });
+
   it('an event too big for NOTIFY still arrives (read by id)', async () => {
     const s = await connect(m.admin.accessToken);
     await s.subscribe('admin');

@@ -1,5 +1,8 @@
+import { inArray } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.ts';
-import { inboxMessages, notifications } from '../../db/schema.ts';
+import { inboxMessages, notifications, users } from '../../db/schema.ts';
+import { recordEvents } from '../events/domain-events.ts';
+import { inboxView } from './service.ts';
 
 export type Channel = 'email' | 'sms';
 
@@ -14,7 +17,8 @@ export interface OutgoingNotification {
 /**
  * Queue notifications inside the caller's transaction; the dispatcher delivers them after commit.
  * Each announcement to a known user also lands in their in-app inbox, once however many channels
- * it goes out on.
+ * it goes out on, and reaches their open sockets at once as a `notification.created` event on
+ * their user channel (rendered in their language, as GET /api/notifications shows it).
  */
 export async function enqueue(tx: Queryable, items: OutgoingNotification[]): Promise<void> {
   if (!items.length) return;
@@ -27,5 +31,15 @@ export async function enqueue(tx: Queryable, items: OutgoingNotification[]): Pro
     seen.add(key);
     return true;
   });
-  if (inbox.length) await tx.insert(inboxMessages).values(inbox.map((n) => ({ userId: n.userId!, template: n.template, payload: n.payload })));
+  if (!inbox.length) return;
+  const rows = await tx.insert(inboxMessages).values(inbox.map((n) => ({ userId: n.userId!, template: n.template, payload: n.payload }))).returning();
+  const readers = await tx
+    .select({ id: users.id, locale: users.locale })
+    .from(users)
+    .where(inArray(users.id, [...new Set(rows.map((r) => r.userId))]));
+  const localeOf = new Map(readers.map((r) => [r.id, r.locale]));
+  await recordEvents(
+    tx,
+    rows.map((r) => ({ type: 'notification.created', userId: r.userId, data: inboxView(r, localeOf.get(r.userId) ?? 'en') })),
+  );
 }

@@ -9,7 +9,8 @@ import { render, type Locale } from './templates.ts';
 type InboxRow = typeof inboxMessages.$inferSelect;
 type OutboxRow = typeof notifications.$inferSelect;
 
-const inboxView = (m: InboxRow, locale: Locale) => ({
+/** A message of the in-app inbox as the API shows it, rendered in its reader's language. */
+export const inboxView = (m: InboxRow, locale: Locale) => ({
   id: m.id,
   template: m.template,
   ...render(m.template, m.payload, locale),
