@@ -38,6 +38,8 @@ const schema = z.object({
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
   // Browser origins (scheme://host[:port]) of partner web apps allowed to call the API (CORS).
   CORS_ORIGINS: z.string().default(''),
+  // Origins a checkout may send the trader back to (besides PUBLIC_URL's and CORS_ORIGINS), e.g. an app's site.
+  PAYMENT_REDIRECT_ORIGINS: z.string().default(''),
   // Load shedding: answer 503 + Retry-After while the process is past any of these (0 = not checked).
   LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1000),
   LOAD_SHED_MAX_EVENT_LOOP_UTILIZATION: z.coerce.number().min(0).max(1).default(0),
@@ -138,6 +140,8 @@ export interface Config {
   loginLimits: { perAccountAddress: number; perAccount: number; perAddress: number; windowSeconds: number };
   registerLimits: { perAddress: number; windowSeconds: number };
   corsOrigins: string[];
+  /** Where a checkout may return the trader: PUBLIC_URL's origin, CORS_ORIGINS and PAYMENT_REDIRECT_ORIGINS. */
+  redirectOrigins: string[];
   loadShedding: { maxEventLoopDelayMs: number; maxEventLoopUtilization: number; maxHeapUsedBytes: number; maxRssBytes: number; retryAfterSeconds: number };
   notFoundPerMinute: number;
   chat: { maxPostsPerMinute: number };
@@ -230,7 +234,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: e.LOGIN_WINDOW_SECONDS,
     },
     registerLimits: { perAddress: e.REGISTER_MAX_PER_ADDRESS, windowSeconds: e.REGISTER_WINDOW_SECONDS },
-    corsOrigins: parseOrigins(e.CORS_ORIGINS),
+    corsOrigins: parseOrigins(e.CORS_ORIGINS, 'CORS_ORIGINS'),
+    redirectOrigins: [
+      ...new Set([
+        new URL(e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).origin,
+        ...parseOrigins(e.CORS_ORIGINS, 'CORS_ORIGINS'),
+        ...parseOrigins(e.PAYMENT_REDIRECT_ORIGINS, 'PAYMENT_REDIRECT_ORIGINS'),
+      ]),
+    ],
     loadShedding: {
       maxEventLoopDelayMs: e.LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS,
       maxEventLoopUtilization: e.LOAD_SHED_MAX_EVENT_LOOP_UTILIZATION,
@@ -346,8 +357,8 @@ function decideDemoData(e: Env): Config['demoData'] {
     : { load: true, reason: 'embedded database and SEED_DEMO_DATA unset' };
 }
 
-/** CORS_ORIGINS: exact origins only ("*" would let any site call the API with its users' tokens). */
-function parseOrigins(value: string): string[] {
+/** A list of exact origins (for CORS_ORIGINS, "*" would let any site call the API with its users' tokens). */
+function parseOrigins(value: string, name: string): string[] {
   const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = entries.filter((entry) => {
     try {
@@ -359,7 +370,7 @@ function parseOrigins(value: string): string[] {
   });
   if (bad.length) {
     throw new ConfigError(
-      `Invalid configuration:\n  CORS_ORIGINS: must be a comma list of origins such as https://app.example.co.zw (not ${bad.map((b) => JSON.stringify(b)).join(', ')})`,
+      `Invalid configuration:\n  ${name}: must be a comma list of origins such as https://app.example.co.zw (not ${bad.map((b) => JSON.stringify(b)).join(', ')})`,
     );
   }
   return entries;

@@ -3408,7 +3408,7 @@ export interface components {
             paymentMethod: "card" | "mobile_money";
             /**
              * Format: uri
-             * @description Where the checkout sends the trader afterwards.
+             * @description Where the checkout sends the trader afterwards: on PUBLIC_URL's origin, a CORS_ORIGINS origin or a PAYMENT_REDIRECT_ORIGINS one (else 400). Default: the API's own return page.
              */
             redirectUrl?: string;
         };
@@ -3800,7 +3800,8 @@ export interface components {
          *     `group.status` (data: groupId, status, moq, maxQuantity, reservedQuantity, paidQuantity;
          *     status changes add from, to, reason), `payment.confirmed` and `payment.failed` (paymentId,
          *     txRef, contributionId, amount, currency), `refund.issued`, `pass.issued` and `pass.redeemed`
-         *     (passId, pickupPointId, quantity), `ml.training` (runId, status, stage, progress), and the
+         *     (passId, pickupPointId, quantity), `notification.created` (an InboxMessage for its user, in
+         *     their language), `ml.training` (runId, status, stage, progress), `chat.*`, and the
          *     supplier, catalog, order and quote events other modules record. A channel carries the events
          *     naming it: `user:` by userId, `supplier:` by supplierId, `pickup-point:` by data.pickupPointId,
          *     `group:` the group.* and chat.* events of the group; `admin` carries all.

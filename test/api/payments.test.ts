@@ -114,6 +114,17 @@ describe('payment requests', () => {
     expect(reused.statusCode).toBe(409);
   });
 
+  it('returns the trader only to an origin the platform trusts (no open redirect), and writes nothing otherwise', async () => {
+    const c = (await app.inject({ method: 'POST', url: `/api/groups/${groupId}/join`, headers: bearer(t.accessToken), payload: { quantity: 1 } })).json();
+    const elsewhere = await app.inject({ method: 'POST', url: '/api/payments/initialize', headers: bearer(t.accessToken), payload: { contributionId: c.id, redirectUrl: 'https://connectsphere-pay.example/login' } });
+    expect(elsewhere.statusCode).toBe(400);
+    expect(elsewhere.json().errors).toEqual([expect.objectContaining({ field: 'body.redirectUrl' })]);
+    expect(await app.ctx.db.select().from(payments)).toHaveLength(0);
+    const own = `${app.ctx.config.publicUrl}/api/payments/return?from=app`;
+    const ok = await app.inject({ method: 'POST', url: '/api/payments/initialize', headers: bearer(t.accessToken), payload: { contributionId: c.id, redirectUrl: own } });
+    expect(ok.statusCode, ok.body).toBe(201);
+  });
+
   it.each([
     [{}, 'body.contributionId'],
     [{ contributionId: 'nope' }, 'body.contributionId'],

@@ -30,7 +30,7 @@ import { rejection } from './stub-server.ts';
 let app: FastifyInstance;
 let url: string;
 beforeAll(async () => {
-  ({ app, url } = await liveServer());
+  ({ app, url } = await liveServer({ PAYMENT_REDIRECT_ORIGINS: 'https://partner.example' }));
 });
 beforeEach(async () => {
   await resetDatabase(app.ctx.database);

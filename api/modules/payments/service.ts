@@ -7,7 +7,7 @@ import type { Queryable, Tx } from '../../db/client.ts';
 import { idIn } from '../../db/id-lists.ts';
 import { encodeCursor, keyset, page } from '../../db/pagination.ts';
 import { analyticsProfiles, contributions, groups, payments, products, refunds, users, webhookEvents } from '../../db/schema.ts';
-import { HttpProblem, conflict, notFound, unauthorized } from '../../errors.ts';
+import { HttpProblem, badRequest, conflict, notFound, unauthorized } from '../../errors.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
 import { joinable } from '../groups/lifecycle.ts';
 import { release } from '../groups/joins.ts';
@@ -85,7 +85,20 @@ export function priceOf(ctx: AppContext, quantity: number, unitPriceUsd: number,
   return { goods, fee, total: goods + fee };
 }
 
+/**
+ * A checkout returns the trader to `redirectUrl`: only to an origin this platform trusts, or any
+ * site could use our checkout to send traders to a page of its own that looks like ours.
+ */
+function assertTrustedRedirect(ctx: AppContext, redirectUrl: string | undefined): void {
+  if (redirectUrl === undefined) return;
+  const origin = new URL(redirectUrl).origin;
+  if (!ctx.config.redirectOrigins.includes(origin)) {
+    throw badRequest('body.redirectUrl', `must be on one of this platform's origins (${ctx.config.redirectOrigins.join(', ')}); add others with PAYMENT_REDIRECT_ORIGINS`);
+  }
+}
+
 export async function initializePayment(ctx: AppContext, trader: AuthUser, input: InitializeInput) {
+  assertTrustedRedirect(ctx, input.redirectUrl);
   const currency = input.currency ?? 'USD';
   const [c] = await ctx.db.select().from(contributions).where(eq(contributions.id, input.contributionId));
   if (!c || c.traderId !== trader.id) throw notFound(`Contribution ${input.contributionId}`);
