@@ -533,6 +533,7 @@ export const sandboxTransactions = pgTable(
 export const idempotencyKeys = pgTable(
   'idempotency_keys',
   {
+    /** The caller: a user's id, or an API key's (api/plugins/auth.ts principalId). */
     userId: uuid('user_id').notNull(),
     operation: text('operation').notNull(),
     key: text('key').notNull(),

@@ -32,6 +32,16 @@ export function currentUser(request: FastifyRequest): AuthUser {
 }
 
 /**
+ * Who is calling, for what is kept per caller (Idempotency-Keys): the signed-in user, or the API
+ * key a script called with. Both ids are random UUIDs, so they never collide.
+ */
+export function principalId(request: FastifyRequest): string {
+  if (request.user) return request.user.id;
+  if (request.apiKey) return request.apiKey.id;
+  throw unauthorized();
+}
+
+/**
  * The one place roles are enforced. Each route's contract (from openapi.yaml: `security` and
  * `x-roles`) says whether it needs a bearer token and which roles may call it. The user is read
  * from the database on every request (user-reads.ts), so deactivation and role changes take

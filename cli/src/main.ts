@@ -21,6 +21,7 @@ import { registerSupplier } from './commands/supplier.ts';
 import { registerSupplierCatalog } from './commands/supplier-catalog.ts';
 import { registerOrders, registerSupplierOrders } from './commands/supplier-orders.ts';
 import { registerSupplierKeys } from './commands/supplier-keys.ts';
+import { registerAdminPayouts, registerSupplierMoney } from './commands/supplier-money.ts';
 import { registerSuppliers } from './commands/suppliers.ts';
 import { registerUsers } from './commands/users.ts';
 import { ExitCode, reportFailure, toFailure } from './output.ts';
@@ -67,6 +68,8 @@ Exit codes:
   registerSupplierOrders(supplier);
   registerOrders(program);
   registerSupplierKeys(supplier);
+  registerSupplierMoney(supplier);
+  registerAdminPayouts(program);
   registerRecs(program);
   registerMl(program);
   registerJobs(program);

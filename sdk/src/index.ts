@@ -100,6 +100,15 @@ export type {
 // Supplier organisations (other supplier areas add their own export blocks below).
 export type {
   PayoutAccount,
+  Invoice,
+  InvoicePage,
+  InvoiceListQuery,
+  Payout,
+  PayoutPage,
+  PayoutListQuery,
+  AdminPayoutListQuery,
+  SupplierAnalytics,
+  SupplierAnalyticsQuery,
   SupplierInviteAcceptance,
   SupplierInviteCreated,
   SupplierInviteRequest,

@@ -198,6 +198,15 @@ export type OperationInput<O> = ([PathParams<O>] extends [never] ? { path?: neve
 // Supplier organisations
 export type SupplierStatus = Schemas['SupplierStatus'];
 export type PayoutAccount = Schemas['PayoutAccount'];
+export type Invoice = Schemas['Invoice'];
+export type InvoicePage = Schemas['InvoicePage'];
+export type InvoiceListQuery = NonNullable<operations['listSupplierInvoices']['parameters']['query']>;
+export type Payout = Schemas['Payout'];
+export type PayoutPage = Schemas['PayoutPage'];
+export type PayoutListQuery = NonNullable<operations['listSupplierPayouts']['parameters']['query']>;
+export type AdminPayoutListQuery = NonNullable<operations['listAdminPayouts']['parameters']['query']>;
+export type SupplierAnalytics = Schemas['SupplierAnalytics'];
+export type SupplierAnalyticsQuery = NonNullable<operations['getSupplierAnalytics']['parameters']['query']>;
 export type SupplierOrganisation = Schemas['SupplierOrganisation'];
 export type SupplierOrganisationPage = Schemas['SupplierOrganisationPage'];
 export type SupplierOrganisationUpdate = Schemas['SupplierOrganisationUpdate'];

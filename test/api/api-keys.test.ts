@@ -1,9 +1,10 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiKeys } from '../../api/db/schema.ts';
+import { apiKeys, domainEvents, supplierOrders } from '../../api/db/schema.ts';
 import { hashApiKey } from '../../api/modules/api-keys/keys.ts';
 import { freshApp } from '../helpers/app.ts';
+import { fundedOrderGroup, orderMarket } from '../helpers/orders.ts';
 import { supplierOrganisation, type SupplierOrg } from '../helpers/suppliers.ts';
 import { bearer, registerUser } from '../helpers/users.ts';
 
@@ -173,5 +174,33 @@ describe('API keys', () => {
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
       expect(res.json().errors[0].field).toMatch(/^body\./);
     }
+  });
+});
+
+describe('Idempotency-Keys sent with API keys', () => {
+  it('replay a retry of the same key, and are kept apart for two keys of one organisation', async () => {
+    const m = await orderMarket(app, { admin: msasa.admin });
+    const { group } = await fundedOrderGroup(app, m);
+    const [order] = await app.ctx.db.select().from(supplierOrders).where(eq(supplierOrders.groupId, group.id));
+    const keyOf = async (name: string) => {
+      const res = await app.inject({ method: 'POST', url: '/api/supplier/keys', headers: bearer(m.org.owner.accessToken), payload: { name, scopes: ['orders:write'] } });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().key as string;
+    };
+    const [first, second] = [await keyOf('shipping'), await keyOf('books')];
+    const accept = (key: string) =>
+      app.inject({ method: 'POST', url: `/api/supplier/orders/${order!.id}/accept`, headers: { ...bearer(key), 'idempotency-key': 'accept-po-1' } });
+    const done = await accept(first);
+    expect(done.statusCode, done.body).toBe(200);
+    const retry = await accept(first);
+    expect(retry.statusCode).toBe(200);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.json()).toEqual(done.json());
+    // The other key's request with the same Idempotency-Key is its own: it is not handed the first key's answer.
+    const other = await accept(second);
+    expect(other.statusCode).toBe(409);
+    expect(other.headers['idempotent-replayed']).toBeUndefined();
+    const accepted = await app.ctx.db.select().from(domainEvents).where(and(eq(domainEvents.type, 'order.updated'), eq(domainEvents.supplierId, m.org.id)));
+    expect(accepted.filter((e) => (e.data as { status?: string }).status === 'accepted')).toHaveLength(1);
   });
 });

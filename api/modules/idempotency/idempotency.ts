@@ -5,12 +5,13 @@ import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/client.ts';
 import { idempotencyKeys } from '../../db/schema.ts';
 import { conflict } from '../../errors.ts';
-import { currentUser } from '../../plugins/auth.ts';
+import { principalId } from '../../plugins/auth.ts';
 
 type KeyRow = typeof idempotencyKeys.$inferSelect;
 
 /**
- * Runs a mutation at most once per (user, operation, Idempotency-Key). The first request claims
+ * Runs a mutation at most once per (caller, operation, Idempotency-Key); the caller is a user or an
+ * API key (principalId), so two scripts of one organisation never share a key's response. The first request claims
  * the key (a unique index settles races) with a lease (IDEMPOTENCY_LEASE_SECONDS); a retry with
  * the same key and body gets the stored response back, replayed with the `idempotent-replayed:
  * true` header; the same key with a different body is a 409. While the first request runs a retry
@@ -32,7 +33,7 @@ export async function idempotent(
     const result = await run();
     return reply.code(result.status).send(result.body);
   }
-  const userId = currentUser(request).id;
+  const userId = principalId(request);
   const requestHash = requestHashOf(request.params, request.body);
   const where = and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.operation, operation), eq(idempotencyKeys.key, key));
   const { leaseSeconds, retentionHours } = ctx.config.idempotency;

@@ -1,6 +1,7 @@
 import type { Transport } from '../client.ts';
 import { AdminBackupsResource } from './backups.ts';
 import { AdminOrdersResource, AdminQuotesResource } from './admin-orders.ts';
+import { AdminInvoicesResource, AdminPayoutsResource } from './supplier-money.ts';
 import { AdminNotificationsResource } from './notifications.ts';
 import { paginate } from '../paginate.ts';
 import type {
@@ -89,6 +90,8 @@ export class AdminResource {
   readonly notifications: AdminNotificationsResource;
   readonly orders: AdminOrdersResource;
   readonly quotes: AdminQuotesResource;
+  readonly payouts: AdminPayoutsResource;
+  readonly invoices: AdminInvoicesResource;
 
   constructor(t: Transport) {
     this.users = new AdminUsersResource(t);
@@ -97,5 +100,7 @@ export class AdminResource {
     this.notifications = new AdminNotificationsResource(t);
     this.orders = new AdminOrdersResource(t);
     this.quotes = new AdminQuotesResource(t);
+    this.payouts = new AdminPayoutsResource(t);
+    this.invoices = new AdminInvoicesResource(t);
   }
 }

@@ -9,10 +9,13 @@ import type {
   SupplierOrganisationUpdate,
   SupplierRegistration,
   SupplierSession,
+  SupplierAnalytics,
+  SupplierAnalyticsQuery,
 } from '../types.ts';
 import { SupplierCatalogResource } from './supplier-catalog.ts';
 import { SupplierOrdersResource, SupplierQuotesResource } from './supplier-orders.ts';
 import { SupplierKeysResource } from './supplier-keys.ts';
+import { SupplierInvoicesResource, SupplierPayoutsResource, supplierAnalytics } from './supplier-money.ts';
 
 /**
  * One's own supplier organisation (signed in as a supplier). Catalog, orders, quotes, invoices,
@@ -27,12 +30,23 @@ export class SupplierResource {
   readonly quotes: SupplierQuotesResource;
   /** API keys for scripts (owners). */
   readonly keys: SupplierKeysResource;
+  /** Invoices of accepted orders, and their PDFs. */
+  readonly invoices: SupplierInvoicesResource;
+  /** Payouts of checked orders. */
+  readonly payouts: SupplierPayoutsResource;
 
   constructor(private readonly t: Transport) {
     this.catalog = new SupplierCatalogResource(t);
     this.orders = new SupplierOrdersResource(t);
     this.quotes = new SupplierQuotesResource(t);
     this.keys = new SupplierKeysResource(t);
+    this.invoices = new SupplierInvoicesResource(t);
+    this.payouts = new SupplierPayoutsResource(t);
+  }
+
+  /** Revenue, orders, fulfilment time, on-time rate, rating and repeat buyers over [from, to). */
+  analytics(query: SupplierAnalyticsQuery = {}): Promise<SupplierAnalytics> {
+    return supplierAnalytics(this.t, query);
   }
 
   /** Registers an organisation (pending until an admin verifies it) with its owner, and signs the owner in. */
