@@ -20,6 +20,7 @@ import {
   when,
 } from '../format.ts';
 import { failure, note, paint, printJson, println, renderPairs, renderTable, withSpinner, type Column, type Paint } from '../output.ts';
+import { fetchPage } from '../pages.ts';
 
 export const groupStatuses: GroupStatus[] = [
   'draft',
@@ -110,16 +111,7 @@ Examples:
         requireSession(ctx);
         const client = makeClient(ctx);
         const query: GroupListQuery = { status: opts.status, category: opts.category, market: opts.market, sort: opts.sort, limit: opts.limit };
-        const page = await withSpinner(
-          'Loading groups',
-          async () => {
-            if (!opts.all) return client.groups.list({ ...query, cursor: opts.cursor });
-            const items: Group[] = [];
-            for await (const g of client.groups.iterate(query)) items.push(g);
-            return { items, nextCursor: null };
-          },
-          !ctx.json,
-        );
+        const page = await fetchPage('Loading groups', opts, { page: (cursor) => client.groups.list({ ...query, cursor }), every: () => client.groups.iterate(query) }, !ctx.json);
         if (ctx.json) return printJson(page);
         if (page.items.length === 0) return note(`No ${opts.status ?? 'open'} groups match.`);
         println(renderTable(page.items, groupColumns(Boolean(opts.wide))));

@@ -9,6 +9,7 @@ import { importRejection, type Category, type ImageType, type Product, type Supp
 import { makeClient, requireSession, run } from '../client.ts';
 import { failureWith, money, pageSize } from '../format.ts';
 import { animationsEnabled, failure, note, paint, printJson, println, renderPairs, renderTable, usageError, withSpinner } from '../output.ts';
+import { fetchPage } from '../pages.ts';
 
 const categories: Category[] = [
   'mealie-meal', 'cooking-oil', 'sugar', 'rice', 'soap', 'clothing-bales', 'hardware', 'phone-accessories', 'cosmetics', 'beverages',
@@ -142,16 +143,7 @@ export function registerSupplierCatalog(supplier: Command): Command {
           active: opts.active ? true : opts.inactive ? false : undefined,
           limit: opts.limit,
         };
-        const page = await withSpinner(
-          'Loading products',
-          async () => {
-            if (!opts.all) return client.supplier.catalog.list({ ...query, cursor: opts.cursor });
-            const items: Product[] = [];
-            for await (const p of client.supplier.catalog.iterate(query)) items.push(p);
-            return { items, nextCursor: null };
-          },
-          !ctx.json,
-        );
+        const page = await fetchPage('Loading products', opts, { page: (cursor) => client.supplier.catalog.list({ ...query, cursor }), every: () => client.supplier.catalog.iterate(query) }, !ctx.json);
         if (ctx.json) return printJson(page);
         if (page.items.length === 0) return note('No products match. Add some with: cs supplier catalog upload <file.csv>');
         println(renderTable(page.items, productColumns(Boolean(opts.wide))));

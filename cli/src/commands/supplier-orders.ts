@@ -4,6 +4,7 @@ import type { OrderStatus, QualityCheck, SupplierOrder } from '@connectsphere/sd
 import { makeClient, requireSession, run } from '../client.ts';
 import { money, pageSize, when } from '../format.ts';
 import { note, paint, printJson, println, renderPairs, renderTable, withSpinner } from '../output.ts';
+import { fetchPage } from '../pages.ts';
 
 const statuses: OrderStatus[] = ['pending', 'accepted', 'rejected', 'preparing', 'shipped', 'delivered', 'checked', 'cancelled'];
 
@@ -94,16 +95,7 @@ export function registerSupplierOrders(supplier: Command) {
         requireSession(ctx);
         const client = makeClient(ctx);
         const query = { status: opts.status, groupId: opts.group, limit: opts.limit };
-        const page = await withSpinner(
-          'Loading orders',
-          async () => {
-            if (!opts.all) return client.supplier.orders.list({ ...query, cursor: opts.cursor });
-            const items: SupplierOrder[] = [];
-            for await (const o of client.supplier.orders.iterate(query)) items.push(o);
-            return { items, nextCursor: null };
-          },
-          !ctx.json,
-        );
+        const page = await fetchPage('Loading orders', opts, { page: (cursor) => client.supplier.orders.list({ ...query, cursor }), every: () => client.supplier.orders.iterate(query) }, !ctx.json);
         if (ctx.json) return printJson(page);
         if (page.items.length === 0) return note('No orders match.');
         println(renderTable(page.items, orderColumns(Boolean(opts.wide), false)));

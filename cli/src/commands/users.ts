@@ -4,6 +4,7 @@ import type { ConnectSphere, Role, User, UserDetail } from '@connectsphere/sdk';
 import { makeClient, requireSession, run, type Context } from '../client.ts';
 import { pageSize } from '../format.ts';
 import { failure, note, paint, printJson, println, renderPairs, renderTable, usageError, withSpinner, type Column } from '../output.ts';
+import { fetchPage } from '../pages.ts';
 import { userPairs } from './auth.ts';
 
 const roles: Role[] = ['trader', 'supplier', 'staff', 'admin'];
@@ -44,16 +45,7 @@ export function registerUsers(program: Command): void {
           active: opts.active ? true : opts.inactive ? false : undefined,
           limit: opts.limit,
         };
-        const page = await withSpinner(
-          'Loading users',
-          async () => {
-            if (!opts.all) return client.admin.users.list({ ...query, cursor: opts.cursor });
-            const items: User[] = [];
-            for await (const user of client.admin.users.iterate(query)) items.push(user);
-            return { items, nextCursor: null };
-          },
-          !ctx.json,
-        );
+        const page = await fetchPage('Loading users', opts, { page: (cursor) => client.admin.users.list({ ...query, cursor }), every: () => client.admin.users.iterate(query) }, !ctx.json);
         if (ctx.json) return printJson(page);
         if (page.items.length === 0) return note('No users match.');
         println(renderTable(page.items, userColumns));
