@@ -11,6 +11,7 @@ import { apiKeyHandlers } from './modules/api-keys/routes.ts';
 import { authHandlers } from './modules/auth/routes.ts';
 import { catalogHandlers } from './modules/catalog/routes.ts';
 import { chatHandlers } from './modules/chat/routes.ts';
+import { webhookHandlers } from './modules/webhooks/routes.ts';
 import { dashboardHandlers } from './modules/dashboard/routes.ts';
 import { groupHandlers } from './modules/groups/routes.ts';
 import { mlHandlers } from './modules/ml/routes.ts';
@@ -177,6 +178,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...backupHandlers(ctx),
     ...realtimeHandlers(app, ctx),
     ...chatHandlers(app, ctx),
+    ...webhookHandlers(ctx),
     ...dashboardHandlers(ctx),
   };
   bindOperations(app, spec.operations, handlers);

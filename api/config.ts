@@ -80,6 +80,13 @@ const schema = z.object({
   IDEMPOTENCY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().positive().max(24 * 90).default(24),
   JOBS_ENABLED: z.enum(['true', 'false']).default('true'),
+  // Outbound webhooks: attempts before a delivery is dead, the first retry's wait (doubling), each POST's timeout,
+  // how long a rotated-out secret still signs, and whether production endpoints may be plain http.
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().positive().max(86_400).default(30),
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().positive().max(120).default(10),
+  WEBHOOK_ROTATION_GRACE_HOURS: z.coerce.number().min(0).max(24 * 30).default(24),
+  WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
   // Per-job schedule overrides, "name=interval" pairs in Bree's notation: "deliver-notifications=10s,expire-passes=2m".
   JOB_INTERVALS: z
     .string()
@@ -170,6 +177,7 @@ export interface Config {
   jobsEnabled: boolean;
   /** JOB_INTERVALS: schedule overrides by job name (checked against the registry when the scheduler starts). */
   jobIntervals: Record<string, string>;
+  webhooks: { maxAttempts: number; retryBaseSeconds: number; timeoutSeconds: number; rotationGraceHours: number; allowHttp: boolean };
   realtime: { heartbeatSeconds: number; maxBufferedBytes: number; retentionHours: number };
   ml: { retrainThreshold: number; retrainMaxAgeHours: number; trainOnStart: boolean; modelsDir: string };
   /** Where backups go (api/modules/backups), and how many the backup-database job keeps. */
@@ -279,6 +287,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     passValidityDays: e.PASS_VALIDITY_DAYS,
     idempotency: { leaseSeconds: e.IDEMPOTENCY_LEASE_SECONDS, retentionHours: e.IDEMPOTENCY_RETENTION_HOURS },
     jobsEnabled: e.JOBS_ENABLED === 'true',
+    webhooks: {
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseSeconds: e.WEBHOOK_RETRY_BASE_SECONDS,
+      timeoutSeconds: e.WEBHOOK_TIMEOUT_SECONDS,
+      rotationGraceHours: e.WEBHOOK_ROTATION_GRACE_HOURS,
+      // Plain http only off production unless asked: a webhook body is the organisation's business.
+      allowHttp: e.WEBHOOK_ALLOW_HTTP ? e.WEBHOOK_ALLOW_HTTP === 'true' : e.NODE_ENV !== 'production',
+    },
     jobIntervals: Object.fromEntries(
       e.JOB_INTERVALS.split(',')
         .map((pair) => pair.trim())

@@ -26,6 +26,8 @@ type Category = components['schemas']['Category'];
 type Provider = components['schemas']['Payment']['provider'];
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+/** A full transaction id (PostgreSQL 13+), read as text: never wraps around, so it orders commits' writers. */
+const xid8 = customType<{ data: string }>({ dataType: () => 'xid8' });
 
 // Millisecond precision, as JavaScript dates have: keyset cursors round-trip exactly.
 const createdAt = () => timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow();
@@ -722,14 +724,89 @@ export const domainEvents = pgTable(
     groupId: uuid('group_id'),
     userId: uuid('user_id'),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    /**
+     * The writing transaction. Ids come from a sequence and a transaction can commit after one
+     * that took a higher id, so readers that poll (outbound webhooks) go by this instead: every
+     * transaction older than their snapshot's xmin has finished (api/modules/events/domain-events.ts).
+     */
+    tx: xid8('tx').notNull().default(sql`pg_current_xact_id()`),
     createdAt: createdAt(),
   },
   (t) => [
+    index('domain_events_tx_idx').on(t.tx),
     index('domain_events_supplier_idx').on(t.supplierId, t.id),
     index('domain_events_group_idx').on(t.groupId, t.id),
     index('domain_events_created_idx').on(t.createdAt),
   ],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Outbound webhooks (api/modules/webhooks): endpoints an organisation (or an admin, for the whole
+// platform) registers, and one delivery per event and endpoint with every attempt's outcome.
+
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** The organisation whose events it receives; null: a platform endpoint (every event), an admin's. */
+    supplierId: uuid('supplier_id').references(() => suppliers.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    description: text('description'),
+    /** Event types it wants ("order.updated", "order.*"); empty: all of them. */
+    events: text('events').array().notNull().default(sql`'{}'::text[]`),
+    /** Signs every delivery (HMAC-SHA256); shown once, at creation and rotation. */
+    secret: text('secret').notNull(),
+    /** After a rotation the old secret signs too until this time, so receivers can switch over. */
+    previousSecret: text('previous_secret'),
+    previousSecretUntil: timestamp('previous_secret_until', { withTimezone: true }),
+    enabled: boolean('enabled').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('webhook_endpoints_supplier_idx').on(t.supplierId)],
+);
+
+export const webhookDeliveryStatusEnum = pgEnum('webhook_delivery_status', ['pending', 'sending', 'succeeded', 'failed', 'dead']);
+
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    endpointId: uuid('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    /** The domain event (its id; events are pruned, the delivery keeps its payload). */
+    eventId: bigint('event_id', { mode: 'number' }).notNull(),
+    eventType: text('event_type').notNull(),
+    /** The JSON body sent, frozen when the delivery was made. */
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    status: webhookDeliveryStatusEnum('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    /** A sender's claim while it posts; past it another may take the delivery over. */
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    /** The start of the receiver's last answer (at most 500 characters). */
+    lastResponse: text('last_response'),
+    lastDurationMs: integer('last_duration_ms'),
+    /** A replay is a new delivery of the same event; this names the one it repeats. */
+    replayOf: uuid('replay_of'),
+    createdAt: createdAt(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
+    index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt),
+  ],
+);
+
+/** How far the fan-out has read the event feed: every transaction older than `horizon` is handled. */
+export const webhookCursor = pgTable('webhook_cursor', {
+  name: text('name').primaryKey(),
+  horizon: xid8('horizon').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
 
 export const orderStatusEnum = pgEnum('order_status', [
   'pending',

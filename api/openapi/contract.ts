@@ -42,6 +42,8 @@ export const specDefaults = {
     getDashboardActivity: ['hours'],
     listSupplierPayouts: ['limit'],
     listAdminPayouts: ['limit'],
+    listSupplierWebhookDeliveries: ['limit'],
+    listPlatformWebhookDeliveries: ['limit'],
     getRecommendations: ['limit'],
     previewRecommendations: ['limit'],
   } satisfies { [K in OperationId]?: readonly (keyof RawQuery<K>)[] },
@@ -51,6 +53,8 @@ export const specDefaults = {
     initializePayment: ['paymentMethod'],
     trainModel: ['activate'],
     evaluateModel: ['k'],
+    createSupplierWebhook: ['enabled'],
+    createPlatformWebhook: ['enabled'],
   } satisfies { [K in OperationId]?: readonly (keyof RawBody<K>)[] },
 } as const;
 type Defaulted<Part extends keyof typeof specDefaults, K extends OperationId> = K extends keyof (typeof specDefaults)[Part]

@@ -22,6 +22,7 @@ import { registerSupplierCatalog } from './commands/supplier-catalog.ts';
 import { registerOrders, registerSupplierOrders } from './commands/supplier-orders.ts';
 import { registerSupplierKeys } from './commands/supplier-keys.ts';
 import { registerAdminPayouts, registerSupplierMoney } from './commands/supplier-money.ts';
+import { registerWebhooks } from './commands/webhooks.ts';
 import { registerSuppliers } from './commands/suppliers.ts';
 import { registerUsers } from './commands/users.ts';
 import { ExitCode, reportFailure, toFailure } from './output.ts';
@@ -70,6 +71,7 @@ Exit codes:
   registerSupplierKeys(supplier);
   registerSupplierMoney(supplier);
   registerAdminPayouts(program);
+  registerWebhooks(program);
   registerRecs(program);
   registerMl(program);
   registerJobs(program);

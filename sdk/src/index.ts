@@ -10,6 +10,16 @@ export {
   type WebhookHeaders,
   type WebhookVerification,
 } from './webhooks.ts';
+export {
+  constructEvent,
+  signatureHeader,
+  signPayload,
+  webhookEvent,
+  WebhookSignatureError,
+  type ConstructEventOptions,
+  type FeedEventLike,
+  type WebhookEvent,
+} from './signed-events.ts';
 export { VERSION } from './version.ts';
 export { trainingStages, type TrainingStage, type WaitForRunOptions } from './resources/ml.ts';
 export type {
@@ -109,6 +119,15 @@ export type {
   AdminPayoutListQuery,
   SupplierAnalytics,
   SupplierAnalyticsQuery,
+  WebhookEndpoint,
+  WebhookEndpointCreate,
+  WebhookEndpointCreated,
+  WebhookEndpointUpdate,
+  WebhookEndpointList,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookDeliveryStatus,
+  WebhookDeliveryQuery,
   SupplierInviteAcceptance,
   SupplierInviteCreated,
   SupplierInviteRequest,

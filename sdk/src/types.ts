@@ -131,6 +131,7 @@ export const requestDefaults = {
   GroupCreate: ['minPerTrader', 'status'],
   PaymentInitialize: ['paymentMethod'],
   TrainRequest: ['activate'],
+  WebhookEndpointCreate: ['enabled'],
 } as const satisfies { [N in keyof Schemas]?: readonly (keyof Schemas[N])[] };
 type Defaulted = typeof requestDefaults;
 
@@ -206,6 +207,15 @@ export type PayoutPage = Schemas['PayoutPage'];
 export type PayoutListQuery = NonNullable<operations['listSupplierPayouts']['parameters']['query']>;
 export type AdminPayoutListQuery = NonNullable<operations['listAdminPayouts']['parameters']['query']>;
 export type SupplierAnalytics = Schemas['SupplierAnalytics'];
+export type WebhookEndpoint = Schemas['WebhookEndpoint'];
+export type WebhookEndpointCreate = Input<Schemas['WebhookEndpointCreate']>;
+export type WebhookEndpointCreated = Schemas['WebhookEndpointCreated'];
+export type WebhookEndpointUpdate = Schemas['WebhookEndpointUpdate'];
+export type WebhookEndpointList = Schemas['WebhookEndpointList'];
+export type WebhookDelivery = Schemas['WebhookDelivery'];
+export type WebhookDeliveryPage = Schemas['WebhookDeliveryPage'];
+export type WebhookDeliveryStatus = Schemas['WebhookDeliveryStatus'];
+export type WebhookDeliveryQuery = NonNullable<operations['listSupplierWebhookDeliveries']['parameters']['query']>;
 export type SupplierAnalyticsQuery = NonNullable<operations['getSupplierAnalytics']['parameters']['query']>;
 export type SupplierOrganisation = Schemas['SupplierOrganisation'];
 export type SupplierOrganisationPage = Schemas['SupplierOrganisationPage'];

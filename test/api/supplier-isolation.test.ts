@@ -21,12 +21,14 @@ const ownOnly = new Set([
   'importSupplierProducts',
   'createApiKey',
   'submitSupplierQuote',
+  'createSupplierWebhook',
 ]);
 
 /** Bodies valid for each operation, so a refusal is about whose resource it is, not a 400. */
 const bodies: Record<string, unknown> = {
   updateSupplierProduct: { name: 'Taken over' },
   rejectSupplierOrder: { reason: 'not ours' },
+  updateSupplierWebhook: { description: 'taken over' },
   shipSupplierOrder: { carrier: 'Swift', trackingNumber: 'X-1', eta: new Date(Date.now() + 86_400_000).toISOString() },
 };
 
@@ -50,7 +52,11 @@ beforeAll(async () => {
   const invoices = await app.inject({ url: '/api/supplier/invoices', headers: bearer(a.org.owner.accessToken) });
   const invoiceId = invoices.json().items[0].id as string;
   const aKey = await app.inject({ method: 'POST', url: '/api/supplier/keys', headers: bearer(a.org.owner.accessToken), payload: { name: 'a', scopes: ['orders:read'] } });
+  const hook = await app.inject({ method: 'POST', url: '/api/supplier/webhooks', headers: bearer(a.org.owner.accessToken), payload: { url: 'https://a.example.co.zw/hooks' } });
+  const test = await app.inject({ method: 'POST', url: `/api/supplier/webhooks/${hook.json().id}/test`, headers: bearer(a.org.owner.accessToken) });
   ids = {
+    '/api/supplier/webhooks/{id}': hook.json().id,
+    '/api/supplier/webhook-deliveries/{id}': test.json().id,
     '/api/supplier/products/{id}': a.productId,
     '/api/supplier/orders/{id}': order!.id,
     '/api/supplier/invoices/{id}': invoiceId,

@@ -13,6 +13,7 @@ import { expirePasses } from '../qr/service.ts';
 import { remindDueInvoices } from '../invoices/service.ts';
 import { pruneDomainEvents } from '../events/domain-events.ts';
 import { processPendingPayouts, reconcilePayouts } from '../payouts/service.ts';
+import { deliverWebhooks } from '../webhooks/delivery.ts';
 
 /** What a job reports: named counts of what it did, stored on its run (JobRun.counts). */
 export type Counts = Record<string, number>;
@@ -121,6 +122,11 @@ export const jobs = {
     description: 'Looks up payouts the provider queued and settles them (paid or failed) without waiting for its webhook; flags payouts whose sender stopped mid-send.',
     interval: '5m',
     run: (ctx, log) => reconcilePayouts(ctx, undefined, log),
+  },
+  'deliver-webhooks': {
+    description: 'Turns new events into deliveries for the webhook endpoints that want them, and posts the due ones, signed, retrying failures with backoff until WEBHOOK_MAX_ATTEMPTS.',
+    interval: '10s',
+    run: (ctx, log) => deliverWebhooks(ctx, log),
   },
 } as const satisfies Record<string, JobDefinition>;
 

@@ -15,6 +15,10 @@ export function sameSecret(_a: string, _b: string): boolean {
   throw new ConnectSphereError('verifyFlutterwaveWebhook runs on a server (Node): the secret hash must never reach a browser');
 }
 
+export function hmacSha256Hex(_key: string, _message: string): string {
+  throw new ConnectSphereError('webhook signatures are checked on a server (Node): a webhook secret must never reach a browser');
+}
+
 /** The browser's own WebSocket. */
 export function defaultWebSocket(): new (url: string) => WebSocketLike {
   if (typeof globalThis.WebSocket !== 'function') throw new ConnectSphereError('No global WebSocket: pass `WebSocket` in the realtime options');

@@ -31,6 +31,11 @@ export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
+/** HMAC-SHA256 of `message` under `key`, as lowercase hex (webhook signatures). */
+export function hmacSha256Hex(key: string, message: string): string {
+  return createHmac('sha256', key).update(message, 'utf8').digest('hex');
+}
+
 /** Node 20 has no global WebSocket (22 does): the `ws` package, on every Node version alike. */
 export function defaultWebSocket(): new (url: string) => WebSocketLike {
   return WebSocket as unknown as new (url: string) => WebSocketLike;

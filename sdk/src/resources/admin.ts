@@ -2,6 +2,7 @@ import type { Transport } from '../client.ts';
 import { AdminBackupsResource } from './backups.ts';
 import { AdminOrdersResource, AdminQuotesResource } from './admin-orders.ts';
 import { AdminInvoicesResource, AdminPayoutsResource } from './supplier-money.ts';
+import { WebhooksResource } from './webhooks.ts';
 import { AdminNotificationsResource } from './notifications.ts';
 import { paginate } from '../paginate.ts';
 import type {
@@ -92,6 +93,8 @@ export class AdminResource {
   readonly quotes: AdminQuotesResource;
   readonly payouts: AdminPayoutsResource;
   readonly invoices: AdminInvoicesResource;
+  /** Platform webhook endpoints: every organisation's events. */
+  readonly webhooks: WebhooksResource;
 
   constructor(t: Transport) {
     this.users = new AdminUsersResource(t);
@@ -102,5 +105,6 @@ export class AdminResource {
     this.quotes = new AdminQuotesResource(t);
     this.payouts = new AdminPayoutsResource(t);
     this.invoices = new AdminInvoicesResource(t);
+    this.webhooks = new WebhooksResource(t, '/api/admin');
   }
 }

@@ -15,6 +15,7 @@ import type {
 import { SupplierCatalogResource } from './supplier-catalog.ts';
 import { SupplierOrdersResource, SupplierQuotesResource } from './supplier-orders.ts';
 import { SupplierKeysResource } from './supplier-keys.ts';
+import { WebhooksResource } from './webhooks.ts';
 import { SupplierInvoicesResource, SupplierPayoutsResource, supplierAnalytics } from './supplier-money.ts';
 
 /**
@@ -34,6 +35,8 @@ export class SupplierResource {
   readonly invoices: SupplierInvoicesResource;
   /** Payouts of checked orders. */
   readonly payouts: SupplierPayoutsResource;
+  /** Webhook endpoints for the organisation's events (owners). */
+  readonly webhooks: WebhooksResource;
 
   constructor(private readonly t: Transport) {
     this.catalog = new SupplierCatalogResource(t);
@@ -42,6 +45,7 @@ export class SupplierResource {
     this.keys = new SupplierKeysResource(t);
     this.invoices = new SupplierInvoicesResource(t);
     this.payouts = new SupplierPayoutsResource(t);
+    this.webhooks = new WebhooksResource(t, '/api/supplier');
   }
 
   /** Revenue, orders, fulfilment time, on-time rate, rating and repeat buyers over [from, to). */
