@@ -7,6 +7,7 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
+import { alertHandlers } from './modules/alerts/routes.ts';
 import { apiKeyHandlers } from './modules/api-keys/routes.ts';
 import { authHandlers } from './modules/auth/routes.ts';
 import { catalogHandlers } from './modules/catalog/routes.ts';
@@ -180,6 +181,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...chatHandlers(app, ctx),
     ...webhookHandlers(ctx),
     ...dashboardHandlers(ctx),
+    ...alertHandlers(ctx),
   };
   bindOperations(app, spec.operations, handlers);
   // A training in progress is stopped (its worker ended, its run recorded as failed) on close.

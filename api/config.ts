@@ -87,6 +87,19 @@ const schema = z.object({
   WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().positive().max(120).default(10),
   WEBHOOK_ROTATION_GRACE_HOURS: z.coerce.number().min(0).max(24 * 30).default(24),
   WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
+  // Alert rules (api/modules/alerts/rules.ts), evaluated by the evaluate-alerts job over the last ALERT_WINDOW_MINUTES.
+  ALERT_WINDOW_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
+  ALERT_PAYMENT_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.25),
+  ALERT_PAYMENT_MIN_ATTEMPTS: z.coerce.number().int().min(1).default(10),
+  ALERT_JOB_FAILURES: z.coerce.number().int().min(1).default(2),
+  ALERT_MODEL_MAX_AGE_HOURS: z.coerce.number().positive().default(72),
+  ALERT_MODEL_QUALITY_DROP: z.coerce.number().min(0).max(1).default(0.2),
+  ALERT_STALE_RESERVATIONS: z.coerce.number().int().min(1).default(20),
+  ALERT_EXPIRY_HOURS: z.coerce.number().positive().default(24),
+  ALERT_WEBHOOK_FAILURES: z.coerce.number().int().min(1).default(10),
+  ALERT_SLOW_P99_MS: z.coerce.number().positive().default(500),
+  ALERT_SLOW_MIN_REQUESTS: z.coerce.number().int().min(1).default(100),
+  ALERT_REPEAT_MINUTES: z.coerce.number().int().min(1).default(60),
   // Per-job schedule overrides, "name=interval" pairs in Bree's notation: "deliver-notifications=10s,expire-passes=2m".
   JOB_INTERVALS: z
     .string()
@@ -178,6 +191,21 @@ export interface Config {
   /** JOB_INTERVALS: schedule overrides by job name (checked against the registry when the scheduler starts). */
   jobIntervals: Record<string, string>;
   webhooks: { maxAttempts: number; retryBaseSeconds: number; timeoutSeconds: number; rotationGraceHours: number; allowHttp: boolean };
+  /** Alert rule thresholds (api/modules/alerts/rules.ts); rates are fractions, the window in minutes. */
+  alerts: {
+    windowMinutes: number;
+    paymentFailureRate: number;
+    paymentMinAttempts: number;
+    jobFailures: number;
+    modelMaxAgeHours: number;
+    modelQualityDrop: number;
+    staleReservations: number;
+    expiryHours: number;
+    webhookFailures: number;
+    slowP99Ms: number;
+    slowMinRequests: number;
+    repeatMinutes: number;
+  };
   realtime: { heartbeatSeconds: number; maxBufferedBytes: number; retentionHours: number };
   ml: { retrainThreshold: number; retrainMaxAgeHours: number; trainOnStart: boolean; modelsDir: string };
   /** Where backups go (api/modules/backups), and how many the backup-database job keeps. */
@@ -287,6 +315,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     passValidityDays: e.PASS_VALIDITY_DAYS,
     idempotency: { leaseSeconds: e.IDEMPOTENCY_LEASE_SECONDS, retentionHours: e.IDEMPOTENCY_RETENTION_HOURS },
     jobsEnabled: e.JOBS_ENABLED === 'true',
+    alerts: {
+      windowMinutes: e.ALERT_WINDOW_MINUTES,
+      paymentFailureRate: e.ALERT_PAYMENT_FAILURE_RATE,
+      paymentMinAttempts: e.ALERT_PAYMENT_MIN_ATTEMPTS,
+      jobFailures: e.ALERT_JOB_FAILURES,
+      modelMaxAgeHours: e.ALERT_MODEL_MAX_AGE_HOURS,
+      modelQualityDrop: e.ALERT_MODEL_QUALITY_DROP,
+      staleReservations: e.ALERT_STALE_RESERVATIONS,
+      expiryHours: e.ALERT_EXPIRY_HOURS,
+      webhookFailures: e.ALERT_WEBHOOK_FAILURES,
+      slowP99Ms: e.ALERT_SLOW_P99_MS,
+      slowMinRequests: e.ALERT_SLOW_MIN_REQUESTS,
+      repeatMinutes: e.ALERT_REPEAT_MINUTES,
+    },
     webhooks: {
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       retryBaseSeconds: e.WEBHOOK_RETRY_BASE_SECONDS,

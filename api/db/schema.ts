@@ -385,7 +385,9 @@ export const groupEvents = pgTable('group_events', {
   actorId: uuid('actor_id'),
   reason: text('reason'),
   createdAt: createdAt(),
-});
+},
+// Groups reaching a status since a time (/metrics: funded today; the analytics ETL).
+(t) => [index('group_events_status_created_idx').on(t.toStatus, t.createdAt)]);
 
 export const contributionStatusEnum = pgEnum('contribution_status', [
   'pending_payment',
@@ -1252,4 +1254,40 @@ export const apiKeys = pgTable(
     revokedBy: uuid('revoked_by').references(() => users.id, { onDelete: 'set null' }),
   },
   (t) => [uniqueIndex('api_keys_hash_key').on(t.keyHash), index('api_keys_supplier_idx').on(t.supplierId, t.createdAt)],
+);
+
+export const alertSeverityEnum = pgEnum('alert_severity', ['warning', 'critical']);
+export const alertStatusEnum = pgEnum('alert_status', ['open', 'acknowledged', 'resolved']);
+
+/**
+ * Alerts raised by the evaluate-alerts job (api/modules/alerts). `key` names what is wrong (a rule,
+ * or a rule and its subject: job_failures:expire-groups); at most one alert per key is not
+ * resolved, so a condition that persists repeats its alert (occurrences, lastSeenAt) rather than
+ * opening another, and one that clears resolves it. Acknowledging stops the repeat mails, not the
+ * alert: it still resolves when the condition clears.
+ */
+export const alerts = pgTable(
+  'alerts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    rule: text('rule').$type<components['schemas']['AlertRule']>().notNull(),
+    key: text('key').notNull(),
+    severity: alertSeverityEnum('severity').notNull(),
+    status: alertStatusEnum('status').notNull().default('open'),
+    subject: text('subject').notNull(),
+    message: text('message').notNull(),
+    value: doublePrecision('value').notNull(),
+    threshold: doublePrecision('threshold').notNull(),
+    occurrences: integer('occurrences').notNull().default(1),
+    openedAt: createdAt(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    lastNotifiedAt: timestamp('last_notified_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true, precision: 3 }),
+    acknowledgedBy: uuid('acknowledged_by').references(() => users.id, { onDelete: 'set null' }),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [
+    uniqueIndex('alerts_active_key').on(t.key).where(sql`status <> 'resolved'`),
+    index('alerts_status_idx').on(t.status, t.lastSeenAt),
+  ],
 );

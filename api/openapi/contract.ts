@@ -44,6 +44,7 @@ export const specDefaults = {
     listAdminPayouts: ['limit'],
     listSupplierWebhookDeliveries: ['limit'],
     listPlatformWebhookDeliveries: ['limit'],
+    listAlerts: ['limit'],
     getRecommendations: ['limit'],
     previewRecommendations: ['limit'],
   } satisfies { [K in OperationId]?: readonly (keyof RawQuery<K>)[] },

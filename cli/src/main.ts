@@ -1,6 +1,7 @@
 // The `cs` / `connectsphere` program: global options, the command tree, and exit codes for usage errors.
 import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerAlerts } from './commands/alerts.ts';
 import { registerAuth } from './commands/auth.ts';
 import { registerBackups } from './commands/backups.ts';
 import { registerCatalog } from './commands/catalog.ts';
@@ -78,6 +79,7 @@ Exit codes:
   registerNotifications(program);
   registerChat(program);
   registerDashboard(program);
+  registerAlerts(program);
   registerBackups(program);
   registerConfig(program);
   registerServe(program);

@@ -35,6 +35,10 @@ export interface RealtimeEventData {
   'pass.redeemed': { passId: string; pickupPointId: string; quantity: number; usedBy: string; remainingStock: number };
   /** A new message in the user's in-app inbox (user:{id}), as GET /api/notifications shows it. */
   'notification.created': components['schemas']['InboxMessage'];
+  'alert.opened': components['schemas']['Alert'];
+  'alert.repeated': components['schemas']['Alert'];
+  'alert.acknowledged': components['schemas']['Alert'];
+  'alert.resolved': components['schemas']['Alert'];
   'ml.training': { runId: string; status: string; stage: string | null; progress: number; modelVersion?: string | null; error?: string | null };
 }
 export type RealtimeEventType = keyof RealtimeEventData;

@@ -1460,6 +1460,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alerts, the most recently seen first (admins)
+         * @description Raised by the evaluate-alerts job (every minute) from the rules and thresholds in config
+         *     (ALERT_*). An alert is open until an admin acknowledges it or its condition clears
+         *     (resolved); while it persists it repeats (occurrences, lastSeenAt). `status=active` is open
+         *     and acknowledged ones.
+         */
+        get: operations["listAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/alerts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        /** One alert (admins) */
+        get: operations["getAlert"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/alerts/{id}/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take an alert on (admins)
+         * @description No more repeat mails go out for it; it still resolves by itself when its condition clears.
+         *     Acknowledging an acknowledged alert answers it unchanged; a resolved one is a 409.
+         */
+        post: operations["acknowledgeAlert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/products": {
         parameters: {
             query?: never;
@@ -3309,6 +3374,52 @@ export interface components {
             items: components["schemas"]["ChatReport"][];
             nextCursor: string | null;
         };
+        /** @enum {string} */
+        AlertSeverity: "warning" | "critical";
+        /**
+         * @description payment_failure_rate: failed or abandoned payments over all that ended in the window;
+         *     job_failures: a job that failed ALERT_JOB_FAILURES times in the window (one alert per job);
+         *     model_stale: the active model is older than ALERT_MODEL_MAX_AGE_HOURS; model_quality_drop:
+         *     its hold-out NDCG fell by more than ALERT_MODEL_QUALITY_DROP against the model it replaced;
+         *     reservations_piling_up: lapsed unpaid reservations still holding stock;
+         *     groups_expiring_below_moq: an open group below its MOQ within ALERT_EXPIRY_HOURS of its
+         *     deadline (one alert per group); webhook_delivery_failures: failed and dead deliveries in the
+         *     window; slow_requests: the p99 of the requests this process answered in the window.
+         * @enum {string}
+         */
+        AlertRule: "payment_failure_rate" | "job_failures" | "model_stale" | "model_quality_drop" | "reservations_piling_up" | "groups_expiring_below_moq" | "webhook_delivery_failures" | "slow_requests";
+        Alert: {
+            /** Format: uuid */
+            id: string;
+            rule: components["schemas"]["AlertRule"];
+            /** @description What the alert is about (the rule, or rule:subject, e.g. job_failures:expire-groups); one alert per key is active at a time. */
+            key: string;
+            severity: components["schemas"]["AlertSeverity"];
+            /** @enum {string} */
+            status: "open" | "acknowledged" | "resolved";
+            subject: string;
+            /** @description What was measured, against which threshold, and where to look. */
+            message: string;
+            /** @description The measured value when last seen (a rate, a count, hours or milliseconds, as the rule says). */
+            value: number;
+            threshold: number;
+            /** @description Evaluations that found it, the first included. */
+            occurrences: number;
+            /** Format: date-time */
+            openedAt: string;
+            /** Format: date-time */
+            lastSeenAt: string;
+            /** Format: date-time */
+            acknowledgedAt: string | null;
+            /** Format: uuid */
+            acknowledgedBy: string | null;
+            /** Format: date-time */
+            resolvedAt: string | null;
+        };
+        AlertPage: {
+            items: components["schemas"]["Alert"][];
+            nextCursor: string | null;
+        };
         DashboardActivity: {
             hours: {
                 /**
@@ -3791,7 +3902,7 @@ export interface components {
             remainingStock: number;
         };
         /** @enum {string} */
-        JobName: "release-reservations" | "expire-groups" | "reconcile-payments" | "settle-refunds" | "prune-idempotency-keys" | "expire-passes" | "deliver-notifications" | "retrain-model" | "backup-database" | "invoice-reminders" | "prune-domain-events" | "send-payouts" | "reconcile-payouts" | "deliver-webhooks";
+        JobName: "release-reservations" | "expire-groups" | "reconcile-payments" | "settle-refunds" | "prune-idempotency-keys" | "expire-passes" | "deliver-notifications" | "retrain-model" | "backup-database" | "invoice-reminders" | "prune-domain-events" | "send-payouts" | "reconcile-payouts" | "deliver-webhooks" | "evaluate-alerts";
         /**
          * @description A backup folder in BACKUP_DIR: the database (PGlite's data folder, or pg_dump's custom
          *     format), the JWT signing keys and the saved recommendation models.
@@ -4043,7 +4154,8 @@ export interface components {
          *     status changes add from, to, reason), `payment.confirmed` and `payment.failed` (paymentId,
          *     txRef, contributionId, amount, currency), `refund.issued`, `pass.issued` and `pass.redeemed`
          *     (passId, pickupPointId, quantity), `notification.created` (an InboxMessage for its user, in
-         *     their language), `ml.training` (runId, status, stage, progress), `chat.*`, and the
+         *     their language), `ml.training` (runId, status, stage, progress), `alert.opened`,
+         *     `alert.repeated`, `alert.acknowledged` and `alert.resolved` (an Alert, on `admin`), `chat.*`, and the
          *     supplier, catalog, order and quote events other modules record. A channel carries the events
          *     naming it: `user:` by userId, `supplier:` by supplierId, `pickup-point:` by data.pickupPointId,
          *     `group:` the group.* and chat.* events of the group; `admin` carries all.
@@ -6552,6 +6664,88 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+        };
+    };
+    listAlerts: {
+        parameters: {
+            query?: {
+                status?: "open" | "acknowledged" | "resolved" | "active";
+                severity?: components["schemas"]["AlertSeverity"];
+                rule?: components["schemas"]["AlertRule"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of alerts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The alert. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    acknowledgeAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The alert, acknowledged. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     listProducts: {

@@ -14,6 +14,7 @@ import { remindDueInvoices } from '../invoices/service.ts';
 import { pruneDomainEvents } from '../events/domain-events.ts';
 import { processPendingPayouts, reconcilePayouts } from '../payouts/service.ts';
 import { deliverWebhooks } from '../webhooks/delivery.ts';
+import { evaluateAlerts } from '../alerts/evaluate.ts';
 
 /** What a job reports: named counts of what it did, stored on its run (JobRun.counts). */
 export type Counts = Record<string, number>;
@@ -127,6 +128,12 @@ export const jobs = {
     description: 'Turns new events into deliveries for the webhook endpoints that want them, and posts the due ones, signed, retrying failures with backoff until WEBHOOK_MAX_ATTEMPTS.',
     interval: '10s',
     run: (ctx, log) => deliverWebhooks(ctx, log),
+  },
+  'evaluate-alerts': {
+    description:
+      'Evaluates the alert rules (ALERT_* thresholds): opens an alert for each new finding and mails the admins, repeats persisting ones, resolves those whose condition cleared.',
+    interval: '1m',
+    run: (ctx, log) => evaluateAlerts(ctx, log),
   },
 } as const satisfies Record<string, JobDefinition>;
 

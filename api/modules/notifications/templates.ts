@@ -70,6 +70,14 @@ const templates: Record<string, Template> = {
     subject: `Invoice ${p.number} issued for ${p.order}`,
     text: `Invoice ${p.number} for ${p.order} (${p.group}) is issued: total ${p.total} incl. VAT, ${p.payable} to be paid out after the quality check, due ${p.due}. Download it with: cs supplier invoices download ${p.id}`,
   }),
+  'alert-opened': (p) => ({
+    subject: `[${String(p.severity).toUpperCase()}] ${p.subject}`,
+    text: `${p.message}\n\nOpen since ${p.since} (seen ${p.occurrences} time(s)). Acknowledge it with cs alerts ack <id>; it resolves by itself when the condition clears.`,
+  }),
+  'alert-resolved': (p) => ({
+    subject: `Resolved: ${p.subject}`,
+    text: `The condition cleared; the alert open since ${p.since} (seen ${p.occurrences} time(s)) is resolved.\n\n${p.message}`,
+  }),
   'invoice-reminder': (p) => ({
     subject: `Invoice ${p.number} of ${p.organisation} is due ${p.due}`,
     text: `Invoice ${p.number} of ${p.organisation} (${p.payable} to pay out) is due on ${p.due}, in ${p.days} day(s), and is not paid yet. Payouts: cs payouts list`,

@@ -1,6 +1,35 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { sql } from 'drizzle-orm';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from '../../db/client.ts';
+
+/**
+ * The last requests' answer times in this process, kept for the slow_requests alert rule (p99 over
+ * the alert window). A fixed ring: 10,000 requests, two numbers each, whatever the traffic. The
+ * evaluate-alerts job runs in the process that owns it; a jobs process without traffic sees none,
+ * and a deployment of several processes alerts on http_request_duration_seconds in Prometheus.
+ */
+const ringSize = 10_000;
+const ringAt = new Float64Array(ringSize);
+const ringMs = new Float64Array(ringSize);
+let ringNext = 0;
+let ringCount = 0;
+
+export function recordLatency(ms: number, at = Date.now()): void {
+  ringAt[ringNext] = at;
+  ringMs[ringNext] = ms;
+  ringNext = (ringNext + 1) % ringSize;
+  ringCount = Math.min(ringCount + 1, ringSize);
+}
+
+/** p99 (ms) and count of the requests answered since `since` (epoch ms), from the ring. */
+export function recentLatency(since: number): { count: number; p99: number } {
+  const picked: number[] = [];
+  for (let i = 0; i < ringCount; i += 1) if (ringAt[i]! >= since) picked.push(ringMs[i]!);
+  if (picked.length === 0) return { count: 0, p99: 0 };
+  picked.sort((a, b) => a - b);
+  return { count: picked.length, p99: picked[Math.min(picked.length - 1, Math.ceil(picked.length * 0.99) - 1)]! };
+}
 
 /** Request count and latency per route (the route pattern, never the raw URL, to bound cardinality). */
 export function registerMetrics(app: FastifyInstance, database: Database): Registry {
@@ -30,10 +59,68 @@ export function registerMetrics(app: FastifyInstance, database: Database): Regis
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  registerBusinessGauges(registry, database);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    recordLatency(reply.elapsedTime);
   });
   return registry;
+}
+
+type CountRow = { label: string; n: number | string };
+
+/**
+ * Gauges of the business beside the request metrics, read from the database when /metrics is
+ * scraped (one small aggregate each, on indexed columns), so a Prometheus user alerts on open groups,
+ * funding and payment outcomes as on latency. Every label value is always set (0 when none), so a
+ * series never disappears between scrapes.
+ */
+function registerBusinessGauges(registry: Registry, database: Database): void {
+  const counted = async (gauge: Gauge<string>, label: string, values: readonly string[], query: ReturnType<typeof sql>) => {
+    const { rows } = (await database.db.execute(query)) as unknown as { rows: CountRow[] };
+    const byLabel = new Map(rows.map((r) => [r.label, Number(r.n)]));
+    for (const v of values) gauge.set({ [label]: v }, byLabel.get(v) ?? 0);
+  };
+  new Gauge({
+    name: 'connectsphere_groups',
+    help: 'Group-buys by status',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      await counted(this, 'status', ['draft', 'open', 'funded', 'ordered', 'shipped', 'delivered', 'ready_for_pickup', 'completed', 'expired', 'cancelled'],
+        sql`select status::text as label, count(*) as n from groups group by status`);
+    },
+  });
+  new Gauge({
+    name: 'connectsphere_groups_funded_today',
+    help: 'Groups that reached their MOQ since midnight UTC',
+    registers: [registry],
+    async collect() {
+      const { rows } = (await database.db.execute(
+        sql`select count(distinct group_id) as n from group_events where to_status = 'funded' and created_at >= date_trunc('day', now() at time zone 'utc') at time zone 'utc'`,
+      )) as unknown as { rows: { n: number | string }[] };
+      this.set(Number(rows[0]?.n ?? 0));
+    },
+  });
+  new Gauge({
+    name: 'connectsphere_payments',
+    help: 'Payments by status',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      await counted(this, 'status', ['pending', 'successful', 'failed', 'abandoned', 'mismatch', 'refund_pending', 'refunded'],
+        sql`select status::text as label, count(*) as n from payments group by status`);
+    },
+  });
+  new Gauge({
+    name: 'connectsphere_alerts_open',
+    help: 'Alerts not yet resolved, by severity',
+    labelNames: ['severity'],
+    registers: [registry],
+    async collect() {
+      await counted(this, 'severity', ['warning', 'critical'], sql`select severity::text as label, count(*) as n from alerts where status <> 'resolved' group by severity`);
+    },
+  });
 }

@@ -1,16 +1,9 @@
 // What `cs dashboard` shows, read through the SDK: the open groups furthest along, payments and
 // pickups per hour, open alerts and the recommendation model's health. Each part is read on its
 // own, so one failing (or not offered by this API yet) leaves the others on the screen.
-import { ApiError, type ConnectSphere, type DashboardActivity, type Group, type ModelHealth } from '@connectsphere/sdk';
+import { ApiError, type Alert, type ConnectSphere, type DashboardActivity, type Group, type ModelHealth } from '@connectsphere/sdk';
 
-/** An alert as GET /api/admin/alerts lists it (the analytics module's; read loosely until its types are in the SDK). */
-export interface DashboardAlert {
-  id: string;
-  severity: string;
-  subject: string;
-  message: string;
-  lastSeenAt: string;
-}
+export type DashboardAlert = Alert;
 
 export type Part<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -19,8 +12,8 @@ export interface DashboardData {
   at: string;
   groups: Part<{ items: Group[]; more: boolean }>;
   activity: Part<DashboardActivity['hours']>;
-  /** `null` value: this API has no alerts endpoint (404). */
-  alerts: Part<DashboardAlert[] | null>;
+  /** Open and acknowledged alerts. */
+  alerts: Part<DashboardAlert[]>;
   health: Part<ModelHealth>;
 }
 
@@ -40,15 +33,7 @@ export async function loadDashboard(client: ConnectSphere, options: { groups?: n
       return { items: page.items, more: page.nextCursor !== null };
     }),
     part(async () => (await client.dashboard.activity(options.hours ?? 12)).hours),
-    part(async () => {
-      try {
-        const res = (await client.request('GET', '/api/admin/alerts', { query: { status: 'open' } })) as { items: DashboardAlert[] };
-        return res.items;
-      } catch (err) {
-        if (err instanceof ApiError && err.status === 404) return null;
-        throw err;
-      }
-    }),
+    part(async () => (await client.admin.alerts.list({ status: 'active', limit: 5 })).items),
     part(() => client.ml.health()),
   ]);
   return { at: new Date().toISOString(), groups, activity, alerts, health };

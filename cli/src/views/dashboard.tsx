@@ -103,12 +103,12 @@ export function DashboardFrame({ data, color, error, live, feed }: FrameProps) {
 
       <Section title="Alerts">
         <Failed part={alerts} />
-        {alerts.ok && alerts.value === null ? <Text dimColor>this API has no alerts endpoint</Text> : null}
-        {alerts.ok && alerts.value?.length === 0 ? <Text color={c('green')}>none open</Text> : null}
-        {alerts.ok && alerts.value
+        {alerts.ok && alerts.value.length === 0 ? <Text color={c('green')}>none open</Text> : null}
+        {alerts.ok
           ? alerts.value.slice(0, 5).map((a) => (
               <Text key={a.id}>
-                <Text color={c(a.severity === 'critical' ? 'red' : 'yellow')}>{a.severity.padEnd(8)}</Text> {a.subject}: {a.message}
+                <Text color={c(a.severity === 'critical' ? 'red' : 'yellow')}>{a.severity.padEnd(8)}</Text> {a.subject}
+                {a.status === 'acknowledged' ? <Text dimColor> (acknowledged)</Text> : null}
               </Text>
             ))
           : null}

@@ -1,3 +1,4 @@
+import { AdminAlertsResource } from './alerts.ts';
 import type { Transport } from '../client.ts';
 import { AdminBackupsResource } from './backups.ts';
 import { AdminOrdersResource, AdminQuotesResource } from './admin-orders.ts';
@@ -95,6 +96,7 @@ export class AdminResource {
   readonly invoices: AdminInvoicesResource;
   /** Platform webhook endpoints: every organisation's events. */
   readonly webhooks: WebhooksResource;
+  readonly alerts: AdminAlertsResource;
 
   constructor(t: Transport) {
     this.users = new AdminUsersResource(t);
@@ -106,5 +108,6 @@ export class AdminResource {
     this.payouts = new AdminPayoutsResource(t);
     this.invoices = new AdminInvoicesResource(t);
     this.webhooks = new WebhooksResource(t, '/api/admin');
+    this.alerts = new AdminAlertsResource(t);
   }
 }
