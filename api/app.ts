@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { alertHandlers } from './modules/alerts/routes.ts';
+import { analyticsHandlers } from './modules/analytics/routes.ts';
 import { apiKeyHandlers } from './modules/api-keys/routes.ts';
 import { authHandlers } from './modules/auth/routes.ts';
 import { catalogHandlers } from './modules/catalog/routes.ts';
@@ -182,6 +183,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     ...webhookHandlers(ctx),
     ...dashboardHandlers(ctx),
     ...alertHandlers(ctx),
+    ...analyticsHandlers(app, ctx),
   };
   bindOperations(app, spec.operations, handlers);
   // A training in progress is stopped (its worker ended, its run recorded as failed) on close.

@@ -87,6 +87,11 @@ const schema = z.object({
   WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().positive().max(120).default(10),
   WEBHOOK_ROTATION_GRACE_HOURS: z.coerce.number().min(0).max(24 * 30).default(24),
   WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
+  // Analytics (api/modules/analytics): tracked batches a minute per trader or device; how late an event may
+  // arrive and still count; how long raw events are kept once the daily figures hold them.
+  ANALYTICS_TRACK_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  ANALYTICS_MAX_LATENESS_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  ANALYTICS_RETENTION_DAYS: z.coerce.number().int().min(2).max(3650).default(180),
   // Alert rules (api/modules/alerts/rules.ts), evaluated by the evaluate-alerts job over the last ALERT_WINDOW_MINUTES.
   ALERT_WINDOW_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
   ALERT_PAYMENT_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.25),
@@ -191,6 +196,8 @@ export interface Config {
   /** JOB_INTERVALS: schedule overrides by job name (checked against the registry when the scheduler starts). */
   jobIntervals: Record<string, string>;
   webhooks: { maxAttempts: number; retryBaseSeconds: number; timeoutSeconds: number; rotationGraceHours: number; allowHttp: boolean };
+  /** Event tracking and the ETL (api/modules/analytics). */
+  analytics: { trackPerMinute: number; maxLatenessDays: number; retentionDays: number };
   /** Alert rule thresholds (api/modules/alerts/rules.ts); rates are fractions, the window in minutes. */
   alerts: {
     windowMinutes: number;
@@ -234,6 +241,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('Invalid configuration:\n  ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  // A day's figures are rebuilt from its raw events when a late one arrives: they must still be there.
+  if (e.ANALYTICS_RETENTION_DAYS <= e.ANALYTICS_MAX_LATENESS_DAYS) {
+    throw new ConfigError('Invalid configuration:\n  ANALYTICS_RETENTION_DAYS must be more than ANALYTICS_MAX_LATENESS_DAYS');
   }
   if (e.IMAGE_STORE === 'cloudinary' && !e.CLOUDINARY_URL) {
     throw new ConfigError('Invalid configuration:\n  IMAGE_STORE=cloudinary needs CLOUDINARY_URL');
@@ -315,6 +326,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     passValidityDays: e.PASS_VALIDITY_DAYS,
     idempotency: { leaseSeconds: e.IDEMPOTENCY_LEASE_SECONDS, retentionHours: e.IDEMPOTENCY_RETENTION_HOURS },
     jobsEnabled: e.JOBS_ENABLED === 'true',
+    analytics: { trackPerMinute: e.ANALYTICS_TRACK_PER_MINUTE, maxLatenessDays: e.ANALYTICS_MAX_LATENESS_DAYS, retentionDays: e.ANALYTICS_RETENTION_DAYS },
     alerts: {
       windowMinutes: e.ALERT_WINDOW_MINUTES,
       paymentFailureRate: e.ALERT_PAYMENT_FAILURE_RATE,

@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   customType,
+  date,
   doublePrecision,
   index,
   integer,
@@ -1291,3 +1292,138 @@ export const alerts = pgTable(
     index('alerts_status_idx').on(t.status, t.lastSeenAt),
   ],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Analytics (api/modules/analytics): the append-only event store, the ETL's watermark, what it
+// quarantined, and what it builds (daily KPI counters, per-trader features).
+
+/**
+ * Every tracked event, append-only: the clients' (POST /api/analytics/track) and the server's own
+ * (joins, payments, pickups, refunds, group outcomes), recorded in the transaction of the action.
+ * `event_id` is the client's id for its event (duplicates are ignored) or a server-made one.
+ */
+export const analyticsEvents = pgTable(
+  'analytics_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    eventId: uuid('event_id').notNull(),
+    source: text('source').$type<'client' | 'server'>().notNull(),
+    type: text('type').notNull(),
+    userId: uuid('user_id'),
+    deviceId: text('device_id'),
+    groupId: uuid('group_id'),
+    productId: uuid('product_id'),
+    properties: jsonb('properties').$type<Record<string, unknown>>().notNull().default({}),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, precision: 3 }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    /** The writing transaction: the ETL reads by it, so an event committed late is never skipped. */
+    tx: xid8('tx').notNull().default(sql`pg_current_xact_id()`),
+  },
+  (t) => [
+    uniqueIndex('analytics_events_event_id_key').on(t.eventId),
+    index('analytics_events_tx_idx').on(t.tx),
+    index('analytics_events_occurred_idx').on(t.occurredAt),
+    index('analytics_events_user_idx').on(t.userId, t.occurredAt),
+    index('analytics_events_device_idx').on(t.deviceId).where(sql`user_id is null and device_id is not null`),
+  ],
+);
+
+/** An anonymous device and the trader who later signed in on it; its earlier events become theirs. */
+export const analyticsDevices = pgTable('analytics_devices', {
+  deviceId: text('device_id').primaryKey(),
+  userId: uuid('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  linkedAt: timestamp('linked_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});
+
+/** Events the ETL could not use, with why: kept (never lost) and counted in the KPIs' data quality. */
+export const analyticsQuarantine = pgTable(
+  'analytics_quarantine',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    eventId: uuid('event_id'),
+    type: text('type'),
+    reason: text('reason').notNull(),
+    event: jsonb('event').$type<Record<string, unknown>>().notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, precision: 3 }),
+    quarantinedAt: timestamp('quarantined_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [index('analytics_quarantine_at_idx').on(t.quarantinedAt)],
+);
+
+/** How far each ETL step has read the event store (by writing transaction, like the webhook fan-out). */
+export const analyticsWatermarks = pgTable('analytics_watermarks', {
+  name: text('name').primaryKey(),
+  horizon: xid8('horizon').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Additive counters per day (UTC) and slice: market (api/modules/analytics/market.ts), category and supplier organisation (of the product),
+ * and currency for amounts. Reports sum them over a range and a
+ * slice and divide at the end, so a ratio over a month is the month's, not an average of days'.
+ * A day is rebuilt whole from the raw events whenever one of its events arrives (late ones too).
+ */
+export const analyticsDaily = pgTable(
+  'analytics_daily',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    market: text('market').notNull(),
+    category: text('category').notNull(),
+    supplierId: text('supplier_id').notNull(),
+    currency: text('currency').notNull(),
+    views: bigint('views', { mode: 'number' }).notNull().default(0),
+    joins: bigint('joins', { mode: 'number' }).notNull().default(0),
+    paidJoins: bigint('paid_joins', { mode: 'number' }).notNull().default(0),
+    paymentsSucceeded: bigint('payments_succeeded', { mode: 'number' }).notNull().default(0),
+    paymentsFailed: bigint('payments_failed', { mode: 'number' }).notNull().default(0),
+    goodsAmount: bigint('goods_amount', { mode: 'number' }).notNull().default(0),
+    feeAmount: bigint('fee_amount', { mode: 'number' }).notNull().default(0),
+    refundAmount: bigint('refund_amount', { mode: 'number' }).notNull().default(0),
+    passesIssued: bigint('passes_issued', { mode: 'number' }).notNull().default(0),
+    pickups: bigint('pickups', { mode: 'number' }).notNull().default(0),
+    groupsClosed: bigint('groups_closed', { mode: 'number' }).notNull().default(0),
+    groupsSucceeded: bigint('groups_succeeded', { mode: 'number' }).notNull().default(0),
+    succeededParticipants: bigint('succeeded_participants', { mode: 'number' }).notNull().default(0),
+    succeededGoods: bigint('succeeded_goods', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [uniqueIndex('analytics_daily_key').on(t.day, t.market, t.category, t.supplierId, t.currency)],
+);
+
+/**
+ * Recommendation impressions, clicks and joins per day and model variant (the A/B side of the KPIs),
+ * from the serving path's own log (interaction_events) and the joins attributed to a recommendation.
+ */
+export const analyticsDailyRecs = pgTable(
+  'analytics_daily_recs',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    variant: text('variant').notNull(),
+    shown: bigint('shown', { mode: 'number' }).notNull().default(0),
+    clicked: bigint('clicked', { mode: 'number' }).notNull().default(0),
+    joined: bigint('joined', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [uniqueIndex('analytics_daily_recs_key').on(t.day, t.variant)],
+);
+
+/**
+ * Per-trader features the ETL keeps current for the traders whose events arrived: RFM, engagement,
+ * churn risk, loyalty tier and segment. The recommender's training reads them.
+ */
+export const analyticsTraders = pgTable('analytics_traders', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  firstPaidAt: timestamp('first_paid_at', { withTimezone: true, precision: 3 }),
+  lastPaidAt: timestamp('last_paid_at', { withTimezone: true, precision: 3 }),
+  lastSeenAt: timestamp('last_seen_at', { withTimezone: true, precision: 3 }),
+  recencyDays: doublePrecision('recency_days'),
+  frequency: integer('frequency').notNull().default(0),
+  monetary: bigint('monetary', { mode: 'number' }).notNull().default(0),
+  engagement: doublePrecision('engagement').notNull().default(0),
+  churnRisk: doublePrecision('churn_risk').notNull().default(0),
+  loyaltyTier: text('loyalty_tier').notNull(),
+  segment: text('segment').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});

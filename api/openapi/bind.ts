@@ -19,6 +19,8 @@ interface AnyBinding {
 export interface RouteContract {
   operationId: string;
   secured: boolean;
+  /** Anyone may call it; a bearer token sent along is checked as on a secured route. */
+  optionalAuth: boolean;
   roles: string[] | undefined;
   /** The API-key scopes it needs (`x-scopes`); undefined: API keys may not call it. */
   scopes: string[] | undefined;
@@ -94,7 +96,7 @@ export function bindOperations(app: FastifyInstance, operations: Operation[], ha
       method: op.method.toUpperCase() as 'GET',
       url: op.route,
       schema: routeSchema(op),
-      config: { contract: { operationId: op.operationId, secured: op.secured, roles: op.roles, scopes: op.scopes } },
+      config: { contract: { operationId: op.operationId, secured: op.secured, optionalAuth: op.optionalAuth, roles: op.roles, scopes: op.scopes } },
       preValidation: async (request: FastifyRequest) => {
         guardMediaType(request);
         // An optional body that was left out is validated as an empty object, not as "missing".

@@ -20,6 +20,8 @@ export interface Operation {
   /** The same path in Fastify's syntax, e.g. /api/admin/users/:id */
   route: string;
   secured: boolean;
+  /** `security: [{}, {bearerAuth: []}]`: anyone may call it, and a bearer token, when sent, is checked. */
+  optionalAuth: boolean;
   roles: string[] | undefined;
   /** `x-scopes`: what an API key needs to call it; without it, API keys are refused. */
   scopes: string[] | undefined;
@@ -105,7 +107,8 @@ function parseSpec(document: JsonObject, resolved: JsonObject): Spec {
         method,
         path: p,
         route: p.replace(/\{([^}]+)\}/g, ':$1'),
-        secured: security.length > 0,
+        secured: security.length > 0 && !optionalAuth(security),
+        optionalAuth: optionalAuth(security),
         roles: op['x-roles'] as string[] | undefined,
         scopes: op['x-scopes'] as string[] | undefined,
         parameters: params,
@@ -122,4 +125,10 @@ function parseSpec(document: JsonObject, resolved: JsonObject): Spec {
     }
   }
   return { document, operations };
+}
+
+/** Security requirements that include the empty one (anonymous) beside a scheme: auth is optional. */
+function optionalAuth(security: Json[]): boolean {
+  const empty = (r: Json) => typeof r === 'object' && r !== null && Object.keys(r).length === 0;
+  return security.some(empty) && security.some((r) => !empty(r));
 }

@@ -50,8 +50,8 @@ export function principalId(request: FastifyRequest): string {
 export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('onRequest', async (request) => {
     const contract = request.routeOptions.config.contract;
-    if (!contract?.secured) return;
     const header = request.headers.authorization;
+    if (!contract?.secured && !(contract?.optionalAuth && header)) return;
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) throw unauthorized('Send an access token in the Authorization header: Bearer <token>');
     if (isApiKey(match[1]!)) {

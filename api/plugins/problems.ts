@@ -11,7 +11,9 @@ interface ValidationIssue {
 /** Turns Ajv's issues into field paths a person can act on: body.location.market, query.limit. */
 export function fieldErrors(context: string, issues: ValidationIssue[]): FieldError[] {
   const part = context === 'querystring' ? 'query' : context;
-  return issues.map((i) => {
+  // An `if`/`then` schema (a field required by the value of another, e.g. an event's type) reports
+  // the failing `then` keyword's issue itself and, again, that `then` failed: the first is enough.
+  return issues.filter((i) => i.keyword !== 'if').map((i) => {
     const segments = i.instancePath.split('/').filter(Boolean);
     if (i.keyword === 'required') segments.push(String(i.params.missingProperty));
     if (i.keyword === 'additionalProperties') segments.push(String(i.params.additionalProperty));

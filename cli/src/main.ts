@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerAlerts } from './commands/alerts.ts';
+import { registerReports } from './commands/reports.ts';
 import { registerAuth } from './commands/auth.ts';
 import { registerBackups } from './commands/backups.ts';
 import { registerCatalog } from './commands/catalog.ts';
@@ -80,6 +81,7 @@ Exit codes:
   registerChat(program);
   registerDashboard(program);
   registerAlerts(program);
+  registerReports(program);
   registerBackups(program);
   registerConfig(program);
   registerServe(program);

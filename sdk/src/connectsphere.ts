@@ -3,6 +3,7 @@ import { AdminResource } from './resources/admin.ts';
 import { AuthResource } from './resources/auth.ts';
 import { ChatResource } from './resources/chat.ts';
 import { DashboardResource } from './resources/dashboard.ts';
+import { AnalyticsResource, ReportsResource } from './resources/analytics.ts';
 import { ContributionsResource } from './resources/contributions.ts';
 import { GroupsResource } from './resources/groups.ts';
 import { JobsResource } from './resources/jobs.ts';
@@ -38,6 +39,10 @@ export class ConnectSphere {
   readonly supplier: SupplierResource;
   readonly chat: ChatResource;
   readonly dashboard: DashboardResource;
+  /** Event tracking for trader frontends. */
+  readonly analytics: AnalyticsResource;
+  /** The admin reports (KPIs, revenue, funnel, cohorts, segments, recommendations). */
+  readonly reports: ReportsResource;
   readonly #transport: Transport;
 
   constructor(options: ClientOptions) {
@@ -58,6 +63,8 @@ export class ConnectSphere {
     this.supplier = new SupplierResource(this.#transport);
     this.chat = new ChatResource(this.#transport);
     this.dashboard = new DashboardResource(this.#transport);
+    this.analytics = new AnalyticsResource(this.#transport);
+    this.reports = new ReportsResource(this.#transport);
   }
 
   get baseUrl(): string {

@@ -222,3 +222,15 @@ export {
 export type { DashboardActivity } from './types.ts';
 // API keys (cs.supplier.keys; new ConnectSphere({ baseUrl, apiKey })) and outbound webhooks.
 export type { ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyScope } from './types.ts';
+export type {
+  TrackEvent,
+  TrackResult,
+  ReportQuery,
+  ReportName,
+  KpiReport,
+  RevenueReport,
+  FunnelReport,
+  CohortReport,
+  SegmentReport,
+  RecommendationReport,
+} from './resources/analytics.ts';

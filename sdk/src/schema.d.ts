@@ -1460,6 +1460,169 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/track": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a batch of client events (signed in, or anonymous by device id)
+         * @description Up to 100 events, each checked against the schema of its type (TrackEvent). `eventId` is the
+         *     client's own id for the event: an id already stored is a duplicate, ignored (so a client may
+         *     resend a batch it is unsure about). Without a token, events belong to `deviceId`; once a
+         *     trader sends a batch signed in with that deviceId, the device is theirs and its earlier
+         *     events are too. Events stamped more than 5 minutes ahead of the server clock or older than
+         *     ANALYTICS_MAX_LATENESS_DAYS, or naming a group that does not exist, are quarantined with
+         *     the reason (kept, counted in the report's dataQuality) and not counted. Joins, payments,
+         *     pickups and refunds are recorded by the server itself; a client's own `join` or
+         *     `payment_success` is kept as client signal and never counted as one. Rate-limited per
+         *     trader or device (ANALYTICS_TRACK_PER_MINUTE batches a minute).
+         */
+        post: operations["trackEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/reports/kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The platform KPIs over a date range and slice, with a daily series
+         * @description Built by the analytics-etl job from the event store (api/modules/analytics): conversion (joins
+         *     that end paid), group success rate (groups closed in the range that reached their MOQ),
+         *     average group size (participants of successful groups), revenue per successful group,
+         *     platform fee revenue, payment success rate, pickup success rate (passes redeemed over issued),
+         *     recommendation CTR, repeat participation (traders with paid joins in two or more groups of
+         *     the range) and the median days from registration to a first paid group. Amounts are per
+         *     currency, in minor units. `from` and `to` are days (UTC), both included; the default is the
+         *     30 days up to today.
+         */
+        get: operations["getKpiReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/reports/revenue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Goods, fees and refunds per day and currency
+         * @description Per day of the range (UTC) and currency: goods paid, platform fees and refunds, in minor
+         *     units, and the totals.
+         */
+        get: operations["getRevenueReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/reports/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * From group view to pickup, how many traders reached each step
+         * @description Distinct traders (or devices, before they signed in) who, in the range, viewed a group,
+         *     joined one, paid and collected, with each step's share of the one before.
+         */
+        get: operations["getFunnelReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/reports/cohorts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Registration cohorts by week and the share paying in each week after
+         * @description Traders registered in the range, by ISO week of registration (UTC Monday), and for weeks
+         *     0 to 7 after it the share of the cohort with a paid join that week.
+         */
+        get: operations["getCohortReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/reports/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Traders by segment and loyalty tier, from the trader features the ETL keeps
+         * @description The analytics-etl job's per-trader features (recency, frequency, monetary, engagement, churn
+         *     risk, loyalty tier, segment) grouped by segment and tier: traders, average frequency and
+         *     recency, USD spent and average churn risk. The slice parameters do not apply (a trader buys
+         *     across markets and categories).
+         */
+        get: operations["getSegmentReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/reports/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recommendation impressions, clicks and joins per model variant
+         * @description Per model variant over the range: impressions, clicks and joins attributed to a
+         *     recommendation, CTR (clicks over impressions) and join rate (joins over impressions).
+         */
+        get: operations["getRecommendationReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/alerts": {
         parameters: {
             query?: never;
@@ -3374,6 +3537,182 @@ export interface components {
             items: components["schemas"]["ChatReport"][];
             nextCursor: string | null;
         };
+        /**
+         * @description What happened. join, payment_success and pickup from a client are kept as its signal; the server records its own.
+         * @enum {string}
+         */
+        TrackEventType: "page_view" | "group_view" | "search" | "recommendation_shown" | "recommendation_clicked" | "share" | "join" | "payment_success" | "pickup";
+        /**
+         * @description One event. Each type requires its own fields: group_view, share, join, payment_success and
+         *     pickup a groupId; search a query; recommendation_shown and recommendation_clicked a groupId
+         *     and the recommendationId the recommendation came with; page_view a page.
+         */
+        TrackEvent: {
+            /**
+             * Format: uuid
+             * @description The client's id for this event: resending it is harmless.
+             */
+            eventId: string;
+            type: components["schemas"]["TrackEventType"];
+            /** Format: date-time */
+            occurredAt: string;
+            page?: string;
+            /** Format: uuid */
+            groupId?: string;
+            /** Format: uuid */
+            recommendationId?: string;
+            rank?: number;
+            query?: string;
+            resultCount?: number;
+            /** @enum {string} */
+            channel?: "whatsapp" | "sms" | "link" | "other";
+            properties?: {
+                [key: string]: string | number | boolean | null;
+            };
+        } & (unknown & unknown & unknown & unknown);
+        TrackRequest: {
+            /** @description An anonymous device id the client keeps (a random UUID); required without a token. */
+            deviceId?: string;
+            events: components["schemas"]["TrackEvent"][];
+        };
+        TrackResult: {
+            accepted: number;
+            /** @description Events whose eventId was already stored. */
+            duplicates: number;
+            quarantined: {
+                /** Format: uuid */
+                eventId: string;
+                reason: string;
+            }[];
+        };
+        ReportRange: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            market: string | null;
+            category: string | null;
+            /** Format: uuid */
+            supplierId: string | null;
+        };
+        /** @description Minor units per currency, e.g. USD: 125000. */
+        MoneyByCurrency: {
+            [key: string]: number;
+        };
+        KpiFigures: {
+            views: number;
+            joins: number;
+            paidJoins: number;
+            /** @description paidJoins / joins */
+            conversion: number | null;
+            groupsClosed: number;
+            groupsSucceeded: number;
+            groupSuccessRate: number | null;
+            /** @description Participants per successful group. */
+            averageGroupSize: number | null;
+            revenuePerGroup: components["schemas"]["MoneyByCurrency"];
+            goods: components["schemas"]["MoneyByCurrency"];
+            fees: components["schemas"]["MoneyByCurrency"];
+            refunds: components["schemas"]["MoneyByCurrency"];
+            paymentsSucceeded: number;
+            paymentsFailed: number;
+            paymentSuccessRate: number | null;
+            passesIssued: number;
+            pickups: number;
+            pickupSuccessRate: number | null;
+            recommendationsShown: number;
+            recommendationsClicked: number;
+            recommendationCtr: number | null;
+        };
+        KpiReport: {
+            range: components["schemas"]["ReportRange"];
+            totals: components["schemas"]["KpiFigures"];
+            /** @description Share of paying traders with paid joins in two or more groups of the range. */
+            repeatParticipation: number | null;
+            /** @description Median days from registration to the first paid join, for traders whose first one fell in the range. */
+            medianDaysToFirstGroup: number | null;
+            days: {
+                /** Format: date */
+                day: string;
+                figures: components["schemas"]["KpiFigures"];
+            }[];
+            dataQuality: {
+                /** @description Events quarantined in the range (by arrival). */
+                quarantined: number;
+                reasons: {
+                    [key: string]: number;
+                };
+            };
+            etl: {
+                /**
+                 * Format: date-time
+                 * @description When analytics-etl last moved its watermark: newer events are not in the figures yet.
+                 */
+                lastRunAt: string | null;
+            };
+        };
+        RevenueReport: {
+            range: components["schemas"]["ReportRange"];
+            days: {
+                /** Format: date */
+                day: string;
+                currency: string;
+                goods: number;
+                fees: number;
+                refunds: number;
+            }[];
+            totals: {
+                goods: components["schemas"]["MoneyByCurrency"];
+                fees: components["schemas"]["MoneyByCurrency"];
+                refunds: components["schemas"]["MoneyByCurrency"];
+            };
+        };
+        FunnelReport: {
+            range: components["schemas"]["ReportRange"];
+            steps: {
+                /** @enum {string} */
+                step: "viewed" | "joined" | "paid" | "collected";
+                actors: number;
+                shareOfPrevious: number | null;
+            }[];
+        };
+        CohortReport: {
+            range: components["schemas"]["ReportRange"];
+            cohorts: {
+                /**
+                 * Format: date
+                 * @description The Monday (UTC) of the registration week.
+                 */
+                week: string;
+                traders: number;
+                /** @description Share of the cohort with a paid join in week 0..7 after registration. */
+                retention: number[];
+            }[];
+        };
+        SegmentReport: {
+            range: components["schemas"]["ReportRange"];
+            segments: {
+                segment: string;
+                /** @enum {string} */
+                loyaltyTier: "new" | "bronze" | "silver" | "gold";
+                traders: number;
+                averageFrequency: number;
+                averageRecencyDays: number | null;
+                monetaryUsd: number;
+                averageChurnRisk: number;
+            }[];
+        };
+        RecommendationReport: {
+            range: components["schemas"]["ReportRange"];
+            variants: {
+                variant: string;
+                shown: number;
+                clicked: number;
+                joined: number;
+                ctr: number | null;
+                joinRate: number | null;
+            }[];
+        };
         /** @enum {string} */
         AlertSeverity: "warning" | "critical";
         /**
@@ -3902,7 +4241,7 @@ export interface components {
             remainingStock: number;
         };
         /** @enum {string} */
-        JobName: "release-reservations" | "expire-groups" | "reconcile-payments" | "settle-refunds" | "prune-idempotency-keys" | "expire-passes" | "deliver-notifications" | "retrain-model" | "backup-database" | "invoice-reminders" | "prune-domain-events" | "send-payouts" | "reconcile-payouts" | "deliver-webhooks" | "evaluate-alerts";
+        JobName: "release-reservations" | "expire-groups" | "reconcile-payments" | "settle-refunds" | "prune-idempotency-keys" | "expire-passes" | "deliver-notifications" | "retrain-model" | "backup-database" | "invoice-reminders" | "prune-domain-events" | "send-payouts" | "reconcile-payouts" | "deliver-webhooks" | "evaluate-alerts" | "analytics-etl";
         /**
          * @description A backup folder in BACKUP_DIR: the database (PGlite's data folder, or pg_dump's custom
          *     format), the JWT signing keys and the saved recommendation models.
@@ -4464,6 +4803,18 @@ export interface components {
         };
     };
     parameters: {
+        /** @description First day of the range (UTC), included; default 29 days before `to`. */
+        ReportFrom: string;
+        /** @description Last day of the range (UTC), included; default today. */
+        ReportTo: string;
+        /** @description Only this market (of the pickup point), e.g. Mbare Musika. */
+        ReportMarket: string;
+        /** @description Only this product category. */
+        ReportCategory: string;
+        /** @description Only this supplier organisation's products. */
+        ReportSupplier: string;
+        /** @description csv for a CSV file (as does Accept text/csv); json by default. */
+        ReportFormat: "json" | "csv";
         /** @description Page size. */
         Limit: number;
         /** @description The `nextCursor` of the previous page. */
@@ -6659,6 +7010,255 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DashboardActivity"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    trackEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrackRequest"];
+            };
+        };
+        responses: {
+            /** @description What became of the batch. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getKpiReport: {
+        parameters: {
+            query?: {
+                /** @description First day of the range (UTC), included; default 29 days before `to`. */
+                from?: components["parameters"]["ReportFrom"];
+                /** @description Last day of the range (UTC), included; default today. */
+                to?: components["parameters"]["ReportTo"];
+                /** @description Only this market (of the pickup point), e.g. Mbare Musika. */
+                market?: components["parameters"]["ReportMarket"];
+                /** @description Only this product category. */
+                category?: components["parameters"]["ReportCategory"];
+                /** @description Only this supplier organisation's products. */
+                supplierId?: components["parameters"]["ReportSupplier"];
+                /** @description csv for a CSV file (as does Accept text/csv); json by default. */
+                format?: components["parameters"]["ReportFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report, as JSON or (format=csv, or Accept text/csv) as CSV with a header row. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KpiReport"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getRevenueReport: {
+        parameters: {
+            query?: {
+                /** @description First day of the range (UTC), included; default 29 days before `to`. */
+                from?: components["parameters"]["ReportFrom"];
+                /** @description Last day of the range (UTC), included; default today. */
+                to?: components["parameters"]["ReportTo"];
+                /** @description Only this market (of the pickup point), e.g. Mbare Musika. */
+                market?: components["parameters"]["ReportMarket"];
+                /** @description Only this product category. */
+                category?: components["parameters"]["ReportCategory"];
+                /** @description Only this supplier organisation's products. */
+                supplierId?: components["parameters"]["ReportSupplier"];
+                /** @description csv for a CSV file (as does Accept text/csv); json by default. */
+                format?: components["parameters"]["ReportFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report, as JSON or (format=csv, or Accept text/csv) as CSV with a header row. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevenueReport"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getFunnelReport: {
+        parameters: {
+            query?: {
+                /** @description First day of the range (UTC), included; default 29 days before `to`. */
+                from?: components["parameters"]["ReportFrom"];
+                /** @description Last day of the range (UTC), included; default today. */
+                to?: components["parameters"]["ReportTo"];
+                /** @description Only this market (of the pickup point), e.g. Mbare Musika. */
+                market?: components["parameters"]["ReportMarket"];
+                /** @description Only this product category. */
+                category?: components["parameters"]["ReportCategory"];
+                /** @description Only this supplier organisation's products. */
+                supplierId?: components["parameters"]["ReportSupplier"];
+                /** @description csv for a CSV file (as does Accept text/csv); json by default. */
+                format?: components["parameters"]["ReportFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report, as JSON or (format=csv, or Accept text/csv) as CSV with a header row. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunnelReport"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getCohortReport: {
+        parameters: {
+            query?: {
+                /** @description First day of the range (UTC), included; default 29 days before `to`. */
+                from?: components["parameters"]["ReportFrom"];
+                /** @description Last day of the range (UTC), included; default today. */
+                to?: components["parameters"]["ReportTo"];
+                /** @description Only this market (of the pickup point), e.g. Mbare Musika. */
+                market?: components["parameters"]["ReportMarket"];
+                /** @description Only this product category. */
+                category?: components["parameters"]["ReportCategory"];
+                /** @description Only this supplier organisation's products. */
+                supplierId?: components["parameters"]["ReportSupplier"];
+                /** @description csv for a CSV file (as does Accept text/csv); json by default. */
+                format?: components["parameters"]["ReportFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report, as JSON or (format=csv, or Accept text/csv) as CSV with a header row. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CohortReport"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getSegmentReport: {
+        parameters: {
+            query?: {
+                /** @description First day of the range (UTC), included; default 29 days before `to`. */
+                from?: components["parameters"]["ReportFrom"];
+                /** @description Last day of the range (UTC), included; default today. */
+                to?: components["parameters"]["ReportTo"];
+                /** @description Only this market (of the pickup point), e.g. Mbare Musika. */
+                market?: components["parameters"]["ReportMarket"];
+                /** @description Only this product category. */
+                category?: components["parameters"]["ReportCategory"];
+                /** @description Only this supplier organisation's products. */
+                supplierId?: components["parameters"]["ReportSupplier"];
+                /** @description csv for a CSV file (as does Accept text/csv); json by default. */
+                format?: components["parameters"]["ReportFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report, as JSON or (format=csv, or Accept text/csv) as CSV with a header row. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentReport"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getRecommendationReport: {
+        parameters: {
+            query?: {
+                /** @description First day of the range (UTC), included; default 29 days before `to`. */
+                from?: components["parameters"]["ReportFrom"];
+                /** @description Last day of the range (UTC), included; default today. */
+                to?: components["parameters"]["ReportTo"];
+                /** @description Only this market (of the pickup point), e.g. Mbare Musika. */
+                market?: components["parameters"]["ReportMarket"];
+                /** @description Only this product category. */
+                category?: components["parameters"]["ReportCategory"];
+                /** @description Only this supplier organisation's products. */
+                supplierId?: components["parameters"]["ReportSupplier"];
+                /** @description csv for a CSV file (as does Accept text/csv); json by default. */
+                format?: components["parameters"]["ReportFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report, as JSON or (format=csv, or Accept text/csv) as CSV with a header row. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationReport"];
+                    "text/csv": string;
                 };
             };
             400: components["responses"]["BadRequest"];

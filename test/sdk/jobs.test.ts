@@ -28,7 +28,7 @@ async function signUp(role: 'trader' | 'admin') {
   return cs;
 }
 
-const names: JobName[] = ['release-reservations', 'expire-groups', 'reconcile-payments', 'settle-refunds', 'prune-idempotency-keys', 'expire-passes', 'deliver-notifications', 'retrain-model', 'backup-database', 'invoice-reminders', 'prune-domain-events', 'send-payouts', 'reconcile-payouts', 'deliver-webhooks', 'evaluate-alerts'];
+const names: JobName[] = ['release-reservations', 'expire-groups', 'reconcile-payments', 'settle-refunds', 'prune-idempotency-keys', 'expire-passes', 'deliver-notifications', 'retrain-model', 'backup-database', 'invoice-reminders', 'prune-domain-events', 'send-payouts', 'reconcile-payouts', 'deliver-webhooks', 'evaluate-alerts', 'analytics-etl'];
 
 describe('jobs', () => {
   it('list returns every job with its interval; run returns the run, which then shows as the last run', async () => {

@@ -18,6 +18,16 @@ export interface DomainEvent {
  */
 export const eventsChannel = 'cs_domain_events';
 
+/** The analytics event type a domain event is mirrored as (null: not mirrored). */
+const analyticsType = sql.raw(`case e.type
+  when 'payment.confirmed' then 'payment_success'
+  when 'payment.failed' then 'payment_failed'
+  when 'pass.issued' then 'pass_issued'
+  when 'pass.redeemed' then 'pickup'
+  when 'refund.issued' then 'refund'
+  when 'group.status' then case when e.data->>'to' in ('funded', 'expired', 'cancelled') then 'group_closed' end
+end`);
+
 /**
  * Inserts the rows `rows` (a SELECT of type, supplier_id, group_id, user_id, data) and, in the same
  * statement, NOTIFYs each one. NOTIFY is transactional: listeners hear of the event when the change
@@ -29,6 +39,13 @@ function insertAndNotify(rows: SQL): SQL {
       insert into domain_events (type, supplier_id, group_id, user_id, data)
       ${rows}
       returning id, type, supplier_id, group_id, user_id, data, created_at
+    ), analytics as (
+      -- The server's own analytics events, in the same statement: payments, passes, pickups,
+      -- refunds and group outcomes count from what happened, never from what a client reports.
+      insert into analytics_events (event_id, source, type, user_id, group_id, properties, occurred_at)
+      select gen_random_uuid(), 'server', m.type, e.user_id, e.group_id, e.data, e.created_at
+      from e cross join lateral (select ${analyticsType} as type) m
+      where m.type is not null
     ), j as (
       select id, json_build_object('id', id, 'type', type, 'supplierId', supplier_id, 'groupId', group_id,
         'userId', user_id, 'data', data, 'createdAt', created_at)::text as body

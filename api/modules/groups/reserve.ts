@@ -14,7 +14,7 @@ export interface Reservation {
 
 /**
  * Writes reservations a locked group has accepted, in ONE statement: the contributions, the
- * group's counter and the traders' join counts. The profiles are locked in trader order, so two
+ * group's counter, the traders' join counts and the joins' analytics events. The profiles are locked in trader order, so two
  * such statements (of two groups) sharing traders cannot deadlock.
  */
 export async function writeReservations(tx: Tx, g: GroupRow, accepted: Reservation[]): Promise<ContributionRow[]> {
@@ -31,6 +31,13 @@ export async function writeReservations(tx: Tx, g: GroupRow, accepted: Reservati
       returning *
     ), counter as (
       update groups set reserved_quantity = reserved_quantity + ${total}::int, updated_at = now() where id = ${g.id}::uuid
+    ), joined as (
+      -- The server's analytics event of each join (api/modules/analytics), in the same statement.
+      insert into analytics_events (event_id, source, type, user_id, group_id, properties, occurred_at)
+      select gen_random_uuid(), 'server', 'join', c.trader_id, c.group_id,
+        jsonb_build_object('contributionId', c.id, 'quantity', c.quantity, 'pickupPointId', c.pickup_point_id, 'recommendationId', c.recommendation_id),
+        c.created_at
+      from c
     ), profiles as (
       update analytics_profiles set joins_count = joins_count + 1, last_active_at = now()
       where user_id in (select user_id from analytics_profiles where user_id = any(${sql.param(traders)}::uuid[]) order by user_id for update)

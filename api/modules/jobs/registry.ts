@@ -15,6 +15,7 @@ import { pruneDomainEvents } from '../events/domain-events.ts';
 import { processPendingPayouts, reconcilePayouts } from '../payouts/service.ts';
 import { deliverWebhooks } from '../webhooks/delivery.ts';
 import { evaluateAlerts } from '../alerts/evaluate.ts';
+import { runAnalyticsEtl } from '../analytics/etl.ts';
 
 /** What a job reports: named counts of what it did, stored on its run (JobRun.counts). */
 export type Counts = Record<string, number>;
@@ -134,6 +135,12 @@ export const jobs = {
       'Evaluates the alert rules (ALERT_* thresholds): opens an alert for each new finding and mails the admins, repeats persisting ones, resolves those whose condition cleared.',
     interval: '1m',
     run: (ctx, log) => evaluateAlerts(ctx, log),
+  },
+  'analytics-etl': {
+    description:
+      'Builds the daily KPI counters and per-trader features from the events committed since its watermark (rebuilding each day they touch, late ones too), then prunes raw events older than ANALYTICS_RETENTION_DAYS.',
+    interval: '5m',
+    run: (ctx) => runAnalyticsEtl(ctx),
   },
 } as const satisfies Record<string, JobDefinition>;
 

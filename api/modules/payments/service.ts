@@ -207,12 +207,14 @@ export async function verifyAndApply(
 }
 
 /** payment.confirmed | payment.failed, for the trader's user channel (and admins). */
-function paymentEvent(type: string, p: PaymentRow, groupId: string, extra: Record<string, unknown>) {
+// goods, fee and the pickup point are for the analytics store, which mirrors these events (revenue
+// and fees per market: api/modules/events/domain-events.ts).
+function paymentEvent(type: string, p: PaymentRow, groupId: string, pickupPointId: string, extra: Record<string, unknown>) {
   return {
     type,
     userId: p.traderId,
     groupId,
-    data: { paymentId: p.id, txRef: p.txRef, contributionId: p.contributionId, amount: p.totalAmount, currency: p.currency, ...extra },
+    data: { paymentId: p.id, txRef: p.txRef, contributionId: p.contributionId, amount: p.totalAmount, goods: p.goodsAmount, fee: p.feeAmount, currency: p.currency, pickupPointId, ...extra },
   };
 }
 
@@ -228,7 +230,7 @@ async function applyVerified(ctx: AppContext, tx: Tx, p: PaymentRow, verified: V
     const reason = `provider reported ${problems.join(', ')}`;
     await paymentLifecycle.move(tx, p.id, payment.status, 'mismatch', { flaggedReason: reason, providerTransactionId: verified.id, verifiedAt: now, updatedAt: now });
     await notifyAdmins(tx, 'payment-flagged', { txRef, reason, paymentId: p.id });
-    await recordEvent(tx, paymentEvent('payment.failed', p, g.id, { outcome: 'mismatch' }));
+    await recordEvent(tx, paymentEvent('payment.failed', p, g.id, contribution.pickupPointId, { outcome: 'mismatch' }));
     return { outcome: 'mismatch' as const, paymentId: p.id };
   }
 
@@ -236,7 +238,7 @@ async function applyVerified(ctx: AppContext, tx: Tx, p: PaymentRow, verified: V
     await paymentLifecycle.move(tx, p.id, payment.status, 'failed', { providerTransactionId: verified.id, verifiedAt: now, updatedAt: now });
     // A failed payment gives the reserved units back.
     if (contribution.status === 'pending_payment') await release(tx, contribution, 'cancelled');
-    await recordEvent(tx, paymentEvent('payment.failed', p, g.id, { outcome: 'failed' }));
+    await recordEvent(tx, paymentEvent('payment.failed', p, g.id, contribution.pickupPointId, { outcome: 'failed' }));
     return { outcome: 'failed' as const, paymentId: p.id };
   }
 
@@ -285,7 +287,7 @@ async function applyVerified(ctx: AppContext, tx: Tx, p: PaymentRow, verified: V
       payload: { group: g.title, amount: formatMoney(p.totalAmount, p.currency), quantity: q, product: product?.name, txRef },
     },
   ]);
-  await recordEvent(tx, paymentEvent('payment.confirmed', p, g.id, { quantity: q }));
+  await recordEvent(tx, paymentEvent('payment.confirmed', p, g.id, contribution.pickupPointId, { quantity: q }));
   await recordGroupEvent(tx, 'group.progress', g.id);
   // Paid quantity reaching the MOQ funds the group.
   if (updated!.status === 'open' && updated!.paidQuantity >= updated!.moq) {

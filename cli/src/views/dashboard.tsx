@@ -7,15 +7,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Box, render, renderToString, Text, useApp, useInput } from 'ink';
 import type { DashboardData, Part } from '../dashboard/data.ts';
+import { sparkline } from '../charts.ts';
 import { Bar } from './training.tsx';
 
-const ticks = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-
-/** Values as a one-line chart scaled to their maximum; all zero is a flat baseline. */
-export function sparkline(values: number[]): string {
-  const max = Math.max(0, ...values);
-  return values.map((v) => (max === 0 ? ticks[0] : ticks[Math.min(ticks.length - 1, Math.round((v / max) * (ticks.length - 1)))])).join('');
-}
 
 function left(seconds: number): string {
   const h = Math.floor(seconds / 3600);

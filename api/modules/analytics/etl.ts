@@ -1,0 +1,195 @@
+// The analytics ETL (job analytics-etl): incremental by a watermark on the event store, and safe to
+// rerun. Each run reads the events committed since the last one (by writing transaction, so one
+// committed late is never skipped), finds the days they belong to, and rebuilds those days' counters
+// whole from the raw events: a rerun over the same events writes the same rows, and a late event
+// rebuilds the day it happened on. All of it is SQL, so the events stream through PostgreSQL and
+// nothing is loaded into this process whatever their number.
+import { sql, type SQL } from 'drizzle-orm';
+import type { AppContext } from '../../context.ts';
+import type { Queryable, Tx } from '../../db/client.ts';
+import { eventMarket } from './market.ts';
+
+type Rows<T> = { rows: T[] };
+const rows = async <T>(db: Queryable, q: SQL) => ((await db.execute(q)) as unknown as Rows<T>).rows;
+
+const watermark = 'events';
+
+/**
+ * The days (UTC) whose counters the events of [horizon, xmin) change: the days they happened on,
+ * and for a payment the day of the join it pays (conversion counts a join on its own day).
+ */
+async function touchedDays(tx: Tx, horizon: string, xmin: string): Promise<string[]> {
+  const found = await rows<{ day: string }>(
+    tx,
+    sql`select distinct d::text as day from (
+        select (e.occurred_at at time zone 'UTC')::date as d from analytics_events e
+        where e.tx >= ${horizon}::xid8 and e.tx < ${xmin}::xid8
+        union
+        select (j.occurred_at at time zone 'UTC')::date from analytics_events e
+        join analytics_events j on j.type = 'join' and j.source = 'server' and j.properties->>'contributionId' = e.properties->>'contributionId'
+        where e.tx >= ${horizon}::xid8 and e.tx < ${xmin}::xid8 and e.type = 'payment_success' and e.source = 'server'
+      ) t order by 1`,
+  );
+  return found.map((r) => r.day);
+}
+
+/** Rebuilds analytics_daily for `days` from the raw events. */
+async function rebuildDays(tx: Tx, days: string[]): Promise<void> {
+  const list = sql`${`{${days.join(',')}}`}::date[]`;
+  await tx.execute(sql`delete from analytics_daily where day = any(${list})`);
+  await tx.execute(sql`
+    insert into analytics_daily (day, market, category, supplier_id, currency, views, joins, paid_joins, payments_succeeded,
+      payments_failed, goods_amount, fee_amount, refund_amount, passes_issued, pickups, groups_closed, groups_succeeded,
+      succeeded_participants, succeeded_goods)
+    select day, market, category, supplier_id, currency,
+      count(*) filter (where type = 'group_view'),
+      count(*) filter (where type = 'join' and server),
+      count(*) filter (where type = 'join' and server and paid),
+      count(*) filter (where type = 'payment_success' and server),
+      count(*) filter (where type = 'payment_failed'),
+      coalesce(sum((properties->>'goods')::bigint) filter (where type = 'payment_success' and server), 0),
+      coalesce(sum((properties->>'fee')::bigint) filter (where type = 'payment_success' and server), 0),
+      coalesce(sum((properties->>'amount')::bigint) filter (where type = 'refund'), 0),
+      count(*) filter (where type = 'pass_issued'),
+      count(*) filter (where type = 'pickup' and server),
+      count(*) filter (where type = 'group_closed'),
+      count(*) filter (where type = 'group_closed' and succeeded),
+      coalesce(sum(participants) filter (where type = 'group_closed' and succeeded), 0),
+      coalesce(sum(group_goods) filter (where type = 'group_closed' and succeeded), 0)
+    from (
+      select (e.occurred_at at time zone 'UTC')::date as day,
+        ${eventMarket} as market,
+        coalesce(p.category, '') as category,
+        coalesce(p.supplier_id::text, '') as supplier_id,
+        case when e.type in ('payment_success', 'refund') and e.source = 'server' then coalesce(e.properties->>'currency', '')
+             when e.type = 'group_closed' then g.currency else '' end as currency,
+        e.type, e.source = 'server' as server, e.properties,
+        c.paid_at is not null as paid,
+        e.properties->>'to' = 'funded' as succeeded,
+        gc.participants, gc.goods as group_goods
+      from analytics_events e
+      left join groups g on g.id = e.group_id
+      left join products p on p.id = coalesce(e.product_id, g.product_id)
+      -- Only the server's own events name contributions (a client's properties are its own).
+      left join contributions c on e.type = 'join' and e.source = 'server' and c.id = (e.properties->>'contributionId')::uuid
+      left join lateral (
+        select count(*) as participants, sum(c2.quantity::bigint * c2.unit_price) as goods from contributions c2
+        where c2.group_id = e.group_id and c2.status in ('paid', 'refunded')
+      ) gc on e.type = 'group_closed' and e.properties->>'to' = 'funded'
+      where e.occurred_at >= ${days[0]}::date and e.occurred_at < ${days[days.length - 1]}::date + 1
+        and (e.occurred_at at time zone 'UTC')::date = any(${list})
+    ) x
+    group by day, market, category, supplier_id, currency`);
+}
+
+/**
+ * Recommendation counters per day and variant from the serving path's log (interaction_events,
+ * written without a transaction id of its own): the days with rows since `since`, rebuilt whole.
+ */
+async function rebuildRecommendationDays(tx: Tx, since: Date | null): Promise<number> {
+  const days = (
+    await rows<{ day: string }>(
+      tx,
+      sql`select distinct (created_at at time zone 'UTC')::date::text as day from interaction_events
+        where variant is not null ${since ? sql`and created_at >= ${since}` : sql``}`,
+    )
+  ).map((r) => r.day);
+  if (days.length === 0) return 0;
+  const list = sql`${`{${days.join(',')}}`}::date[]`;
+  await tx.execute(sql`delete from analytics_daily_recs where day = any(${list})`);
+  await tx.execute(sql`
+    insert into analytics_daily_recs (day, variant, shown, clicked, joined)
+    select (created_at at time zone 'UTC')::date, variant,
+      count(*) filter (where kind = 'shown'), count(*) filter (where kind = 'click'),
+      count(*) filter (where kind = 'join' and recommendation_id is not null)
+    from interaction_events
+    where variant is not null and (created_at at time zone 'UTC')::date = any(${list})
+    group by 1, 2`);
+  return days.length;
+}
+
+/**
+ * Per-trader features for the traders with new events, and for those not refreshed for a day
+ * (recency and churn risk move with the clock even when a trader does nothing). Frequency counts
+ * the groups a trader paid into; monetary the USD goods paid (ZWG shares count in frequency).
+ */
+async function refreshTraders(tx: Tx, horizon: string, xmin: string, now: Date): Promise<number> {
+  const refreshed = await rows<unknown>(
+    tx,
+    sql`
+    with who as (
+      select distinct user_id from analytics_events where tx >= ${horizon}::xid8 and tx < ${xmin}::xid8 and user_id is not null
+      union
+      select user_id from (select user_id from analytics_traders where updated_at < ${now}::timestamptz - interval '1 day' order by updated_at limit 10000) stale
+    ), f as (
+      select e.user_id,
+        min(e.occurred_at) filter (where e.type = 'payment_success' and e.source = 'server') as first_paid,
+        max(e.occurred_at) filter (where e.type = 'payment_success' and e.source = 'server') as last_paid,
+        max(e.occurred_at) as last_seen,
+        count(distinct e.group_id) filter (where e.type = 'payment_success' and e.source = 'server') as frequency,
+        coalesce(sum((e.properties->>'goods')::bigint) filter (where e.type = 'payment_success' and e.source = 'server' and e.properties->>'currency' = 'USD'), 0) as monetary,
+        count(*) filter (where e.occurred_at >= ${now}::timestamptz - interval '30 days') as recent
+      from analytics_events e join who on who.user_id = e.user_id
+      group by e.user_id
+    ), m as (
+      select f.*, extract(epoch from (${now}::timestamptz - f.last_paid)) / 86400 as recency,
+        extract(epoch from (${now}::timestamptz - coalesce(f.last_paid, f.last_seen))) / 86400 as idle
+      from f join users u on u.id = f.user_id
+    )
+    insert into analytics_traders (user_id, first_paid_at, last_paid_at, last_seen_at, recency_days, frequency, monetary, engagement,
+      churn_risk, loyalty_tier, segment, updated_at)
+    select user_id, first_paid, last_paid, last_seen, recency, frequency, monetary, ln(1 + recent),
+      round((greatest(idle, 0) / (greatest(idle, 0) + 30))::numeric, 3)::float8,
+      case when frequency = 0 then 'new' when frequency <= 2 then 'bronze' when frequency <= 5 then 'silver' else 'gold' end,
+      case when frequency = 0 then 'browser' when recency <= 30 and frequency >= 3 then 'champion' when recency <= 30 then 'active'
+           when recency <= 90 then 'at_risk' else 'churned' end,
+      ${now}::timestamptz
+    from m
+    on conflict (user_id) do update set first_paid_at = excluded.first_paid_at, last_paid_at = excluded.last_paid_at,
+      last_seen_at = excluded.last_seen_at, recency_days = excluded.recency_days, frequency = excluded.frequency,
+      monetary = excluded.monetary, engagement = excluded.engagement, churn_risk = excluded.churn_risk,
+      loyalty_tier = excluded.loyalty_tier, segment = excluded.segment, updated_at = excluded.updated_at
+    returning 1`,
+  );
+  return refreshed.length;
+}
+
+/** Raw events (and quarantined ones) older than ANALYTICS_RETENTION_DAYS, once the counters hold them. */
+async function pruneRaw(ctx: AppContext, now: Date): Promise<number> {
+  const cut = new Date(now.getTime() - ctx.config.analytics.retentionDays * 86_400_000);
+  let pruned = 0;
+  for (;;) {
+    const gone = await rows<unknown>(
+      ctx.db,
+      sql`delete from analytics_events where id in (select id from analytics_events where occurred_at < ${cut} limit 10000) returning 1`,
+    );
+    pruned += gone.length;
+    if (gone.length < 10000) break;
+  }
+  await ctx.db.execute(sql`delete from analytics_quarantine where quarantined_at < ${cut}`);
+  return pruned;
+}
+
+/** Job (analytics-etl). */
+export async function runAnalyticsEtl(ctx: AppContext, now = new Date()) {
+  const result = await ctx.db.transaction(async (tx) => {
+    await tx.execute(sql`insert into analytics_watermarks (name, horizon, updated_at) values (${watermark}, '0'::xid8, '-infinity') on conflict do nothing`);
+    const [mark] = await rows<{ horizon: string; updated_at: string | Date }>(
+      tx,
+      sql`select horizon::text as horizon, updated_at from analytics_watermarks where name = ${watermark} for update`,
+    );
+    const [snap] = await rows<{ xmin: string }>(tx, sql`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`);
+    const { horizon } = mark!;
+    const xmin = snap!.xmin;
+    const [{ n }] = (await rows<{ n: string }>(tx, sql`select count(*) as n from analytics_events where tx >= ${horizon}::xid8 and tx < ${xmin}::xid8`)) as [{ n: string }];
+    const days = await touchedDays(tx, horizon, xmin);
+    if (days.length) await rebuildDays(tx, days);
+    const last = new Date(mark!.updated_at);
+    // Impressions are written outside any transaction of ours; ten minutes back covers one still in flight.
+    const recommendationDays = await rebuildRecommendationDays(tx, Number.isFinite(last.getTime()) ? new Date(last.getTime() - 10 * 60_000) : null);
+    const traders = await refreshTraders(tx, horizon, xmin, now);
+    await tx.execute(sql`update analytics_watermarks set horizon = ${xmin}::xid8, updated_at = ${now} where name = ${watermark}`);
+    return { events: Number(n), days: days.length, recommendationDays, traders };
+  });
+  return { ...result, pruned: await pruneRaw(ctx, now) };
+}
