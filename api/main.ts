@@ -10,6 +10,7 @@ import { startScheduler } from './modules/jobs/scheduler.ts';
 import { createContext } from './runtime.ts';
 import { onShutdown } from './shutdown.ts';
 import { demoAdminEmail, demoPassword, seedDemoData } from './seed/demo.ts';
+import { runAnalyticsEtl } from './modules/analytics/etl.ts';
 
 let config: Config;
 try {
@@ -37,6 +38,8 @@ if (!demo.load) log.info({ demoData: false, reason: demo.reason }, `demo data no
 else if (n > 0) log.info({ demoData: false, reason: 'database not empty' }, `demo data not loaded (database not empty)`);
 else {
   const summary = await seedDemoData(ctx.db);
+  // The reports read what the ETL built: build it now rather than at the job's first tick.
+  await runAnalyticsEtl(ctx);
   log.info({ demoData: true, reason: demo.reason, summary }, `demo data loaded (${demo.reason}); demo accounts use the password "${demoPassword}" (admin: ${demoAdminEmail})`);
 }
 const admin = await ensureFirstAdmin(ctx);

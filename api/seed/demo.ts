@@ -6,6 +6,7 @@ import { hashPassword } from '../modules/auth/passwords.ts';
 import { segmentOf, slug } from '../modules/users/segments.ts';
 import { catalog, firstNames, industrialAreas, linesOfBusiness, markets, surnames } from './harare.ts';
 import { seedGroups } from './demo-groups.ts';
+import { seedDemoEvents } from './demo-events.ts';
 import { rng } from './random.ts';
 
 /** Every demo account signs in with this password (documented in the README). */
@@ -158,7 +159,9 @@ export async function seedDemoData(db: Db, options: { traders?: number; now?: Da
     const supplierIds = new Set((await tx.select({ id: suppliers.id }).from(suppliers)).map((s) => s.id));
     await tx.insert(products).values(productRows.filter((p) => supplierIds.has(p.supplierId))).onConflictDoNothing();
     crashPoint('seed:before-groups');
-    return seedGroups(tx, r, options.now ?? new Date());
+    const seeded = await seedGroups(tx, r, options.now ?? new Date());
+    const events = seeded.groups > 0 ? await seedDemoEvents(tx, options.now ?? new Date()) : { serverEvents: 0, clientEvents: 0 };
+    return { ...seeded, analyticsEvents: events.serverEvents + events.clientEvents };
   });
   return { traders: traderCount, suppliers: supplierRows.length, staff: 2, products: productRows.length, ...history };
 }

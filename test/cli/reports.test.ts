@@ -90,17 +90,17 @@ describe('cs reports', { timeout: 180_000 }, () => {
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`file://${out}`);
-      await page.waitForFunction(() => (window as unknown as { chartsDrawn: number }).chartsDrawn === 2);
+      await page.waitForFunction('window.chartsDrawn === 2');
       expect(errors).toEqual([]);
       expect(await page.locator('.card').first().textContent()).toContain('Conversion66.7%');
       // The canvas has been drawn on: some of its pixels are not blank.
-      const inked = await page.evaluate(() => {
-        const canvas = document.querySelector('canvas')!;
-        const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const inked = (await page.evaluate(`(() => {
+        const canvas = document.querySelector('canvas');
+        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
         let n = 0;
-        for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n += 1;
+        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n += 1;
         return n;
-      });
+      })()`)) as number;
       expect(inked).toBeGreaterThan(1000);
       await page.screenshot({ path: path.join(shots, 'kpis.png'), fullPage: true });
       expect(fs.statSync(path.join(shots, 'kpis.png')).size).toBeGreaterThan(10_000);
