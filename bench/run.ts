@@ -1,6 +1,7 @@
 // `npm run bench`: the API next to a bare Fastify route measured in the same run, reported as
-// ratios (absolute numbers depend on the machine; ratios travel). BENCH_ONLY=auth,groups,ml,nmf,ws picks
+// ratios (absolute numbers depend on the machine; ratios travel). BENCH_ONLY=auth,groups,ml,nmf,ws,analytics picks
 // sections; DATABASE_URL runs them on a PostgreSQL server (a fresh database each).
+import { benchAnalytics } from './analytics.ts';
 import { benchAuth } from './auth.ts';
 import { benchGroups } from './groups.ts';
 import { dropBenchDatabases, measure, startServer } from './lib.ts';
@@ -8,7 +9,7 @@ import { benchNmf } from './ml-nmf.ts';
 import { benchRecommendations } from './ml.ts';
 import { benchWsFanout } from './ws-fanout.ts';
 
-const only = new Set((process.env.BENCH_ONLY ?? 'auth,groups,ml,nmf,ws').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'auth,groups,ml,nmf,ws,analytics').split(','));
 const bare = await startServer('bench/bare-server.ts', {}, 3901);
 try {
   const baseline = await measure('bare Fastify GET /health', { url: `${bare.url}/health` });
@@ -17,6 +18,7 @@ try {
   if (only.has('ml')) await benchRecommendations(bare);
   if (only.has('nmf')) benchNmf();
   if (only.has('ws')) await benchWsFanout();
+  if (only.has('analytics')) await benchAnalytics();
 } finally {
   await bare.stop();
   await dropBenchDatabases();

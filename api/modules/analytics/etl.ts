@@ -7,7 +7,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Queryable, Tx } from '../../db/client.ts';
-import { eventMarket } from './market.ts';
+import { eventPickupPoint, groupHomeMarkets } from './market.ts';
 
 type Rows<T> = { rows: T[] };
 const rows = async <T>(db: Queryable, q: SQL) => ((await db.execute(q)) as unknown as Rows<T>).rows;
@@ -25,8 +25,9 @@ async function touchedDays(tx: Tx, horizon: string, xmin: string): Promise<strin
         select (e.occurred_at at time zone 'UTC')::date as d from analytics_events e
         where e.tx >= ${horizon}::xid8 and e.tx < ${xmin}::xid8
         union
-        select (j.occurred_at at time zone 'UTC')::date from analytics_events e
-        join analytics_events j on j.type = 'join' and j.source = 'server' and j.properties->>'contributionId' = e.properties->>'contributionId'
+        -- a payment rebuilds the day of the join it pays: the server's join event is at the contribution's creation
+        select (c.created_at at time zone 'UTC')::date from analytics_events e
+        join contributions c on c.id = (e.properties->>'contributionId')::uuid
         where e.tx >= ${horizon}::xid8 and e.tx < ${xmin}::xid8 and e.type = 'payment_success' and e.source = 'server'
       ) t order by 1`,
   );
@@ -58,7 +59,7 @@ async function rebuildDays(tx: Tx, days: string[]): Promise<void> {
       coalesce(sum(group_goods) filter (where type = 'group_closed' and succeeded), 0)
     from (
       select (e.occurred_at at time zone 'UTC')::date as day,
-        ${eventMarket} as market,
+        coalesce(pp.market, home.market, '') as market,
         coalesce(p.category, '') as category,
         coalesce(p.supplier_id::text, '') as supplier_id,
         case when e.type in ('payment_success', 'refund') and e.source = 'server' then coalesce(e.properties->>'currency', '')
@@ -70,6 +71,8 @@ async function rebuildDays(tx: Tx, days: string[]): Promise<void> {
       from analytics_events e
       left join groups g on g.id = e.group_id
       left join products p on p.id = coalesce(e.product_id, g.product_id)
+      left join pickup_points pp on pp.id = ${eventPickupPoint}
+      left join ${groupHomeMarkets} home on home.group_id = e.group_id
       -- Only the server's own events name contributions (a client's properties are its own).
       left join contributions c on e.type = 'join' and e.source = 'server' and c.id = (e.properties->>'contributionId')::uuid
       left join lateral (
