@@ -4,28 +4,39 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Database } from '../../db/client.ts';
 
 /**
- * The last requests' answer times in this process, kept for the slow_requests alert rule (p99 over
- * the alert window). A fixed ring: 10,000 requests, two numbers each, whatever the traffic. The
- * evaluate-alerts job runs in the process that owns it; a jobs process without traffic sees none,
- * and a deployment of several processes alerts on http_request_duration_seconds in Prometheus.
+ * The last requests' answer times, kept for the slow_requests alert rule (p99 over the alert
+ * window): a fixed ring of 10,000 requests, two numbers each, whatever the traffic. One ring per
+ * database handle, i.e. per app (tests run several in one process). The evaluate-alerts job runs in
+ * the process that owns it; a jobs process without traffic sees none, and a deployment of several
+ * processes alerts on http_request_duration_seconds in Prometheus.
  */
-const ringSize = 10_000;
-const ringAt = new Float64Array(ringSize);
-const ringMs = new Float64Array(ringSize);
-let ringNext = 0;
-let ringCount = 0;
+class LatencyRing {
+  static readonly size = 10_000;
+  readonly at = new Float64Array(LatencyRing.size);
+  readonly ms = new Float64Array(LatencyRing.size);
+  next = 0;
+  count = 0;
+}
+const rings = new WeakMap<Database, LatencyRing>();
+const ringOf = (database: Database) => {
+  let ring = rings.get(database);
+  if (!ring) rings.set(database, (ring = new LatencyRing()));
+  return ring;
+};
 
-export function recordLatency(ms: number, at = Date.now()): void {
-  ringAt[ringNext] = at;
-  ringMs[ringNext] = ms;
-  ringNext = (ringNext + 1) % ringSize;
-  ringCount = Math.min(ringCount + 1, ringSize);
+export function recordLatency(database: Database, ms: number, at = Date.now()): void {
+  const ring = ringOf(database);
+  ring.at[ring.next] = at;
+  ring.ms[ring.next] = ms;
+  ring.next = (ring.next + 1) % LatencyRing.size;
+  ring.count = Math.min(ring.count + 1, LatencyRing.size);
 }
 
 /** p99 (ms) and count of the requests answered since `since` (epoch ms), from the ring. */
-export function recentLatency(since: number): { count: number; p99: number } {
+export function recentLatency(database: Database, since: number): { count: number; p99: number } {
+  const ring = ringOf(database);
   const picked: number[] = [];
-  for (let i = 0; i < ringCount; i += 1) if (ringAt[i]! >= since) picked.push(ringMs[i]!);
+  for (let i = 0; i < ring.count; i += 1) if (ring.at[i]! >= since) picked.push(ring.ms[i]!);
   if (picked.length === 0) return { count: 0, p99: 0 };
   picked.sort((a, b) => a - b);
   return { count: picked.length, p99: picked[Math.min(picked.length - 1, Math.ceil(picked.length * 0.99) - 1)]! };
@@ -64,7 +75,7 @@ export function registerMetrics(app: FastifyInstance, database: Database): Regis
     const route = request.routeOptions.url ?? 'unmatched';
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-    recordLatency(reply.elapsedTime);
+    recordLatency(database, reply.elapsedTime);
   });
   return registry;
 }
