@@ -93,7 +93,7 @@ describe('alerts', () => {
       expect(join.statusCode, join.body).toBe(201);
       await payInSandbox(app, t, join.json().id, action);
     }
-    for (let i = 0; i < 300; i += 1) recordLatency(app.ctx.database, 900);
+    for (let i = 0; i < 300; i += 1) recordLatency(app.ctx, 900);
 
     expect(await evaluateAlerts(app.ctx)).toMatchObject({ opened: 3, failedRules: 0 });
     const items = (await get('/api/admin/alerts?status=open')).json().items as { rule: string; key: string; severity: string; value: number; subject: string }[];

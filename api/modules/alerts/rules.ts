@@ -206,7 +206,7 @@ const webhookDeliveryFailures: Rule = async (ctx, now) => {
 /** p99 of this process's answers in the window (at least ALERT_SLOW_MIN_REQUESTS of them). */
 const slowRequests: Rule = async (ctx, now) => {
   const { slowP99Ms: threshold, slowMinRequests, windowMinutes } = ctx.config.alerts;
-  const { count, p99 } = recentLatency(ctx.database, windowStart(ctx, now).getTime());
+  const { count, p99 } = recentLatency(ctx, windowStart(ctx, now).getTime());
   if (count < slowMinRequests || p99 <= threshold) return [];
   return [
     {

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'drizzle-orm';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AppContext } from '../../context.ts';
 import type { Database } from '../../db/client.ts';
 
 /**
  * The last requests' answer times, kept for the slow_requests alert rule (p99 over the alert
  * window): a fixed ring of 10,000 requests, two numbers each, whatever the traffic. One ring per
- * database handle, i.e. per app (tests run several in one process). The evaluate-alerts job runs in
+ * app context (tests run several apps in one process, on one database). The evaluate-alerts job runs in
  * the process that owns it; a jobs process without traffic sees none, and a deployment of several
  * processes alerts on http_request_duration_seconds in Prometheus.
  */
@@ -17,15 +18,15 @@ class LatencyRing {
   next = 0;
   count = 0;
 }
-const rings = new WeakMap<Database, LatencyRing>();
-const ringOf = (database: Database) => {
-  let ring = rings.get(database);
-  if (!ring) rings.set(database, (ring = new LatencyRing()));
+const rings = new WeakMap<AppContext, LatencyRing>();
+const ringOf = (ctx: AppContext) => {
+  let ring = rings.get(ctx);
+  if (!ring) rings.set(ctx, (ring = new LatencyRing()));
   return ring;
 };
 
-export function recordLatency(database: Database, ms: number, at = Date.now()): void {
-  const ring = ringOf(database);
+export function recordLatency(ctx: AppContext, ms: number, at = Date.now()): void {
+  const ring = ringOf(ctx);
   ring.at[ring.next] = at;
   ring.ms[ring.next] = ms;
   ring.next = (ring.next + 1) % LatencyRing.size;
@@ -33,8 +34,8 @@ export function recordLatency(database: Database, ms: number, at = Date.now()): 
 }
 
 /** p99 (ms) and count of the requests answered since `since` (epoch ms), from the ring. */
-export function recentLatency(database: Database, since: number): { count: number; p99: number } {
-  const ring = ringOf(database);
+export function recentLatency(ctx: AppContext, since: number): { count: number; p99: number } {
+  const ring = ringOf(ctx);
   const picked: number[] = [];
   for (let i = 0; i < ring.count; i += 1) if (ring.at[i]! >= since) picked.push(ring.ms[i]!);
   if (picked.length === 0) return { count: 0, p99: 0 };
@@ -75,7 +76,7 @@ export function registerMetrics(app: FastifyInstance, database: Database): Regis
     const route = request.routeOptions.url ?? 'unmatched';
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-    recordLatency(database, reply.elapsedTime);
+    recordLatency(app.ctx, reply.elapsedTime);
   });
   return registry;
 }
