@@ -1480,7 +1480,7 @@ export interface paths {
          *     the reason (kept, counted in the report's dataQuality) and not counted. Joins, payments,
          *     pickups and refunds are recorded by the server itself; a client's own `join` or
          *     `payment_success` is kept as client signal and never counted as one. Rate-limited per
-         *     trader or device (ANALYTICS_TRACK_PER_MINUTE batches a minute).
+         *     trader, or per address without a token (ANALYTICS_TRACK_PER_MINUTE batches a minute).
          */
         post: operations["trackEvents"];
         delete?: never;
