@@ -201,6 +201,17 @@ describe('analytics ETL and reports', () => {
     );
     const cohorts = (await app.inject({ method: 'GET', url: '/api/admin/reports/cohorts', headers: bearer(admin.accessToken) })).json().cohorts;
     expect(cohorts.reduce((s: number, x: { traders: number }) => s + x.traders, 0)).toBe(3);
+
+    // The funded group is cancelled: its payments are refunded, but it closed once (when funded), not
+    // a second time; a group cancelled while open closes as a failure.
+    const cancel = await app.inject({ method: 'POST', url: `/api/groups/${group.id}/transitions`, headers: bearer(admin.accessToken), payload: { to: 'cancelled', reason: 'supplier out of stock' } });
+    expect(cancel.statusCode, cancel.body).toBe(200);
+    const open = await openGroup(app, m);
+    expect((await app.inject({ method: 'POST', url: `/api/groups/${open.id}/transitions`, headers: bearer(admin.accessToken), payload: { to: 'cancelled', reason: 'no demand' } })).statusCode).toBe(200);
+    await runAnalyticsEtl(app.ctx);
+    const after = (await app.inject({ method: 'GET', url: `/api/admin/reports/kpis?from=${yesterday}&to=${today}`, headers: bearer(admin.accessToken) })).json().totals;
+    expect(after).toMatchObject({ groupsClosed: 2, groupsSucceeded: 1, groupSuccessRate: 0.5 });
+    expect(after.refunds.USD).toBeGreaterThan(0);
   });
 
   it('refuses a range that ends before it starts, and non-admins', async () => {

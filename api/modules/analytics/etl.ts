@@ -18,20 +18,20 @@ const watermark = 'events';
  * The days (UTC) whose counters the events of [horizon, xmin) change: the days they happened on,
  * and for a payment the day of the join it pays (conversion counts a join on its own day).
  */
-async function touchedDays(tx: Tx, horizon: string, xmin: string): Promise<string[]> {
-  const found = await rows<{ day: string }>(
+async function touchedDays(tx: Tx, horizon: string, xmin: string): Promise<{ days: string[]; events: number }> {
+  const own = await rows<{ day: string; n: string }>(
     tx,
-    sql`select distinct d::text as day from (
-        select (e.occurred_at at time zone 'UTC')::date as d from analytics_events e
-        where e.tx >= ${horizon}::xid8 and e.tx < ${xmin}::xid8
-        union
-        -- a payment rebuilds the day of the join it pays: the server's join event is at the contribution's creation
-        select (c.created_at at time zone 'UTC')::date from analytics_events e
-        join contributions c on c.id = (e.properties->>'contributionId')::uuid
-        where e.tx >= ${horizon}::xid8 and e.tx < ${xmin}::xid8 and e.type = 'payment_success' and e.source = 'server'
-      ) t order by 1`,
+    sql`select (occurred_at at time zone 'UTC')::date::text as day, count(*) as n from analytics_events
+      where tx >= ${horizon}::xid8 and tx < ${xmin}::xid8 group by 1`,
   );
-  return found.map((r) => r.day);
+  // A payment rebuilds the day of the join it pays: the server's join event is at the contribution's creation.
+  const joins = await rows<{ day: string }>(
+    tx,
+    sql`select distinct (c.created_at at time zone 'UTC')::date::text as day from analytics_events e
+      join contributions c on c.id = (e.properties->>'contributionId')::uuid
+      where e.tx >= ${horizon}::xid8 and e.tx < ${xmin}::xid8 and e.type = 'payment_success' and e.source = 'server'`,
+  );
+  return { days: [...new Set([...own, ...joins].map((r) => r.day))].sort(), events: own.reduce((sum, r) => sum + Number(r.n), 0) };
 }
 
 /** Rebuilds analytics_daily for `days` from the raw events. */
@@ -184,15 +184,14 @@ export async function runAnalyticsEtl(ctx: AppContext, now = new Date()) {
     const [snap] = await rows<{ xmin: string }>(tx, sql`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`);
     const { horizon } = mark!;
     const xmin = snap!.xmin;
-    const [{ n }] = (await rows<{ n: string }>(tx, sql`select count(*) as n from analytics_events where tx >= ${horizon}::xid8 and tx < ${xmin}::xid8`)) as [{ n: string }];
-    const days = await touchedDays(tx, horizon, xmin);
+    const { days, events } = await touchedDays(tx, horizon, xmin);
     if (days.length) await rebuildDays(tx, days);
     const last = new Date(mark!.updated_at);
     // Impressions are written outside any transaction of ours; ten minutes back covers one still in flight.
     const recommendationDays = await rebuildRecommendationDays(tx, Number.isFinite(last.getTime()) ? new Date(last.getTime() - 10 * 60_000) : null);
     const traders = await refreshTraders(tx, horizon, xmin, now);
     await tx.execute(sql`update analytics_watermarks set horizon = ${xmin}::xid8, updated_at = ${now} where name = ${watermark}`);
-    return { events: Number(n), days: days.length, recommendationDays, traders };
+    return { events, days: days.length, recommendationDays, traders };
   });
   return { ...result, pruned: await pruneRaw(ctx, now) };
 }

@@ -18,14 +18,18 @@ export interface DomainEvent {
  */
 export const eventsChannel = 'cs_domain_events';
 
-/** The analytics event type a domain event is mirrored as (null: not mirrored). */
+/**
+ * The analytics event type a domain event is mirrored as (null: not mirrored). A group closes once:
+ * when it is funded, or when it expires or is cancelled while still open (a funded group cancelled
+ * later, or a draft cancelled, closes no second time and no first).
+ */
 const analyticsType = sql.raw(`case e.type
   when 'payment.confirmed' then 'payment_success'
   when 'payment.failed' then 'payment_failed'
   when 'pass.issued' then 'pass_issued'
   when 'pass.redeemed' then 'pickup'
   when 'refund.issued' then 'refund'
-  when 'group.status' then case when e.data->>'to' in ('funded', 'expired', 'cancelled') then 'group_closed' end
+  when 'group.status' then case when e.data->>'to' = 'funded' or (e.data->>'from' = 'open' and e.data->>'to' in ('expired', 'cancelled')) then 'group_closed' end
 end`);
 
 /**
