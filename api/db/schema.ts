@@ -154,9 +154,8 @@ export const analyticsProfiles = pgTable('analytics_profiles', {
     .references(() => users.id, { onDelete: 'cascade' }),
   segment: text('segment'),
   signupMarket: text('signup_market').notNull(),
-  joinsCount: integer('joins_count').notNull().default(0),
-  paymentsCount: integer('payments_count').notNull().default(0),
-  lastActiveAt: timestamp('last_active_at', { withTimezone: true }),
+  // What a trader did (joins, payments, when last seen) is counted from the event store by the
+  // analytics ETL (analytics_traders), not kept here as counters on every join and payment.
   createdAt: createdAt(),
 });
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { analyticsProfiles, contributions, groups, refunds } from '../../api/db/schema.ts';
+import { analyticsEvents, contributions, groups, refunds } from '../../api/db/schema.ts';
 import { releaseLapsedReservations } from '../../api/modules/groups/joins.ts';
 import { expireOverdueGroups } from '../../api/modules/payments/service.ts';
 import { freshApp } from '../helpers/app.ts';
@@ -23,6 +23,9 @@ afterAll(() => app.close());
 const join = (s: Session, groupId: string, payload: object, headers: Record<string, string> = {}) =>
   app.inject({ method: 'POST', url: `/api/groups/${groupId}/join`, headers: { ...bearer(s.accessToken), ...headers }, payload });
 const admin = () => bearer(m.admin.accessToken);
+/** The trader's joins as the server recorded them in the analytics store. */
+const serverJoins = async (userId: string) =>
+  (await app.ctx.db.select().from(analyticsEvents).where(and(eq(analyticsEvents.userId, userId), eq(analyticsEvents.type, 'join'), eq(analyticsEvents.source, 'server')))).length;
 
 describe('joining', () => {
   it('enforces per-trader limits, capacity and one open contribution per trader', async () => {
@@ -34,8 +37,8 @@ describe('joining', () => {
     const twice = await join(a, g.id, { quantity: 2 });
     expect(twice.statusCode).toBe(409);
     expect(twice.json().contributionId).toBeDefined();
-    // The join counts once in the trader's profile; the refused one not at all.
-    expect((await app.ctx.db.select().from(analyticsProfiles).where(eq(analyticsProfiles.userId, a.user.id)))[0]!.joinsCount).toBe(1);
+    // The join is recorded once as the server's analytics event; the refused one not at all.
+    expect(await serverJoins(a.user.id)).toBe(1);
     const b = await trader(app);
     const over = await join(b, g.id, { quantity: 5 });
     expect(over.statusCode).toBe(409);
@@ -122,8 +125,8 @@ describe('joining', () => {
     expect((await app.ctx.db.select().from(groups).where(eq(groups.id, g.id)))[0]!.reservedQuantity).toBe(2);
   });
   it.runIf(onPostgres())('the same traders joining three groups at once: none oversold, each join counted once (real PostgreSQL)', async () => {
-    // Joins of one group share a transaction; batches of different groups touch the same traders'
-    // profiles, which must not deadlock (a deadlock would surface as a 500 or a slow retry).
+    // Joins of one group share a transaction; batches of different groups for the same traders must
+    // not deadlock (a deadlock would surface as a 500 or a slow retry).
     const gs = await Promise.all([0, 1, 2].map(() => openGroup(app, m, { moq: 5, maxQuantity: 20, maxPerTrader: 3 })));
     const ts = await Promise.all(Array.from({ length: 10 }, () => registerUser(app)));
     const results = await Promise.all(gs.flatMap((g) => ts.map((t) => join(t, g.id, { quantity: 3 }))));
@@ -132,10 +135,7 @@ describe('joining', () => {
     for (const g of gs) expect((await app.ctx.db.select().from(groups).where(eq(groups.id, g.id)))[0]!.reservedQuantity).toBe(18);
     const accepted = new Map<string, number>();
     results.forEach((r) => r.statusCode === 201 && accepted.set(r.json().traderId, (accepted.get(r.json().traderId) ?? 0) + 1));
-    for (const t of ts) {
-      const [p] = await app.ctx.db.select().from(analyticsProfiles).where(eq(analyticsProfiles.userId, t.user.id));
-      expect(p!.joinsCount).toBe(accepted.get(t.user.id) ?? 0);
-    }
+    for (const t of ts) expect(await serverJoins(t.user.id)).toBe(accepted.get(t.user.id) ?? 0);
   });
 
   it.runIf(onPostgres())('joins, quantity changes and leaves racing on one group keep its counter equal to its open contributions (real PostgreSQL)', async () => {

@@ -88,10 +88,7 @@ export async function login(ctx: AppContext, emailRaw: string, password: string)
   }
   if (!(await verifyPassword(user.passwordHash, password))) throw unauthorized('Wrong email or password');
   if (!user.active) throw unauthorized('The account is deactivated');
-  return ctx.db.transaction(async (tx) => {
-    await tx.update(analyticsProfiles).set({ lastActiveAt: new Date() }).where(eq(analyticsProfiles.userId, user.id));
-    return issueSession(ctx, tx, user);
-  });
+  return ctx.db.transaction((tx) => issueSession(ctx, tx, user));
 }
 
 /**

@@ -14,8 +14,9 @@ export interface Reservation {
 
 /**
  * Writes reservations a locked group has accepted, in ONE statement: the contributions, the
- * group's counter, the traders' join counts and the joins' analytics events. The profiles are locked in trader order, so two
- * such statements (of two groups) sharing traders cannot deadlock.
+ * group's counter and the joins' analytics events. Nothing of the traders' own rows is written,
+ * so two such statements (of two groups) sharing traders lock nothing in common but the index
+ * entries they insert.
  */
 export async function writeReservations(tx: Tx, g: GroupRow, accepted: Reservation[]): Promise<ContributionRow[]> {
   if (accepted.length === 0) return [];
@@ -38,9 +39,6 @@ export async function writeReservations(tx: Tx, g: GroupRow, accepted: Reservati
         jsonb_build_object('contributionId', c.id, 'quantity', c.quantity, 'pickupPointId', c.pickup_point_id, 'recommendationId', c.recommendation_id),
         c.created_at
       from c
-    ), profiles as (
-      update analytics_profiles set joins_count = joins_count + 1, last_active_at = now()
-      where user_id in (select user_id from analytics_profiles where user_id = any(${sql.param(traders)}::uuid[]) order by user_id for update)
     )
     select * from c`);
   const rows = (result as unknown as { rows: Record<string, unknown>[] }).rows.map(contributionOf);

@@ -6,7 +6,7 @@ import { crashPoint } from '../../crash-point.ts';
 import type { Queryable, Tx } from '../../db/client.ts';
 import { idIn } from '../../db/id-lists.ts';
 import { encodeCursor, keyset, page } from '../../db/pagination.ts';
-import { analyticsProfiles, contributions, groups, payments, products, refunds, users, webhookEvents } from '../../db/schema.ts';
+import { contributions, groups, payments, products, refunds, users, webhookEvents } from '../../db/schema.ts';
 import { HttpProblem, badRequest, conflict, notFound, unauthorized } from '../../errors.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
 import { joinable } from '../groups/lifecycle.ts';
@@ -272,10 +272,6 @@ async function applyVerified(ctx: AppContext, tx: Tx, p: PaymentRow, verified: V
     .set({ paidQuantity: sql`${groups.paidQuantity} + ${q}`, updatedAt: now })
     .where(eq(groups.id, g.id))
     .returning();
-  await tx
-    .update(analyticsProfiles)
-    .set({ paymentsCount: sql`${analyticsProfiles.paymentsCount} + 1`, lastActiveAt: now })
-    .where(eq(analyticsProfiles.userId, p.traderId));
   const [user] = await tx.select().from(users).where(eq(users.id, p.traderId));
   const [product] = await tx.select({ name: products.name }).from(products).where(eq(products.id, g.productId));
   await enqueue(tx, [
