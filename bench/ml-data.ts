@@ -1,14 +1,14 @@
 // Loads a generated Harare-shaped dataset (ml/synthetic.ts) into a ConnectSphere database, the way
 // the API would have recorded it: traders with preferences, products, pickup points per market,
-// open groups, and the history as paid contributions (in past groups) and interaction events.
+// open groups, and the history as contributions (in past groups) and the server's view and click events.
 import { randomUUID } from 'node:crypto';
 import { hash } from '@node-rs/argon2';
 import type { Db } from '../api/db/client.ts';
 import {
+  analyticsEvents,
   contributions,
   groupPickupPoints,
   groups,
-  interactionEvents,
   pickupPoints,
   products,
   suppliers,
@@ -115,8 +115,10 @@ export async function loadSynthetic(db: Db, size: { traders: number; products: n
   await insertAll(open, (chunk) => db.insert(groupPickupPoints).values(chunk.map((g) => ({ groupId: id(g.id), pickupPointId: pointOf.get(g.pickupMarket) ?? points[0]!.id }))));
   await insertAll(joined, (chunk) => db.insert(contributions).values(chunk));
 
-  // History: the n-th paid purchase of a product by a trader goes into that product's n-th past
-  // group (a trader holds one contribution per group). Other kinds become interaction events.
+  // History: the n-th contribution of a trader to a product goes into that product's n-th past group
+  // (a trader holds one contribution per group). A join and the payment that follows it are one
+  // contribution, paid; a join never paid is a lapsed one. Views and clicks become the server's
+  // analytics events, as the API records them.
   const seen = new Map<string, number>();
   const history: (typeof groups.$inferInsert)[] = [];
   const historyOf = new Map<string, string>();
@@ -132,22 +134,36 @@ export async function loadSynthetic(db: Db, size: { traders: number; products: n
     return g;
   };
   const paid: (typeof contributions.$inferInsert)[] = [];
-  const events: (typeof interactionEvents.$inferInsert)[] = [];
+  const events: (typeof analyticsEvents.$inferInsert)[] = [];
   const productIndex = new Map(syn.dataset.products.map((p) => [p.id, p]));
+  const unpaidJoins = new Map<string, Date[]>();
+  const contribution = (it: (typeof syn.dataset.interactions)[number], paidAt: Date | null, createdAt: Date) => {
+    const key = `${it.traderId}|${it.productId}`;
+    const n = seen.get(key) ?? 0;
+    seen.set(key, n + 1);
+    const status = paidAt ? ('paid' as const) : ('lapsed' as const);
+    return { groupId: historyGroup(it.productId, n), traderId: id(it.traderId), pickupPointId: points[0]!.id, quantity: it.quantity ?? 1, unitPrice: productIndex.get(it.productId)!.unitPrice, currency: 'USD' as const, status, paidAt, createdAt };
+  };
   for (const it of syn.dataset.interactions) {
-    const p = productIndex.get(it.productId)!;
     const at = new Date(it.at);
-    if (it.kind === 'paid') {
-      const key = `${it.traderId}|${it.productId}`;
-      const n = seen.get(key) ?? 0;
-      seen.set(key, n + 1);
-      paid.push({ groupId: historyGroup(it.productId, n), traderId: id(it.traderId), pickupPointId: points[0]!.id, quantity: it.quantity ?? 1, unitPrice: p.unitPrice, currency: 'USD', status: 'paid', paidAt: at, createdAt: at });
+    const key = `${it.traderId}|${it.productId}`;
+    if (it.kind === 'join') {
+      const list = unpaidJoins.get(key);
+      if (list) list.push(at);
+      else unpaidJoins.set(key, [at]);
+    } else if (it.kind === 'paid') {
+      paid.push(contribution(it, at, unpaidJoins.get(key)?.shift() ?? at));
     } else {
-      events.push({ traderId: id(it.traderId), groupId: historyGroup(it.productId, 0), productId: id(it.productId), kind: it.kind === 'join' ? 'join' : it.kind === 'click' ? 'click' : 'view', createdAt: at });
+      events.push({ eventId: randomUUID(), source: 'server', type: it.kind === 'click' ? 'recommendation_clicked' : 'group_view', userId: id(it.traderId), groupId: historyGroup(it.productId, 0), productId: id(it.productId), occurredAt: at, receivedAt: at });
     }
+  }
+  for (const it of syn.dataset.interactions) {
+    if (it.kind !== 'join') continue;
+    const list = unpaidJoins.get(`${it.traderId}|${it.productId}`);
+    if (list?.length) paid.push(contribution(it, null, list.shift()!));
   }
   await insertAll(history, (chunk) => db.insert(groups).values(chunk));
   await insertAll(paid, (chunk) => db.insert(contributions).values(chunk));
-  await insertAll(events, (chunk) => db.insert(interactionEvents).values(chunk));
+  await insertAll(events, (chunk) => db.insert(analyticsEvents).values(chunk));
   return { traders: syn.dataset.traders.length, products: syn.dataset.products.length, openGroups: open.length, openParticipants: joined.length, paid: paid.length, events: events.length, traderIds: syn.dataset.traders.map((t) => id(t.id)) };
 }

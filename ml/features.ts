@@ -2,7 +2,7 @@
 
 import type { CsrMatrix } from './sparse.ts';
 import { decay, toMillis } from './time.ts';
-import type { FeatureBlockWeights, Interaction, InteractionKind, InteractionWeights, Trader, TraderProfile } from './types.ts';
+import type { BehaviourSnapshot, FeatureBlockWeights, Interaction, InteractionKind, InteractionWeights, Timestamp, Trader, TraderBehaviour, TraderProfile } from './types.ts';
 
 export const DEFAULT_INTERACTION_WEIGHTS: InteractionWeights = { paid: 5, join: 3, click: 1.5, view: 0.5 };
 export const DEFAULT_FEATURE_WEIGHTS: FeatureBlockWeights = {
@@ -11,6 +11,7 @@ export const DEFAULT_FEATURE_WEIGHTS: FeatureBlockWeights = {
   budget: 0.5,
   groupSizes: 0.5,
   frequency: 0.5,
+  behaviour: 0.5,
 };
 
 /** Kinds that mean the trader put money or a commitment behind the product. */
@@ -172,6 +173,8 @@ export interface FeatureSpec {
   groupSizes: string[];
   /** log10(1 + minor units) range seen in training, for min-max scaling. */
   budgetLog: { min: number; max: number };
+  /** The largest behaviour figures seen in training (log scale), for scaling to 0..1. */
+  behaviourMax: { frequencyLog: number; monetaryLog: number; engagement: number };
   weights: FeatureBlockWeights;
   /** Names of the vector's dimensions, e.g. "category:sugar", "budget:max". */
   dimensions: string[];
@@ -182,7 +185,14 @@ export function buildFeatureSpec(
   traders: readonly Pick<Trader, 'categories' | 'market' | 'groupSizes' | 'budgetMin' | 'budgetMax'>[],
   productCategories: readonly string[],
   weights: FeatureBlockWeights = DEFAULT_FEATURE_WEIGHTS,
+  behaviour: readonly TraderBehaviour[] = [],
 ): FeatureSpec {
+  const behaviourMax = { frequencyLog: 0, monetaryLog: 0, engagement: 0 };
+  for (const b of behaviour) {
+    behaviourMax.frequencyLog = Math.max(behaviourMax.frequencyLog, Math.log1p(b.frequency));
+    behaviourMax.monetaryLog = Math.max(behaviourMax.monetaryLog, Math.log10(1 + b.monetary));
+    behaviourMax.engagement = Math.max(behaviourMax.engagement, b.engagement);
+  }
   const categories = new Set<string>(productCategories);
   const markets = new Set<string>();
   const groupSizes = new Set<string>();
@@ -207,6 +217,7 @@ export function buildFeatureSpec(
     markets: [...markets].sort(),
     groupSizes: [...groupSizes].sort(),
     budgetLog: { min, max },
+    behaviourMax,
     weights,
   };
   return {
@@ -218,8 +229,19 @@ export function buildFeatureSpec(
       'budget:max',
       ...spec.groupSizes.map((g) => `groupSize:${g}`),
       'frequency',
+      'behaviour:frequency',
+      'behaviour:monetary',
+      'behaviour:recency',
+      'behaviour:engagement',
     ],
   };
+}
+
+/** The snapshot a model trained as of `now` may use: the latest taken at or before it. */
+export function behaviourAsOf(snapshots: readonly BehaviourSnapshot[] | undefined, now: number, at: (t: Timestamp) => number): BehaviourSnapshot | undefined {
+  let best: BehaviourSnapshot | undefined;
+  for (const s of snapshots ?? []) if (at(s.at) <= now && (!best || at(s.at) > at(best.at))) best = s;
+  return best;
 }
 
 /**
@@ -243,6 +265,21 @@ export function preferenceVector(spec: FeatureSpec, profile: TraderProfile): num
   out.push((scaled(profile.budgetMin) * w.budget) / Math.SQRT2, (scaled(profile.budgetMax) * w.budget) / Math.SQRT2);
   multiHot(spec.groupSizes, profile.groupSizes, w.groupSizes);
   out.push((FREQUENCY_SCALE[profile.frequency] ?? 0.5) * w.frequency);
+  // What they did, each on 0..1 against the most seen in training; no history is all zeros (a new
+  // trader sits with the others who have not bought yet, not at some average).
+  const m = spec.behaviourMax;
+  if (!m) return out; // a model saved before the block existed: its centroids have no such dimensions
+  const b = profile.behaviour;
+  const block = b
+    ? [
+        m.frequencyLog > 0 ? clamp01(Math.log1p(b.frequency) / m.frequencyLog) : 0,
+        m.monetaryLog > 0 ? clamp01(Math.log10(1 + b.monetary) / m.monetaryLog) : 0,
+        b.recencyDays === null ? 0 : 30 / (30 + Math.max(0, b.recencyDays)),
+        m.engagement > 0 ? clamp01(b.engagement / m.engagement) : 0,
+      ]
+    : [0, 0, 0, 0];
+  const norm = Math.hypot(...block);
+  for (const v of block) out.push(norm > 0 ? (v / Math.max(1, norm)) * w.behaviour : 0);
   return out;
 }
 

@@ -8,6 +8,7 @@ import { diversify, topByScore } from './diversity.ts';
 import { evaluateModel, temporalSplit, tuneColdStartWeights, tuneWeights, type ColdStartTuning, type WeightTuning } from './evaluate.ts';
 import { fallbackReason, productReasons, type Reason } from './explain.ts';
 import {
+  behaviourAsOf,
   buildFeatureSpec,
   buildIndex,
   buildInteractionMatrices,
@@ -157,7 +158,9 @@ export function train(dataset: Dataset, params: TrainParams, onProgress?: Progre
       halfLifeDays: p.halfLifeDays,
       now,
     });
-    const spec = buildFeatureSpec(dataset.traders, dataset.products.map((x) => x.category), p.featureWeights);
+    const snapshot = behaviourAsOf(dataset.behaviour, now, toMillis);
+    const behaviour = snapshot?.traders ?? {};
+    const spec = buildFeatureSpec(dataset.traders, dataset.products.map((x) => x.category), p.featureWeights, Object.values(behaviour));
     const profiles: TraderProfile[] = dataset.traders.map((t) => ({
       market: t.market,
       categories: [...t.categories],
@@ -166,6 +169,7 @@ export function train(dataset: Dataset, params: TrainParams, onProgress?: Progre
       currency: t.currency ?? 'USD',
       groupSizes: [...t.groupSizes],
       frequency: t.frequency,
+      behaviour: behaviour[t.id],
     }));
     const vectors = profiles.map((t) => preferenceVector(spec, t));
     // Median committed quantity per product, over traders who gave one.
@@ -175,7 +179,7 @@ export function train(dataset: Dataset, params: TrainParams, onProgress?: Progre
       const q = [...rowOf(byProduct, j).values].filter((v) => v > 0);
       typicalQuantity[j] = median(q);
     }
-    return { traderIds, productIds, mats, spec, profiles, vectors, typicalQuantity };
+    return { traderIds, productIds, mats, spec, profiles, vectors, typicalQuantity, snapshot };
   });
   report('features', 1, {
     message: 'features ready',
@@ -264,6 +268,11 @@ export function train(dataset: Dataset, params: TrainParams, onProgress?: Progre
         finalLoss: cf.finalLoss.total,
         lossHistory: cf.lossHistory,
       },
+      behaviour: {
+        asOf: features.snapshot ? new Date(toMillis(features.snapshot.at)).toISOString() : null,
+        traders: features.snapshot ? Object.keys(features.snapshot.traders).length : 0,
+        holdoutAsOf: null,
+      },
       holdout: null,
       fusion: null,
       timingsMs: timings,
@@ -330,6 +339,7 @@ export function train(dataset: Dataset, params: TrainParams, onProgress?: Progre
       report('evaluation', 0.9, { message: 'ranking held-out traders' });
       const { lists: _lists, ...holdout } = evaluateModel(holdoutModel, split, evalOptions);
       meta.metrics.holdout = holdout;
+      meta.metrics.behaviour.holdoutAsOf = holdoutModel.meta.metrics.behaviour.asOf;
       meta.metrics.fusion = { ...fusionReport(holdout, weights, inactivityShift, tuning), coldStart: coldTuning };
       // The model serves the weights chosen before the test split was looked at.
       p.hybrid = { ...weights };

@@ -25,7 +25,28 @@ export interface Trader {
 }
 
 /** A trader's stated preferences without an id: what a cold-start request carries. */
-export type TraderProfile = Omit<Trader, 'id' | 'createdAt'> & { id?: string; createdAt?: Timestamp };
+export type TraderProfile = Omit<Trader, 'id' | 'createdAt'> & { id?: string; createdAt?: Timestamp; behaviour?: TraderBehaviour };
+
+/**
+ * What a trader's history says of them as of a time: the analytics ETL's per-trader features
+ * (api/modules/analytics/trader-features.ts), computed from events up to that time only.
+ */
+export interface TraderBehaviour {
+  /** Days since their last payment; null if they never paid. */
+  recencyDays: number | null;
+  /** Groups paid into. */
+  frequency: number;
+  /** Goods paid for, USD minor units. */
+  monetary: number;
+  /** ln(1 + their events in the 30 days before). */
+  engagement: number;
+}
+
+/** The features of every trader who had any as of `at`. */
+export interface BehaviourSnapshot {
+  at: Timestamp;
+  traders: Record<string, TraderBehaviour>;
+}
 
 export interface Product {
   id: string;
@@ -53,6 +74,11 @@ export interface Dataset {
   interactions: Interaction[];
   /** The reference time: interactions after it are ignored and decay is measured from it. */
   now: Timestamp;
+  /**
+   * Trader features as of several times (the hold-out's cut-offs and now): training uses the latest
+   * snapshot at or before `now`, so a model graded on a hold-out never sees features that know it.
+   */
+  behaviour?: BehaviourSnapshot[];
 }
 
 export interface GeoPoint {
@@ -171,6 +197,8 @@ export interface FeatureBlockWeights {
   budget: number;
   groupSizes: number;
   frequency: number;
+  /** What they did (TraderBehaviour): how often, how much and how lately they paid, how engaged. */
+  behaviour: number;
 }
 
 export interface HybridWeights {
@@ -370,6 +398,8 @@ export interface ModelMetrics {
     finalLoss: number;
     lossHistory: number[];
   };
+  /** The trader features used (Dataset.behaviour): the snapshot's time and size, and the hold-out model's snapshot. */
+  behaviour: { asOf: string | null; traders: number; holdoutAsOf: string | null };
   holdout: EvaluationReport | null;
   fusion: FusionReport | null;
   timingsMs: Partial<Record<TrainingStage, number>>;

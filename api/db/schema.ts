@@ -658,59 +658,6 @@ export const mlTrainingRuns = pgTable(
   (t) => [index('ml_training_runs_started_idx').on(t.startedAt), index('ml_training_runs_status_idx').on(t.status)],
 );
 
-export const interactionKindEnum = pgEnum('interaction_kind', ['shown', 'click', 'join', 'view']);
-
-/**
- * The events that are training signal: group pages opened, recommendations clicked, and joins
- * recorded as events alone (imported history, say); a join event with a recommendationId is the
- * attribution of a contribution, which is already counted. Literal SQL over unqualified columns
- * (no parameters), so that the partial index below matches every query filtering with it,
- * prepared statements included.
- */
-export const signalEventCondition = sql`(kind in ('view', 'click') or (kind = 'join' and recommendation_id is null))`;
-
-/**
- * What traders were shown and what they did. 'shown' rows are impressions (one per recommended
- * item, its id is the recommendationId handed to the client); 'click' and 'join' rows carry the
- * recommendationId they are attributed to; 'view' rows are group pages opened. Views, clicks and
- * joins without a recommendationId (history recorded only as events) are training signal; other
- * joins and all payments are read from contributions.
- */
-export const interactionEvents = pgTable(
-  'interaction_events',
-  {
-    id: uuid('id').primaryKey().defaultRandom(),
-    // No foreign keys on this log: they checked each row written by locking the user, group and
-    // product it names, and a recommendation request writes ten rows, so up to 21 row locks (each a
-    // WAL record on a row every request reads) per impression write, a third of its cost. The ids
-    // come from rows the server has just read, and users, groups and products are never deleted
-    // (they are deactivated or closed).
-    traderId: uuid('trader_id').notNull(),
-    groupId: uuid('group_id').notNull(),
-    productId: uuid('product_id').notNull(),
-    kind: interactionKindEnum('kind').notNull(),
-    recommendationId: uuid('recommendation_id'),
-    modelVersion: text('model_version'),
-    variant: text('variant'),
-    score: doublePrecision('score'),
-    rank: integer('rank'),
-    createdAt: createdAt(),
-  },
-  (t) => [
-    // Click and join attribution look up the 'shown' row of a recommendationId.
-    index('interaction_events_recommendation_idx').on(t.recommendationId, t.kind),
-    // A trader's signal since the model was trained (serving, on every recommendation request):
-    // without the predicate the scan walks all of the trader's impressions too, and each request
-    // adds ten.
-    index('interaction_events_trader_signal_idx').on(t.traderId, t.createdAt).where(signalEventCondition),
-    // Signal since a time (model health: interactions since training). Impressions are left out
-    // here too: they are most of the rows, and every recommendation request writes ten.
-    index('interaction_events_signal_created_idx').on(t.createdAt).where(signalEventCondition),
-    // The A/B report groups by variant and kind.
-    index('interaction_events_variant_idx').on(t.variant, t.kind).where(sql`variant is not null`),
-  ],
-);
-
 /**
  * What happened on the platform, in order: the one feed outbound webhooks deliver from and real-time
  * subscribers resume from. Written in the transaction of the change it describes, so an event
@@ -1297,9 +1244,21 @@ export const alerts = pgTable(
 // quarantined, and what it builds (daily KPI counters, per-trader features).
 
 /**
+ * The events the recommender learns from: group pages opened and recommendations clicked, as the
+ * server saw them (a client's own report of either is analytics, not training signal: the server
+ * cannot check it, and it would count the same open twice). Joins and payments are read from
+ * contributions. Literal SQL over unqualified columns (no parameters), so that the partial indexes
+ * match every query filtering with it, prepared statements included.
+ */
+export const signalEventCondition = sql`(source = 'server' and type in ('group_view', 'recommendation_clicked') and user_id is not null and product_id is not null)`;
+
+/**
  * Every tracked event, append-only: the clients' (POST /api/analytics/track) and the server's own
- * (joins, payments, pickups, refunds, group outcomes), recorded in the transaction of the action.
- * `event_id` is the client's id for its event (duplicates are ignored) or a server-made one.
+ * (joins, payments, pickups, refunds, group outcomes, and what the recommender served and saw:
+ * recommendation_shown, recommendation_clicked, group_view), recorded in the transaction of the
+ * action. `event_id` is the client's id for its event (duplicates are ignored) or a server-made one;
+ * a recommendation_shown's event_id is the recommendationId handed to the client, and the clicks and
+ * joins that follow it carry that id in `recommendation_id`.
  */
 export const analyticsEvents = pgTable(
   'analytics_events',
@@ -1312,6 +1271,7 @@ export const analyticsEvents = pgTable(
     deviceId: text('device_id'),
     groupId: uuid('group_id'),
     productId: uuid('product_id'),
+    recommendationId: uuid('recommendation_id'),
     properties: jsonb('properties').$type<Record<string, unknown>>().notNull().default({}),
     occurredAt: timestamp('occurred_at', { withTimezone: true, precision: 3 }).notNull(),
     receivedAt: timestamp('received_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
@@ -1324,8 +1284,17 @@ export const analyticsEvents = pgTable(
     index('analytics_events_occurred_idx').on(t.occurredAt),
     index('analytics_events_user_idx').on(t.userId, t.occurredAt),
     index('analytics_events_device_idx').on(t.deviceId).where(sql`user_id is null and device_id is not null`),
+    // The recommender's signal, read by id (training), by trader since a time (serving, on every
+    // recommendation request) and since a time (model health). Impressions are most of the rows and
+    // each request adds ten, so the indexes hold the signal alone.
+    index('analytics_events_signal_idx').on(t.id).where(signalEventCondition),
+    index('analytics_events_trader_signal_idx').on(t.userId, t.occurredAt).where(signalEventCondition),
+    index('analytics_events_signal_occurred_idx').on(t.occurredAt).where(signalEventCondition),
+    // The A/B report and the ETL's per-variant counters: clicks and joins that follow a recommendation.
+    index('analytics_events_recommendation_idx').on(t.recommendationId).where(sql`recommendation_id is not null`),
   ],
 );
+
 
 /** An anonymous device and the trader who later signed in on it; its earlier events become theirs. */
 export const analyticsDevices = pgTable('analytics_devices', {
@@ -1392,7 +1361,7 @@ export const analyticsDaily = pgTable(
 
 /**
  * Recommendation impressions, clicks and joins per day and model variant (the A/B side of the KPIs),
- * from the serving path's own log (interaction_events) and the joins attributed to a recommendation.
+ * from the server's recommendation_shown events and the clicks and joins that carry their id.
  */
 export const analyticsDailyRecs = pgTable(
   'analytics_daily_recs',

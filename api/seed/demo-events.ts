@@ -1,5 +1,5 @@
 // The demo's analytics history (seedDemoData's transaction): the server's own events for the seeded
-// purchase history (joins, payments, refunds of expired groups, group outcomes), as the API would
+// purchase history (joins, payments and failed ones, refunds of expired groups, group outcomes), as the API would
 // have recorded them, and four weeks of trader browsing with structure, so a fresh `npm start` has
 // reports worth reading: busier Fridays and Saturdays (market days) and quiet Sundays; markets that
 // browse far more than others for the joins they make (Harare CBD, about four times the views per
@@ -25,7 +25,7 @@ export async function seedDemoEvents(tx: Tx, now: Date): Promise<{ serverEvents:
       from contributions c returning 1
     ), p as (
       insert into analytics_events (event_id, source, type, user_id, group_id, properties, occurred_at)
-      select gen_random_uuid(), 'server', 'payment_success', p.trader_id, c.group_id,
+      select gen_random_uuid(), 'server', case when p.status = 'failed' then 'payment_failed' else 'payment_success' end, p.trader_id, c.group_id,
         jsonb_build_object('paymentId', p.id, 'contributionId', c.id, 'goods', p.goods_amount, 'fee', p.fee_amount, 'amount', p.total_amount,
           'currency', p.currency, 'pickupPointId', c.pickup_point_id, 'quantity', c.quantity), p.verified_at
       from payments p join contributions c on c.id = p.contribution_id returning 1

@@ -13,7 +13,7 @@ import {
   users,
 } from '../db/schema.ts';
 import { markets } from './harare.ts';
-import type { rng } from './random.ts';
+import { rng } from './random.ts';
 
 type Rng = ReturnType<typeof rng>;
 
@@ -23,7 +23,10 @@ type Rng = ReturnType<typeof rng>;
  *
  * The history has structure on purpose: traders buy the categories of their line of business, at
  * pickup points in their own market, with some noise. Recommendations then have something real to
- * find, and the evaluation something to measure.
+ * find, and the evaluation something to measure. Not every join is paid: some traders join a
+ * group and let their reservation lapse (a few after a failed payment), more of them in Harare CBD,
+ * where traders browse and join much and pay least, and fewest in Mbare Musika. Those joins come
+ * from a generator of their own, so the paid history stays as it was.
  */
 export async function seedGroups(db: Tx, r: Rng, now: Date) {
   const day = 86_400_000;
@@ -55,6 +58,10 @@ export async function seedGroups(db: Tx, r: Rng, now: Date) {
   const paymentRows: (typeof payments.$inferInsert)[] = [];
   const events: (typeof groupEvents.$inferInsert)[] = [];
 
+  // Of a market's traders who would buy a group's product and did not pay into it, the share who
+  // joined and let the reservation lapse (the others only browsed); see above.
+  const lapseRate: Record<string, number> = { 'Harare CBD': 0.3, 'Mbare Musika': 0.04 };
+  const lapses = rng(20_261_204);
   const makeGroup = (past: boolean, index: number) => {
     const product = r.pick(catalog);
     const market = r.pick(markets).name;
@@ -79,6 +86,24 @@ export async function seedGroups(db: Tx, r: Rng, now: Date) {
       const fee = Math.round(goods / 10);
       paymentRows.push({ contributionId: cid, traderId: t.id, provider: 'sandbox', txRef: `CS-DEMO-${index}-${cid.slice(0, 8)}`, goodsAmount: goods, feeAmount: fee, totalAmount: goods + fee, currency: 'USD', status: 'successful', verifiedAt: paidAt, createdAt: paidAt });
     }
+    {
+      const joined = new Set(joiners.map((t) => t.id));
+      for (const t of fans) {
+        if (joined.has(t.id) || !lapses.chance(lapseRate[t.market] ?? 0.12)) continue;
+        const cid = lapses.uuid();
+        const joinedAt = new Date(createdAt.getTime() + lapses.int(0, 8) * day);
+        // A reservation lapses after a day; in an open group only an old enough one has.
+        if (joinedAt.getTime() > now.getTime() - day) continue;
+        const quantity = bulky ? 1 : lapses.int(2, 10);
+        contributionRows.push({ id: cid, groupId: id, traderId: t.id, pickupPointId: point.id, quantity, unitPrice: product.unitPrice, currency: 'USD', status: 'lapsed', paidAt: null, createdAt: joinedAt });
+        if (lapses.chance(0.3)) {
+          const goods = quantity * product.unitPrice;
+          const fee = Math.round(goods / 10);
+          const at = new Date(joinedAt.getTime() + 3_600_000);
+          paymentRows.push({ contributionId: cid, traderId: t.id, provider: 'sandbox', txRef: `CS-DEMO-${index}-${cid.slice(0, 8)}`, goodsAmount: goods, feeAmount: fee, totalAmount: goods + fee, currency: 'USD', status: 'failed', verifiedAt: at, createdAt: at });
+        }
+      }
+    }
     const status = past ? (paid >= moq ? 'completed' : 'expired') : paid >= moq ? 'funded' : 'open';
     groupRows.push({
       id,
@@ -101,8 +126,8 @@ export async function seedGroups(db: Tx, r: Rng, now: Date) {
     events.push({ groupId: id, fromStatus: null, toStatus: 'open', reason: 'demo data', createdAt });
     if (status === 'expired') {
       // Expired groups were refunded: keep the history of what traders wanted, not money held.
-      for (const c of contributionRows) if (c.groupId === id) c.status = 'refunded';
-      for (const p of paymentRows) if (contributionRows.some((c) => c.id === p.contributionId && c.groupId === id)) p.status = 'refunded';
+      for (const c of contributionRows) if (c.groupId === id && c.status === 'paid') c.status = 'refunded';
+      for (const p of paymentRows) if (p.status === 'successful' && contributionRows.some((c) => c.id === p.contributionId && c.groupId === id)) p.status = 'refunded';
     }
   };
   for (let i = 0; i < 60; i++) makeGroup(true, i);

@@ -4350,6 +4350,7 @@ export interface components {
                 budget?: components["schemas"]["TrainWeight"];
                 groupSizes?: components["schemas"]["TrainWeight"];
                 frequency?: components["schemas"]["TrainWeight"];
+                behaviour?: components["schemas"]["TrainWeight"];
             };
             /** @description kMin must not exceed kMax. */
             clustering?: {

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contributions, groups, interactionEvents } from '../../api/db/schema.ts';
+import { analyticsEvents, contributions, groups } from '../../api/db/schema.ts';
+import { runAnalyticsEtl } from '../../api/modules/analytics/etl.ts';
 import { openContributionStatuses } from '../../api/modules/groups/views.ts';
 import { traderContext } from '../../api/modules/ml/dataset.ts';
 import { invalidateOpenGroups } from '../../api/modules/ml/serving.ts';
@@ -93,10 +95,13 @@ describe("the trader's context read on each request", () => {
     expect(times.length).toBeGreaterThan(2);
     // A model trained in the middle of their history: the later half is news to it.
     const since = new Date(times[Math.floor(times.length / 2)]!);
-    const inserted = await app.ctx.db.insert(interactionEvents).values([
-      { traderId, groupId, productId: mine[0]!.productId, kind: 'view', createdAt: new Date(since.getTime() + 1000) },
-      { traderId, groupId, productId: mine[0]!.productId, kind: 'view', createdAt: new Date(since.getTime() - 1000) },
-    ]).returning({ id: interactionEvents.id });
+    const view = (at: number, source: 'server' | 'client' = 'server') =>
+      ({ eventId: randomUUID(), source, type: 'group_view', userId: traderId, groupId, productId: mine[0]!.productId, occurredAt: new Date(at) }) as const;
+    const inserted = await app.ctx.db
+      .insert(analyticsEvents)
+      // the app's own report of a view is analytics, not the recommender's signal
+      .values([view(since.getTime() + 1000), view(since.getTime() - 1000), view(since.getTime() + 2000, 'client')])
+      .returning({ id: analyticsEvents.id });
     const context = await traderContext(app.ctx.db, traderId, since);
     expect(context!.joinedGroupIds).toContain(groupId);
     expect(new Set(context!.joinedGroupIds)).toEqual(
@@ -110,7 +115,8 @@ describe("the trader's context read on each request", () => {
     const views = context!.recent.filter((i) => i.kind === 'view').map((i) => i.at);
     expect(views).toContain(since.getTime() + 1000);
     expect(views.every((at) => Number(at) > since.getTime())).toBe(true);
-    await app.ctx.db.delete(interactionEvents).where(inArray(interactionEvents.id, inserted.map((r) => r.id)));
+    expect(views).not.toContain(since.getTime() + 2000);
+    await app.ctx.db.delete(analyticsEvents).where(inArray(analyticsEvents.id, inserted.map((r) => r.id)));
   });
 });
 
@@ -137,17 +143,20 @@ describe('attribution and the A/B report', () => {
   it('logs what was shown, and attributes a click and a join made with its recommendationId', async () => {
     const trader = await traderWithHistory(app);
     const list = await recommendations(app, trader, 3);
-    const shown = await app.ctx.db.select().from(interactionEvents).where(and(eq(interactionEvents.traderId, trader.user.id), eq(interactionEvents.kind, 'shown')));
+    // The impressions are events of the analytics store, the server's own.
+    const shown = await app.ctx.db
+      .select()
+      .from(analyticsEvents)
+      .where(and(eq(analyticsEvents.userId, trader.user.id), eq(analyticsEvents.type, 'recommendation_shown')));
     expect(shown.map((e) => e.recommendationId)).toEqual(expect.arrayContaining(list.items.map((i) => i.recommendationId)));
-    expect(shown.every((e) => e.modelVersion === version && e.variant === list.variant)).toBe(true);
+    expect(shown.every((e) => e.source === 'server' && e.properties.modelVersion === version && e.properties.variant === list.variant)).toBe(true);
     const shownById = new Map(shown.map((e) => [e.recommendationId, e]));
     for (const item of list.items) {
       expect(shownById.get(item.recommendationId)).toMatchObject({
-        id: item.recommendationId,
+        eventId: item.recommendationId,
         groupId: item.group.id,
         productId: item.group.product.id,
-        rank: item.rank,
-        score: expect.closeTo(item.score, 12),
+        properties: { rank: item.rank, score: expect.closeTo(item.score, 12) },
       });
     }
 
@@ -164,6 +173,16 @@ describe('attribution and the A/B report', () => {
     expect(join.statusCode, join.body).toBe(201);
     const [c] = await app.ctx.db.select().from(contributions).where(eq(contributions.id, join.json().id));
     expect(c!.recommendationId).toBe(pick.recommendationId);
+    // The app reports the same click through the tracker: still one click.
+    const tracked = await app.inject({
+      method: 'POST',
+      url: '/api/analytics/track',
+      headers: bearer(trader.accessToken),
+      payload: { events: [{ eventId: randomUUID(), type: 'recommendation_clicked', occurredAt: new Date().toISOString(), groupId: pick.group.id, recommendationId: pick.recommendationId }] },
+    });
+    expect(tracked.json().accepted, tracked.body).toBe(1);
+    const events = await app.ctx.db.select().from(analyticsEvents).where(eq(analyticsEvents.recommendationId, pick.recommendationId));
+    expect(events.map((e) => `${e.source}:${e.type}`).sort()).toEqual(['client:recommendation_clicked', 'server:join', 'server:recommendation_clicked', 'server:recommendation_shown']);
 
     const after = (await app.inject({ url: '/api/admin/ml/experiments', headers: bearer(admin.accessToken) })).json();
     type Report = { variants: { name: string; shown: number; clicks: number; joins: number; ctr: number; joinRate: number }[] };
@@ -174,6 +193,12 @@ describe('attribution and the A/B report', () => {
     expect(row(after).shown).toBeGreaterThanOrEqual(3);
     expect(row(after).ctr).toBeCloseTo(row(after).clicks / row(after).shown, 10);
     expect(row(after).joinRate).toBeCloseTo(row(after).joins / row(after).shown, 10);
+
+    // The ETL's per-variant counters read the same events, and agree with the A/B report.
+    await runAnalyticsEtl(app.ctx);
+    const recs = (await app.inject({ url: '/api/admin/reports/recommendations', headers: bearer(admin.accessToken) })).json();
+    const variant = recs.variants.find((v: { variant: string }) => v.variant === list.variant);
+    expect(variant).toMatchObject({ shown: row(after).shown, clicked: row(after).clicks, joined: row(after).joins });
 
     // The joined group is no longer recommended to them.
     expect((await recommendations(app, trader, 50)).items.map((i) => i.group.id)).not.toContain(pick.group.id);
@@ -211,13 +236,13 @@ describe('attribution and the A/B report', () => {
     await app.inject({ url: `/api/groups/${group.id}`, headers: bearer(trader.accessToken) }); // a reload is not a second view
     const views = await app.ctx.db
       .select()
-      .from(interactionEvents)
-      .where(and(eq(interactionEvents.traderId, trader.user.id), eq(interactionEvents.groupId, group.id), eq(interactionEvents.kind, 'view')));
+      .from(analyticsEvents)
+      .where(and(eq(analyticsEvents.userId, trader.user.id), eq(analyticsEvents.groupId, group.id), eq(analyticsEvents.type, 'group_view')));
     expect(views).toHaveLength(1);
-    expect(views[0]!.productId).toBe(group.product.id);
+    expect(views[0]).toMatchObject({ source: 'server', productId: group.product.id });
     // Admins browsing are not traders' signal.
     await app.inject({ url: `/api/groups/${group.id}`, headers: bearer(admin.accessToken) });
-    const adminViews = await app.ctx.db.select().from(interactionEvents).where(eq(interactionEvents.traderId, admin.user.id));
+    const adminViews = await app.ctx.db.select().from(analyticsEvents).where(and(eq(analyticsEvents.userId, admin.user.id), eq(analyticsEvents.type, 'group_view')));
     expect(adminViews).toHaveLength(0);
   });
 });
@@ -250,7 +275,7 @@ describe('GET /api/groups?sort=recommended', () => {
 describe('admin preview', () => {
   it('shows an admin what a trader sees, by email or id, without logging it', async () => {
     const trader = await traderWithHistory(app);
-    const count = async () => (await app.ctx.db.select().from(interactionEvents).where(eq(interactionEvents.kind, 'shown'))).length;
+    const count = async () => (await app.ctx.db.select().from(analyticsEvents).where(eq(analyticsEvents.type, 'recommendation_shown'))).length;
     const before = await count();
     const byEmail = await app.inject({ url: `/api/admin/ml/recommendations?email=${encodeURIComponent(trader.user.email)}&limit=5`, headers: bearer(admin.accessToken) });
     expect(byEmail.statusCode, byEmail.body).toBe(200);

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { desc, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { groups, interactionEvents, mlModels, mlTrainingRuns, users } from '../../api/db/schema.ts';
+import { analyticsEvents, groups, mlModels, mlTrainingRuns, users } from '../../api/db/schema.ts';
 import { activeModelRow } from '../../api/modules/ml/model-store.ts';
 import { retrainIfNeeded } from '../../api/modules/ml/retrain.ts';
 import { demoApp } from './helpers.ts';
@@ -17,7 +18,9 @@ afterAll(() => app.close());
 async function newViews(n: number) {
   const traders = await app.ctx.db.select({ id: users.id }).from(users).where(eq(users.role, 'trader')).limit(n);
   const open = await app.ctx.db.select({ id: groups.id, productId: groups.productId }).from(groups).where(eq(groups.status, 'open')).limit(n);
-  await app.ctx.db.insert(interactionEvents).values(traders.map((t, i) => ({ traderId: t.id, groupId: open[i % open.length]!.id, productId: open[i % open.length]!.productId, kind: 'view' as const })));
+  await app.ctx.db.insert(analyticsEvents).values(
+    traders.map((t, i) => ({ eventId: randomUUID(), source: 'server' as const, type: 'group_view', userId: t.id, groupId: open[i % open.length]!.id, productId: open[i % open.length]!.productId, occurredAt: new Date() })),
+  );
 }
 
 const runs = () => app.ctx.db.select().from(mlTrainingRuns).orderBy(desc(mlTrainingRuns.startedAt));

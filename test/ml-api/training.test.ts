@@ -85,6 +85,11 @@ describe('training', () => {
     expect(run.metrics.holdout.components.hybrid.ndcg).toBeGreaterThan(run.metrics.holdout.components.popularity.ndcg);
     expect(run.metrics.comparison).toMatchObject({ activate: true, against: null });
     expect(run.metrics.timingsMs.training).toBeGreaterThan(0);
+    // The trader features of the analytics ETL, as of now for the model served and as of the
+    // hold-out's cut-off for the model graded on it (nothing from after the cut-off leaks in).
+    expect(run.metrics.behaviour.traders).toBeGreaterThan(10);
+    expect(Date.parse(run.metrics.behaviour.asOf)).toBeGreaterThan(Date.parse(run.metrics.comparison.cutoff));
+    expect(run.metrics.behaviour.holdoutAsOf).toBe(run.metrics.comparison.cutoff);
     first = run;
   });
 

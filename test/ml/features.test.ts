@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildFeatureSpec, buildIndex, buildInteractionMatrices, DEFAULT_INTERACTION_WEIGHTS, preferenceVector } from '../../ml/features.ts';
+import { behaviourAsOf, buildFeatureSpec, buildIndex, buildInteractionMatrices, DEFAULT_INTERACTION_WEIGHTS, preferenceVector } from '../../ml/features.ts';
 import { decayedPopularity } from '../../ml/popularity.ts';
 import { rowOf } from '../../ml/sparse.ts';
-import { DAY_MS } from '../../ml/time.ts';
-import type { Interaction } from '../../ml/types.ts';
+import { DAY_MS, toMillis } from '../../ml/time.ts';
+import type { BehaviourSnapshot, Interaction } from '../../ml/types.ts';
 
 const now = Date.UTC(2025, 10, 1);
 const traders = buildIndex(['a', 'b', 'c']);
@@ -78,6 +78,7 @@ describe('preference vectors', () => {
       'budget:min', 'budget:max',
       'groupSize:large', 'groupSize:small',
       'frequency',
+      'behaviour:frequency', 'behaviour:monetary', 'behaviour:recency', 'behaviour:engagement',
     ]);
     expect(v.slice(0, 4)).toEqual([0, expect.closeTo(Math.SQRT1_2, 12), 0, expect.closeTo(Math.SQRT1_2, 12)]);
     expect(v.slice(4, 6)).toEqual([0, 1]);
@@ -88,6 +89,35 @@ describe('preference vectors', () => {
     expect(v[7]).toBeCloseTo(((Math.log10(10001) - lo) / (hi - lo)) * 0.5 * Math.SQRT1_2, 12);
     expect(v.slice(8, 10)).toEqual([0, 0.5]);
     expect(v[10]).toBe(0.5); // weekly = 1 on the frequency scale × block weight 0.5
+    expect(v.slice(11)).toEqual([0, 0, 0, 0]); // no features: with those who have not bought yet
+  });
+
+  it('scales what a trader did against the most seen in training, as one block of norm ≤ its weight', () => {
+    const most = { recencyDays: 2, frequency: 9, monetary: 99_999, engagement: 4 };
+    const withBehaviour = buildFeatureSpec([{ ...base, market: 'Mbare Musika', categories: [] }], [], undefined, [most, { recencyDays: null, frequency: 0, monetary: 0, engagement: 1 }]);
+    expect(withBehaviour.behaviourMax).toEqual({ frequencyLog: Math.log1p(9), monetaryLog: Math.log10(100_000), engagement: 4 });
+    const profile = { ...base, market: 'Mbare Musika', categories: [] };
+    // Half the most on each scale, paid 30 days ago: (log1p(f)/log1p(9), log10(1+m)/5, 30/(30+30), e/4)
+    const half = { recencyDays: 30, frequency: Math.expm1(Math.log1p(9) / 2), monetary: 10 ** 2.5 - 1, engagement: 2 };
+    const b = preferenceVector(withBehaviour, { ...profile, behaviour: half }).slice(-4);
+    const raw = [0.5, 0.5, 0.5, 0.5]; // norm 1: kept, times the block weight 0.5
+    b.forEach((x, i) => expect(x).toBeCloseTo(raw[i]! * 0.5, 12));
+    const top = preferenceVector(withBehaviour, { ...profile, behaviour: { ...most, recencyDays: 0 } }).slice(-4);
+    expect(Math.hypot(...top)).toBeCloseTo(0.5, 12); // four 1s scaled to norm 1, times 0.5
+    // A trader who never paid has no recency, whatever else they did.
+    expect(preferenceVector(withBehaviour, { ...profile, behaviour: { recencyDays: null, frequency: 0, monetary: 0, engagement: 4 } }).slice(-4)).toEqual([0, 0, 0, 0.5]);
+  });
+
+  it('takes the latest feature snapshot at or before the training data ends, never a later one', () => {
+    const snapshots: BehaviourSnapshot[] = [
+      { at: now - 10 * DAY_MS, traders: { a: { recencyDays: null, frequency: 0, monetary: 0, engagement: 0 } } },
+      { at: new Date(now).toISOString(), traders: {} },
+      { at: now + DAY_MS, traders: {} },
+    ];
+    expect(behaviourAsOf(snapshots, now - DAY_MS, toMillis)).toBe(snapshots[0]);
+    expect(behaviourAsOf(snapshots, now, toMillis)).toBe(snapshots[1]);
+    expect(behaviourAsOf(snapshots, now - 11 * DAY_MS, toMillis)).toBeUndefined();
+    expect(behaviourAsOf(undefined, now, toMillis)).toBeUndefined();
   });
 
   it('ignores values it has not seen', () => {

@@ -8,6 +8,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Queryable, Tx } from '../../db/client.ts';
 import { eventPickupPoint, groupHomeMarkets } from './market.ts';
+import { traderFeatures } from './trader-features.ts';
 
 type Rows<T> = { rows: T[] };
 const rows = async <T>(db: Queryable, q: SQL) => ((await db.execute(q)) as unknown as Rows<T>).rows;
@@ -43,7 +44,9 @@ async function rebuildDays(tx: Tx, days: string[]): Promise<void> {
       payments_failed, goods_amount, fee_amount, refund_amount, passes_issued, pickups, groups_closed, groups_succeeded,
       succeeded_participants, succeeded_goods)
     select day, market, category, supplier_id, currency,
-      count(*) filter (where type = 'group_view'),
+      -- a page opened by one trader (or device) is one view per group and day, whether the app
+      -- reported it, the server saw it (GET /api/groups/{id}), or both
+      count(distinct viewer || ':' || group_id) filter (where type = 'group_view'),
       count(*) filter (where type = 'join' and server),
       count(*) filter (where type = 'join' and server and paid),
       count(*) filter (where type = 'payment_success' and server),
@@ -64,7 +67,7 @@ async function rebuildDays(tx: Tx, days: string[]): Promise<void> {
         coalesce(p.supplier_id::text, '') as supplier_id,
         case when e.type in ('payment_success', 'refund') and e.source = 'server' then coalesce(e.properties->>'currency', '')
              when e.type = 'group_closed' then g.currency else '' end as currency,
-        e.type, e.source = 'server' as server, e.properties,
+        e.type, e.source = 'server' as server, e.properties, e.group_id, coalesce(e.user_id::text, e.device_id) as viewer,
         c.paid_at is not null as paid,
         e.properties->>'to' = 'funded' as succeeded,
         gc.participants, gc.goods as group_goods
@@ -86,68 +89,47 @@ async function rebuildDays(tx: Tx, days: string[]): Promise<void> {
 }
 
 /**
- * Recommendation counters per day and variant from the serving path's log (interaction_events,
- * written without a transaction id of its own): the days with rows since `since`, rebuilt whole.
+ * Recommendation counters per day and model variant for `days`: the server's impressions, and the
+ * distinct recommendations clicked (the app's report of a click and the server's are one click) and
+ * joined, each under the variant its impression was served with.
  */
-async function rebuildRecommendationDays(tx: Tx, since: Date | null): Promise<number> {
-  const days = (
-    await rows<{ day: string }>(
-      tx,
-      sql`select distinct (created_at at time zone 'UTC')::date::text as day from interaction_events
-        where variant is not null ${since ? sql`and created_at >= ${since}` : sql``}`,
-    )
-  ).map((r) => r.day);
-  if (days.length === 0) return 0;
+async function rebuildRecommendationDays(tx: Tx, days: string[]): Promise<void> {
   const list = sql`${`{${days.join(',')}}`}::date[]`;
   await tx.execute(sql`delete from analytics_daily_recs where day = any(${list})`);
   await tx.execute(sql`
     insert into analytics_daily_recs (day, variant, shown, clicked, joined)
-    select (created_at at time zone 'UTC')::date, variant,
-      count(*) filter (where kind = 'shown'), count(*) filter (where kind = 'click'),
-      count(*) filter (where kind = 'join' and recommendation_id is not null)
-    from interaction_events
-    where variant is not null and (created_at at time zone 'UTC')::date = any(${list})
-    group by 1, 2`);
-  return days.length;
+    select day, variant, count(*) filter (where type = 'recommendation_shown'),
+      count(distinct recommendation_id) filter (where type = 'recommendation_clicked'),
+      count(distinct recommendation_id) filter (where type = 'join')
+    from (
+      select (e.occurred_at at time zone 'UTC')::date as day, s.properties->>'variant' as variant, e.type, e.recommendation_id
+      from analytics_events e
+      join analytics_events s on s.event_id = e.recommendation_id and s.type = 'recommendation_shown' and s.source = 'server' and s.user_id = e.user_id
+      where e.recommendation_id is not null
+        and (e.type = 'recommendation_clicked' or (e.type in ('recommendation_shown', 'join') and e.source = 'server'))
+        and e.occurred_at >= ${days[0]}::date and e.occurred_at < ${days[days.length - 1]}::date + 1
+        and (e.occurred_at at time zone 'UTC')::date = any(${list})
+    ) x
+    where variant is not null
+    group by day, variant`);
 }
 
 /**
- * Per-trader features for the traders with new events, and for those not refreshed for a day
- * (recency and churn risk move with the clock even when a trader does nothing). Frequency counts
- * the groups a trader paid into; monetary the USD goods paid (ZWG shares count in frequency).
+ * Per-trader features (trader-features.ts) for the traders with new events, and for those not
+ * refreshed for a day (recency and churn risk move with the clock even when a trader does nothing).
  */
 async function refreshTraders(tx: Tx, horizon: string, xmin: string, now: Date): Promise<number> {
+  const who = sql`
+    select distinct user_id from analytics_events where tx >= ${horizon}::xid8 and tx < ${xmin}::xid8 and user_id is not null
+    union
+    select user_id from (select user_id from analytics_traders where updated_at < ${now}::timestamptz - interval '1 day' order by updated_at limit 10000) stale`;
   const refreshed = await rows<unknown>(
     tx,
     sql`
-    with who as (
-      select distinct user_id from analytics_events where tx >= ${horizon}::xid8 and tx < ${xmin}::xid8 and user_id is not null
-      union
-      select user_id from (select user_id from analytics_traders where updated_at < ${now}::timestamptz - interval '1 day' order by updated_at limit 10000) stale
-    ), f as (
-      select e.user_id,
-        min(e.occurred_at) filter (where e.type = 'payment_success' and e.source = 'server') as first_paid,
-        max(e.occurred_at) filter (where e.type = 'payment_success' and e.source = 'server') as last_paid,
-        max(e.occurred_at) as last_seen,
-        count(distinct e.group_id) filter (where e.type = 'payment_success' and e.source = 'server') as frequency,
-        coalesce(sum((e.properties->>'goods')::bigint) filter (where e.type = 'payment_success' and e.source = 'server' and e.properties->>'currency' = 'USD'), 0) as monetary,
-        count(*) filter (where e.occurred_at >= ${now}::timestamptz - interval '30 days') as recent
-      from analytics_events e join who on who.user_id = e.user_id
-      group by e.user_id
-    ), m as (
-      select f.*, extract(epoch from (${now}::timestamptz - f.last_paid)) / 86400 as recency,
-        extract(epoch from (${now}::timestamptz - coalesce(f.last_paid, f.last_seen))) / 86400 as idle
-      from f join users u on u.id = f.user_id
-    )
     insert into analytics_traders (user_id, first_paid_at, last_paid_at, last_seen_at, recency_days, frequency, monetary, engagement,
       churn_risk, loyalty_tier, segment, updated_at)
-    select user_id, first_paid, last_paid, last_seen, recency, frequency, monetary, ln(1 + recent),
-      round((greatest(idle, 0) / (greatest(idle, 0) + 30))::numeric, 3)::float8,
-      case when frequency = 0 then 'new' when frequency <= 2 then 'bronze' when frequency <= 5 then 'silver' else 'gold' end,
-      case when frequency = 0 then 'browser' when recency <= 30 and frequency >= 3 then 'champion' when recency <= 30 then 'active'
-           when recency <= 90 then 'at_risk' else 'churned' end,
-      ${now}::timestamptz
-    from m
+    select user_id, first_paid, last_paid, last_seen, recency, frequency, monetary, engagement, churn_risk, loyalty_tier, segment, ${now}::timestamptz
+    from (${traderFeatures(now, who)}) t
     on conflict (user_id) do update set first_paid_at = excluded.first_paid_at, last_paid_at = excluded.last_paid_at,
       last_seen_at = excluded.last_seen_at, recency_days = excluded.recency_days, frequency = excluded.frequency,
       monetary = excluded.monetary, engagement = excluded.engagement, churn_risk = excluded.churn_risk,
@@ -177,21 +159,21 @@ async function pruneRaw(ctx: AppContext, now: Date): Promise<number> {
 export async function runAnalyticsEtl(ctx: AppContext, now = new Date()) {
   const result = await ctx.db.transaction(async (tx) => {
     await tx.execute(sql`insert into analytics_watermarks (name, horizon, updated_at) values (${watermark}, '0'::xid8, '-infinity') on conflict do nothing`);
-    const [mark] = await rows<{ horizon: string; updated_at: string | Date }>(
+    const [mark] = await rows<{ horizon: string }>(
       tx,
-      sql`select horizon::text as horizon, updated_at from analytics_watermarks where name = ${watermark} for update`,
+      sql`select horizon::text as horizon from analytics_watermarks where name = ${watermark} for update`,
     );
     const [snap] = await rows<{ xmin: string }>(tx, sql`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`);
     const { horizon } = mark!;
     const xmin = snap!.xmin;
     const { days, events } = await touchedDays(tx, horizon, xmin);
-    if (days.length) await rebuildDays(tx, days);
-    const last = new Date(mark!.updated_at);
-    // Impressions are written outside any transaction of ours; ten minutes back covers one still in flight.
-    const recommendationDays = await rebuildRecommendationDays(tx, Number.isFinite(last.getTime()) ? new Date(last.getTime() - 10 * 60_000) : null);
+    if (days.length) {
+      await rebuildDays(tx, days);
+      await rebuildRecommendationDays(tx, days);
+    }
     const traders = await refreshTraders(tx, horizon, xmin, now);
     await tx.execute(sql`update analytics_watermarks set horizon = ${xmin}::xid8, updated_at = ${now} where name = ${watermark}`);
-    return { events, days: days.length, recommendationDays, traders };
+    return { events, days: days.length, traders };
   });
   return { ...result, pruned: await pruneRaw(ctx, now) };
 }

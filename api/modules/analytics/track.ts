@@ -4,8 +4,8 @@
 //
 // It is the busiest write a frontend makes, so the common batch (signed in, every event good) is
 // one plain multi-row INSERT, as cheap to plan as a bare insert: what the checks need to know is
-// kept in this process where it can never go stale. Groups are never deleted, so a group once seen
-// exists for good; a device is linked once, to the first trader who signs in on it, for good. (A
+// kept in this process where it can never go stale. Groups are never deleted and never change
+// product, so a group once seen exists, with that product, for good; a device is linked once, to the first trader who signs in on it, for good. (A
 // backup restored underneath a running process is the exception: events naming a group it took away
 // are kept, and count with no product or market.)
 import { sql } from 'drizzle-orm';
@@ -34,7 +34,7 @@ class Memo<V> {
 }
 
 // Per database: tests run several apps (databases) in one process.
-const knownGroups = new WeakMap<object, Memo<true>>();
+const groupProducts = new WeakMap<object, Memo<string>>();
 const deviceOwners = new WeakMap<object, Memo<string>>();
 const memoOf = <V>(map: WeakMap<object, Memo<V>>, ctx: AppContext) => {
   let m = map.get(ctx.database);
@@ -48,14 +48,18 @@ function propertiesOf(e: TrackEvent): Record<string, unknown> {
   return { ...(properties ?? {}), ...fields };
 }
 
-async function existingGroups(ctx: AppContext, ids: string[]): Promise<Set<string>> {
-  const memo = memoOf(knownGroups, ctx);
+/** The product of each group that exists, by group id (an event names the group, reports slice by product). */
+async function productsOf(ctx: AppContext, ids: string[]): Promise<Map<string, string>> {
+  const memo = memoOf(groupProducts, ctx);
   const unknown = ids.filter((id) => !memo.get(id));
   if (unknown.length) {
-    const found = (await ctx.db.execute(sql`select id from groups where id = any(${sql.param(unknown)}::uuid[])`)) as unknown as Rows<{ id: string }>;
-    for (const { id } of found.rows) memo.set(id, true);
+    const found = (await ctx.db.execute(sql`select id, product_id from groups where id = any(${sql.param(unknown)}::uuid[])`)) as unknown as Rows<{
+      id: string;
+      product_id: string;
+    }>;
+    for (const g of found.rows) memo.set(g.id, g.product_id);
   }
-  return new Set(ids.filter((id) => memo.get(id)));
+  return new Map(ids.flatMap((id) => (memo.get(id) ? [[id, memo.get(id)!]] : [])));
 }
 
 /**
@@ -88,7 +92,7 @@ export async function trackEvents(ctx: AppContext, userId: string | undefined, b
   if (!userId && !body.deviceId) throw badRequest('body.deviceId', 'is required without a token (an anonymous device id the client keeps)');
   const deviceId = body.deviceId ?? null;
   const oldest = now.getTime() - ctx.config.analytics.maxLatenessDays * 86_400_000;
-  const groups = await existingGroups(ctx, [...new Set(body.events.flatMap((e) => (e.groupId ? [e.groupId] : [])))]);
+  const groups = await productsOf(ctx, [...new Set(body.events.flatMap((e) => (e.groupId ? [e.groupId] : [])))]);
   const quarantined: { eventId: string; reason: string; event: TrackEvent }[] = [];
   const valid: TrackEvent[] = [];
   for (const e of body.events) {
@@ -109,10 +113,21 @@ export async function trackEvents(ctx: AppContext, userId: string | undefined, b
     const owner = await ownerOf(ctx, db, userId, deviceId);
     let accepted = 0;
     if (valid.length) {
-      const rows = JSON.stringify(valid.map((e) => ({ id: e.eventId, type: e.type, group: e.groupId ?? null, props: propertiesOf(e), at: e.occurredAt })));
+      const rows = JSON.stringify(
+        valid.map((e) => ({
+          id: e.eventId,
+          type: e.type,
+          group: e.groupId ?? null,
+          product: e.groupId ? groups.get(e.groupId) : null,
+          rec: e.recommendationId ?? null,
+          props: propertiesOf(e),
+          at: e.occurredAt,
+        })),
+      );
       const inserted = (await db.execute(sql`
-        insert into analytics_events (event_id, source, type, user_id, device_id, group_id, properties, occurred_at)
-        select (x->>'id')::uuid, 'client', x->>'type', ${owner}::uuid, ${deviceId}::text, (x->>'group')::uuid, x->'props', (x->>'at')::timestamptz
+        insert into analytics_events (event_id, source, type, user_id, device_id, group_id, product_id, recommendation_id, properties, occurred_at)
+        select (x->>'id')::uuid, 'client', x->>'type', ${owner}::uuid, ${deviceId}::text, (x->>'group')::uuid, (x->>'product')::uuid,
+          (x->>'rec')::uuid, x->'props', (x->>'at')::timestamptz
         from jsonb_array_elements(${rows}::jsonb) x
         on conflict (event_id) do nothing
         returning 1`)) as unknown as Rows<unknown>;

@@ -22,7 +22,7 @@ export interface JoinRequest {
 export interface JoinRules {
   /** Why the group refuses the request (`existing`: the trader's open contribution), or null. */
   refusal(g: GroupRow, points: string[], existing: ContributionRow | undefined, request: JoinRequest): HttpProblem | null;
-  /** The recommendation id to keep with the contribution, if it was shown to this trader for this group (logs the join event). */
+  /** The recommendation id to keep with the contribution, if it was shown to this trader for this group (its join event carries it). */
   attribute(tx: Tx, g: GroupRow, request: JoinRequest): Promise<string | null>;
 }
 

@@ -7,7 +7,7 @@ import { contributions, groups, users } from '../../db/schema.ts';
 import { HttpProblem, badRequest, conflict, notFound } from '../../errors.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
 import { recordGroupEvent } from '../events/domain-events.ts';
-import { logJoin } from '../ml/events.ts';
+import { attributeJoin } from '../ml/events.ts';
 import { enqueue } from '../notifications/outbox.ts';
 import { paymentLifecycle } from '../payments/lifecycle.ts';
 import { contributionLifecycle } from './contribution-lifecycle.ts';
@@ -79,7 +79,7 @@ const joinRules: JoinRules = {
   },
   // The join event and the contribution commit together; the id is kept only if it was shown to
   // this trader for this group.
-  attribute: (tx, g, request) => logJoin(tx, { traderId: request.traderId, groupId: g.id, productId: g.productId, recommendationId: request.recommendationId }),
+  attribute: (tx, g, request) => attributeJoin(tx, { traderId: request.traderId, groupId: g.id, recommendationId: request.recommendationId }),
 };
 
 async function lockMine(tx: Tx, trader: AuthUser, id: string) {

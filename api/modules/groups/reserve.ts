@@ -8,7 +8,7 @@ export interface Reservation {
   pickupPointId: string;
   quantity: number;
   reservedUntil: Date;
-  /** The recommendation the trader joined from, already checked (ml/events.ts logJoin). */
+  /** The recommendation the trader joined from, already checked (ml/events.ts attributeJoin). */
   recommendationId: string | null;
 }
 
@@ -34,8 +34,9 @@ export async function writeReservations(tx: Tx, g: GroupRow, accepted: Reservati
       update groups set reserved_quantity = reserved_quantity + ${total}::int, updated_at = now() where id = ${g.id}::uuid
     ), joined as (
       -- The server's analytics event of each join (api/modules/analytics), in the same statement.
-      insert into analytics_events (event_id, source, type, user_id, group_id, properties, occurred_at)
-      select gen_random_uuid(), 'server', 'join', c.trader_id, c.group_id,
+      -- A join made from a recommendation carries its id: the A/B report's and the ETL's joined count.
+      insert into analytics_events (event_id, source, type, user_id, group_id, product_id, recommendation_id, properties, occurred_at)
+      select gen_random_uuid(), 'server', 'join', c.trader_id, c.group_id, ${g.productId}::uuid, c.recommendation_id,
         jsonb_build_object('contributionId', c.id, 'quantity', c.quantity, 'pickupPointId', c.pickup_point_id, 'recommendationId', c.recommendation_id),
         c.created_at
       from c

@@ -3,11 +3,11 @@
 // serving. ml/ never touches the database; this module is the only translation between the two.
 
 import { and, eq, gt, inArray, lte, sql } from 'drizzle-orm';
-import { haversineKm, InteractionPacker, type Group as MlGroup, type Interaction, type MarketCoordinates, type PackedDataset, type Product, type Trader } from '../../../ml/index.ts';
+import { haversineKm, InteractionPacker, type Group as MlGroup, type Interaction, type MarketCoordinates, type PackedDataset, type Product, type Trader, type TraderBehaviour } from '../../../ml/index.ts';
 import type { Queryable } from '../../db/client.ts';
 import { idIn } from '../../db/id-lists.ts';
 import { prepared } from '../../db/prepared.ts';
-import { contributions, groups, interactionEvents, pickupPoints, products, signalEventCondition, userPreferences, users } from '../../db/schema.ts';
+import { analyticsEvents, analyticsTraders, contributions, groups, pickupPoints, products, signalEventCondition, userPreferences, users } from '../../db/schema.ts';
 import { markets as harareMarkets } from '../../seed/harare.ts';
 import { buildGroupViews, openContributionStatuses, pickupPointsOfGroups, productsByIds } from '../groups/views.ts';
 
@@ -99,8 +99,8 @@ type ContributionFact = { traderId: string; productId: string; quantity: number;
 /**
  * One interaction per contribution: 'paid' at its payment time when it was ever paid (refunds of
  * groups that missed their MOQ included: the trader wanted the goods), else 'join' when it was
- * made. Join events in interaction_events only attribute joins to recommendations; counting them
- * too would count every join twice.
+ * made. The join events of the analytics store are the same joins; counting them too would count
+ * every join twice.
  */
 export function contributionInteraction(c: ContributionFact): Interaction {
   return c.paidAt
@@ -108,7 +108,9 @@ export function contributionInteraction(c: ContributionFact): Interaction {
     : { traderId: c.traderId, productId: c.productId, kind: 'join', at: c.createdAt.getTime(), quantity: c.quantity };
 }
 
-type SignalKind = 'view' | 'click' | 'join';
+/** The signal events' types (signalEventCondition) as the kinds ml knows. */
+const signalKind = (type: string): 'view' | 'click' => (type === 'recommendation_clicked' ? 'click' : 'view');
+const signalKindSql = sql`case when type = 'recommendation_clicked' then 'click' else 'view' end`;
 
 /** Rows per query when reading interactions: each page is one short block of the event loop. */
 const pageSize = 10_000;
@@ -119,8 +121,8 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  * database runs on this thread, so one query over every interaction would stall requests for as
  * long as it takes; pages keep each stall short. The id order also makes the result deterministic.
  */
-async function paged<T extends { id: string }>(fetch: (after: string | null, limit: number) => Promise<T[]>, each: (row: T) => void): Promise<void> {
-  let after: string | null = null;
+async function paged<T extends { id: string | number }>(fetch: (after: T['id'] | null, limit: number) => Promise<T[]>, each: (row: T) => void): Promise<void> {
+  let after: T['id'] | null = null;
   for (;;) {
     const rows = await fetch(after, pageSize);
     for (const row of rows) each(row);
@@ -151,29 +153,30 @@ export async function buildDataset(db: Queryable, options: { now: Date; zwgPerUs
     traders.map((t) => t.id),
     productRows.map((p) => p.id),
   );
-  await paged(
+  await paged<{ id: string; traderId: string; productId: string; quantity: number; paidAt: Date | null; createdAt: Date }>(
     (after, limit) =>
       db
         .select({ id: contributions.id, traderId: contributions.traderId, productId: groups.productId, quantity: contributions.quantity, paidAt: contributions.paidAt, createdAt: contributions.createdAt })
         .from(contributions)
         .innerJoin(groups, eq(groups.id, contributions.groupId))
-        .where(and(lte(contributions.createdAt, now), after ? gt(contributions.id, after) : undefined))
+        .where(and(lte(contributions.createdAt, now), after !== null ? gt(contributions.id, after) : undefined))
         .orderBy(contributions.id)
         .limit(limit),
     (c) => {
       if (known.has(c.traderId)) interactions.add(contributionInteraction(c));
     },
   );
-  await paged(
+  await paged<{ id: number; traderId: string | null; productId: string | null; type: string; at: Date }>(
     (after, limit) =>
       db
-        .select({ id: interactionEvents.id, traderId: interactionEvents.traderId, productId: interactionEvents.productId, kind: interactionEvents.kind, createdAt: interactionEvents.createdAt })
-        .from(interactionEvents)
-        .where(and(signalEventCondition, lte(interactionEvents.createdAt, now), after ? gt(interactionEvents.id, after) : undefined))
-        .orderBy(interactionEvents.id)
+        .select({ id: analyticsEvents.id, traderId: analyticsEvents.userId, productId: analyticsEvents.productId, type: analyticsEvents.type, at: analyticsEvents.occurredAt })
+        .from(analyticsEvents)
+        .where(and(signalEventCondition, lte(analyticsEvents.occurredAt, now), after !== null ? gt(analyticsEvents.id, after) : undefined))
+        .orderBy(analyticsEvents.id)
         .limit(limit),
     (e) => {
-      if (known.has(e.traderId)) interactions.add({ traderId: e.traderId, productId: e.productId, kind: e.kind as SignalKind, at: e.createdAt.getTime() });
+      // signalEventCondition: both ids are set
+      if (known.has(e.traderId!)) interactions.add({ traderId: e.traderId!, productId: e.productId!, kind: signalKind(e.type), at: e.at.getTime() });
     },
   );
   return { traders, products: productRows, interactions: interactions.finish(), now };
@@ -181,6 +184,7 @@ export async function buildDataset(db: Queryable, options: { now: Date; zwgPerUs
 
 export interface TraderContextRow {
   profile: TraderProfileRow;
+  behaviour: TraderBehaviour | undefined;
   /** Interactions after `since` (the model's data time), folded into the trader's vectors per request. */
   recent: Interaction[];
   /** Open groups the trader holds an open contribution in (the only groups they could be shown). */
@@ -201,9 +205,12 @@ const traderContextQuery = (db: Queryable) =>
           and ((g.status = 'open' and c.status in (${sql.raw(openContributionStatuses.map((st) => `'${st}'`).join(', '))}))
                or coalesce(c.paid_at, c.created_at) > ${sql.placeholder('since')}::timestamptz)), '[]'::json)`,
       events: sql<Json[][]>`coalesce((
-        select json_agg(json_build_array(e.product_id, e.kind, e.created_at))
-        from ${interactionEvents} e
-        where e.trader_id = ${users.id} and e.created_at > ${sql.placeholder('since')}::timestamptz and ${signalEventCondition}), '[]'::json)`,
+        select json_agg(json_build_array(product_id, ${signalKindSql}, occurred_at))
+        from ${analyticsEvents}
+        where user_id = ${users.id} and occurred_at > ${sql.placeholder('since')}::timestamptz and ${signalEventCondition}), '[]'::json)`,
+      // What the analytics ETL last found of them (at most a job interval old; it moves slowly).
+      behaviour: sql<Json[] | null>`(select json_build_array(t.recency_days, t.frequency, t.monetary, t.engagement)
+        from ${analyticsTraders} t where t.user_id = ${users.id})`,
     })
     .from(users)
     .leftJoin(userPreferences, eq(userPreferences.userId, users.id))
@@ -217,7 +224,11 @@ const traderContextQuery = (db: Queryable) =>
 export async function traderContext(db: Queryable, traderId: string, since: Date): Promise<TraderContextRow | undefined> {
   const [row] = await prepared(db, 'trader_context', traderContextQuery).execute({ id: traderId, since: since.toISOString() });
   if (!row) return undefined;
-  const { contributions: mine, events, ...profile } = row;
+  const { contributions: mine, events, behaviour: features, ...profile } = row;
+  const b = typeof features === 'string' ? (JSON.parse(features) as Json[]) : features;
+  const behaviour: TraderBehaviour | undefined = b
+    ? { recencyDays: b[0] === null ? null : Number(b[0]), frequency: Number(b[1]), monetary: Number(b[2]), engagement: Number(b[3]) }
+    : undefined;
   const open = new Set<string>(openContributionStatuses);
   const recent: Interaction[] = [];
   const joinedGroupIds: string[] = [];
@@ -231,9 +242,9 @@ export async function traderContext(db: Queryable, traderId: string, since: Date
     }
   }
   for (const [productId, kind, createdAt] of typeof events === 'string' ? (JSON.parse(events) as Json[][]) : events) {
-    recent.push({ traderId, productId: String(productId), kind: kind as SignalKind, at: time(createdAt!)! });
+    recent.push({ traderId, productId: String(productId), kind: kind as 'view' | 'click', at: time(createdAt!)! });
   }
-  return { profile, recent, joinedGroupIds };
+  return { profile, behaviour, recent, joinedGroupIds };
 }
 
 // ---------------------------------------------------------------------------------------------

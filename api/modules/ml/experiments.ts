@@ -1,12 +1,12 @@
 // A/B test of the fusion weights. A trader's variant is a hash of their id: stable across requests,
-// processes and restarts, with nothing stored. Outcomes come from interaction_events (shown rows
-// carry the variant; clicks and joins carry the recommendationId of the shown row they follow).
+// processes and restarts, with nothing stored. Outcomes come from the analytics store: the server's
+// recommendation_shown events carry the variant, and the clicks and joins that follow one carry its
+// recommendationId.
 
 import { createHash } from 'node:crypto';
-import { and, isNotNull, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { HybridWeights } from '../../../ml/index.ts';
 import type { Queryable } from '../../db/client.ts';
-import { interactionEvents } from '../../db/schema.ts';
 
 export interface Variant {
   name: string;
@@ -47,31 +47,28 @@ export interface VariantReport {
 
 /**
  * Per variant: impressions, and the distinct recommendations that were clicked or joined (a second
- * click on the same item is not a second success). Rates are per impression.
+ * click on the same item, or the app's report of the server's click, is not a second success).
+ * Rates are per impression.
  */
 export async function experimentReport(db: Queryable): Promise<{ variants: VariantReport[] }> {
-  const rows = await db
-    .select({
-      variant: interactionEvents.variant,
-      kind: interactionEvents.kind,
-      events: sql<number>`count(*)::int`,
-      recommendations: sql<number>`count(distinct ${interactionEvents.recommendationId})::int`,
-      traders: sql<number>`count(distinct ${interactionEvents.traderId})::int`,
-    })
-    .from(interactionEvents)
-    .where(and(isNotNull(interactionEvents.variant), isNotNull(interactionEvents.recommendationId)))
-    .groupBy(interactionEvents.variant, interactionEvents.kind);
-  const get = (variant: string, kind: string) => rows.find((r) => r.variant === variant && r.kind === kind);
-  const names = [...new Set([...experiment.variants.map((v) => v.name), ...rows.map((r) => r.variant!)])];
+  const { rows } = (await db.execute(sql`
+    select s.properties->>'variant' as variant, count(*)::int as shown, count(distinct s.user_id)::int as traders,
+      count(*) filter (where exists (select 1 from analytics_events c where c.recommendation_id = s.event_id
+        and c.type = 'recommendation_clicked' and c.user_id = s.user_id))::int as clicks,
+      count(*) filter (where exists (select 1 from analytics_events j where j.recommendation_id = s.event_id
+        and j.type = 'join' and j.source = 'server' and j.user_id = s.user_id))::int as joins
+    from analytics_events s
+    where s.recommendation_id is not null and s.type = 'recommendation_shown' and s.source = 'server'
+    group by 1`)) as unknown as { rows: { variant: string | null; shown: number; traders: number; clicks: number; joins: number }[] };
+  const get = (variant: string) => rows.find((r) => r.variant === variant);
+  const names = [...new Set([...experiment.variants.map((v) => v.name), ...rows.flatMap((r) => (r.variant ? [r.variant] : []))])];
   return {
     variants: names.map((name) => {
-      const shown = get(name, 'shown')?.events ?? 0;
-      const clicks = get(name, 'click')?.recommendations ?? 0;
-      const joins = get(name, 'join')?.recommendations ?? 0;
+      const { shown = 0, clicks = 0, joins = 0, traders = 0 } = get(name) ?? {};
       return {
         name,
         description: experiment.variants.find((v) => v.name === name)?.description ?? 'A variant of an earlier experiment.',
-        traders: get(name, 'shown')?.traders ?? 0,
+        traders,
         shown,
         clicks,
         joins,

@@ -4,7 +4,7 @@
 import { and, gt, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Queryable } from '../../db/client.ts';
-import { contributions, interactionEvents, signalEventCondition } from '../../db/schema.ts';
+import { analyticsEvents, contributions, signalEventCondition } from '../../db/schema.ts';
 import { activeModelRow } from './model-store.ts';
 import { trainingInProgress } from './training.ts';
 
@@ -20,8 +20,8 @@ export async function interactionsAfter(db: Queryable, since: Date): Promise<num
       .where(sql`greatest(${contributions.createdAt}, coalesce(${contributions.paidAt}, ${contributions.createdAt})) > ${since.toISOString()}::timestamptz`),
     db
       .select({ n: sql<number>`count(*)::int` })
-      .from(interactionEvents)
-      .where(and(gt(interactionEvents.createdAt, since), signalEventCondition)),
+      .from(analyticsEvents)
+      .where(and(gt(analyticsEvents.occurredAt, since), signalEventCondition)),
   ]);
   return (c?.n ?? 0) + (e?.n ?? 0);
 }

@@ -93,7 +93,7 @@ async function score(
   const recommendations = recommend(
     served.model,
     // The stated preferences as they are now (they may have changed since training).
-    { traderId: userId, profile: trader, joinedGroupIds: mine.joinedGroupIds, recentInteractions: mine.recent },
+    { traderId: userId, profile: { ...trader, behaviour: mine.behaviour }, joinedGroupIds: mine.joinedGroupIds, recentInteractions: mine.recent },
     groups,
     {
       now,

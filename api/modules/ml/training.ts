@@ -14,7 +14,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import { and, eq, gt, inArray, lt } from 'drizzle-orm';
 import { deserialize, resolveParams, trainInWorker, type EvaluationReport, type ProgressDetail, type PackedDataset, type SerializedModel, type TrainParams } from '../../../ml/index.ts';
 import type { AppContext } from '../../context.ts';
+import type { Queryable } from '../../db/client.ts';
 import { mlTrainingRuns } from '../../db/schema.ts';
+import { traderBehaviourAsOf } from '../analytics/trader-features.ts';
 import { HttpProblem, conflict, notFound } from '../../errors.ts';
 import { recordEvent } from '../events/domain-events.ts';
 import { buildDataset } from './dataset.ts';
@@ -157,11 +159,32 @@ class ProgressWriter {
   }
 }
 
+/** The time that splits the interactions before `before` into the earlier 80% and the latest 20%. */
+function splitTime(sorted: Float64Array, before: number): number {
+  let n = 0;
+  while (n < sorted.length && sorted[n]! < before) n++;
+  return n === 0 ? before : sorted[Math.min(n - 1, Math.floor((1 - holdoutFraction) * n))]!;
+}
+
 /** The time that splits the data into the earlier 80% and the latest 20% of interactions. */
 export function holdoutCutoff(dataset: PackedDataset): number {
-  const times = dataset.interactions.at.slice().sort();
-  if (times.length === 0) return new Date(dataset.now).getTime();
-  return times[Math.min(times.length - 1, Math.floor((1 - holdoutFraction) * times.length))]!;
+  if (dataset.interactions.at.length === 0) return new Date(dataset.now).getTime();
+  return splitTime(dataset.interactions.at.slice().sort(), Infinity);
+}
+
+/**
+ * The trader features (analytics/trader-features.ts) as of each time a model of this run learns up
+ * to: the validation split that tunes the fusion weights (ml: the latest 20% before the test
+ * cut-off), the hold-out's test cut-off, and now. Each snapshot counts only events before its time,
+ * and ml uses the latest one at or before its training data's end.
+ */
+async function withBehaviour(db: Queryable, dataset: PackedDataset, cutoff: number): Promise<PackedDataset> {
+  const sorted = dataset.interactions.at.slice().sort();
+  const times = [...new Set([splitTime(sorted, cutoff), cutoff, new Date(dataset.now).getTime()])];
+  const behaviour = [];
+  // One after another: on PGlite each is a scan of the event store on this thread.
+  for (const at of times) behaviour.push({ at, traders: await traderBehaviourAsOf(db, new Date(at - 1)) });
+  return { ...dataset, behaviour };
 }
 
 function keyMetrics(h: EvaluationReport | null) {
@@ -196,9 +219,10 @@ async function execute(ctx: AppContext, run: RunRow, options: TrainingOptions, s
   try {
     progress.set('features', 0);
     const now = options.now ?? new Date();
-    const dataset = await buildDataset(ctx.db, { now, zwgPerUsd: ctx.config.payments.zwgPerUsd });
+    const data = await buildDataset(ctx.db, { now, zwgPerUsd: ctx.config.payments.zwgPerUsd });
+    const cutoff = holdoutCutoff(data);
+    const dataset = await withBehaviour(ctx.db, data, cutoff);
     const datasetMs = performance.now() - started;
-    const cutoff = holdoutCutoff(dataset);
     const active = await activeModelRow(ctx);
     const base = reusableParams(active?.params);
     const version = newVersion(now);
@@ -253,6 +277,7 @@ function runMetrics(s: SerializedModel, comparison: Comparison | null, timings: 
     comparison,
     clustering: { k: m.clustering.k, silhouette: m.clustering.silhouette, search: m.clustering.search, skipped: m.clustering.skipped },
     cf: { iterations: m.cf.iterations, converged: m.cf.converged, tolerance: m.cf.tolerance, finalLoss: m.cf.finalLoss, lossHistory: m.cf.lossHistory },
+    behaviour: m.behaviour,
     counts: s.meta.counts,
     interactions: timings.interactions,
     timingsMs: { dataset: Math.round(timings.datasetMs), training: Math.round(timings.trainingMs), total: Math.round(timings.totalMs), stages: m.timingsMs },
@@ -273,8 +298,9 @@ export async function evaluate(ctx: AppContext, version: string | undefined, k: 
   if (state.evaluating) throw conflict('An evaluation is already running; try again when it is done');
   state.evaluating = true;
   try {
-    const dataset = await buildDataset(ctx.db, { now: new Date(), zwgPerUsd: ctx.config.payments.zwgPerUsd });
-    const cutoff = holdoutCutoff(dataset);
+    const data = await buildDataset(ctx.db, { now: new Date(), zwgPerUsd: ctx.config.payments.zwgPerUsd });
+    const cutoff = holdoutCutoff(data);
+    const dataset = await withBehaviour(ctx.db, data, cutoff);
     const params: TrainParams = trainParams(reusableParams(row.params), {}, { version: `${row.version}-eval`, cutoff, k });
     const result = await trainInWorker(dataset, params, undefined, { timeoutMs: trainingTimeoutMs });
     const h = result.meta.metrics.holdout;
