@@ -19,6 +19,9 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  // Connections of the API's pool on a PostgreSQL server. Each group with joins in flight holds one
+  // for its batch (groups/join-batches.ts): the pool must leave room for everything else.
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_URL: z.string().url().optional(),
   JWT_KEYS_FILE: z.string().min(1).optional(),
@@ -155,6 +158,7 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  databasePoolSize: number;
   logLevel: Env['LOG_LEVEL'];
   publicUrl: string;
   jwt: { keysFile: string; issuer: string; accessTtlSeconds: number; refreshTtlDays: number };
@@ -263,6 +267,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     dataDir,
     databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     logLevel: e.LOG_LEVEL,
     publicUrl: e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`,
     jwt: {

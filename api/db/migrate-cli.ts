@@ -4,7 +4,7 @@ import { loadConfig } from '../config.ts';
 import { openDatabase } from './client.ts';
 
 const config = loadConfig();
-const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pgdata') });
+const database = await openDatabase({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, pgliteDir: path.join(config.dataDir, 'pgdata') });
 await database.migrate();
 const status = await database.migrationStatus();
 console.log(`migrated ${database.kind} at ${database.location}: ${status.applied} applied, ${status.pending} pending`);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyticsEvents, contributions, groups } from '../../api/db/schema.ts';
+import { analyticsEvents, analyticsTraders, contributions, groups } from '../../api/db/schema.ts';
 import { runAnalyticsEtl } from '../../api/modules/analytics/etl.ts';
 import { openContributionStatuses } from '../../api/modules/groups/views.ts';
 import { traderContext } from '../../api/modules/ml/dataset.ts';
@@ -116,6 +116,16 @@ describe("the trader's context read on each request", () => {
     expect(views).toContain(since.getTime() + 1000);
     expect(views.every((at) => Number(at) > since.getTime())).toBe(true);
     expect(views).not.toContain(since.getTime() + 2000);
+    // And what the analytics ETL last found of them, which a trader new to the model is segmented by.
+    await runAnalyticsEtl(app.ctx);
+    const [features] = await app.ctx.db.select().from(analyticsTraders).where(eq(analyticsTraders.userId, traderId));
+    expect((await traderContext(app.ctx.db, traderId, since))!.behaviour).toEqual({
+      recencyDays: features!.recencyDays,
+      frequency: features!.frequency,
+      monetary: features!.monetary,
+      engagement: features!.engagement,
+    });
+    expect(features!.frequency).toBeGreaterThan(0);
     await app.ctx.db.delete(analyticsEvents).where(inArray(analyticsEvents.id, inserted.map((r) => r.id)));
   });
 });

@@ -50,8 +50,8 @@ export async function writeReservations(tx: Tx, g: GroupRow, accepted: Reservati
 
 const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
 
-/** A contributions row as the raw statement returns it (snake_case, timestamps as text). */
-function contributionOf(r: Record<string, unknown>): ContributionRow {
+/** A contributions row as a raw statement returns it (snake_case, timestamps as text). */
+export function contributionOf(r: Record<string, unknown>): ContributionRow {
   return {
     id: r.id as string,
     groupId: r.group_id as string,

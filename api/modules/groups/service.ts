@@ -252,16 +252,6 @@ export async function updateGroup(ctx: AppContext, admin: AuthUser, id: string, 
   return getGroup(ctx.db, admin, id);
 }
 
-export async function groupPointIds(db: Queryable, groupId: string): Promise<string[]> {
-  const rows = await db
-    .select({ id: groupPickupPoints.pickupPointId })
-    .from(groupPickupPoints)
-    .innerJoin(pickupPoints, eq(pickupPoints.id, groupPickupPoints.pickupPointId))
-    .where(eq(groupPickupPoints.groupId, groupId))
-    .orderBy(pickupPoints.name);
-  return rows.map((r) => r.id);
-}
-
 export async function groupsByIds(db: Queryable, ids: string[]) {
   return ids.length ? db.select().from(groups).where(idIn(groups.id, ids)) : [];
 }
