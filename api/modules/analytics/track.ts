@@ -5,7 +5,8 @@
 // It is the busiest write a frontend makes, so the common batch (signed in, every event good) is
 // one plain multi-row INSERT, as cheap to plan as a bare insert: what the checks need to know is
 // kept in this process where it can never go stale. Groups are never deleted and never change
-// product, so a group once seen exists, with that product, for good; a device is linked once, to the first trader who signs in on it, for good. (A
+// product, so a group once seen exists, with that product, for good; a device is linked once, to
+// the first trader who signs in on it, for good. (A
 // backup restored underneath a running process is the exception: events naming a group it took away
 // are kept, and count with no product or market.)
 import { sql } from 'drizzle-orm';
