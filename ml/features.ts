@@ -2,7 +2,7 @@
 
 import type { CsrMatrix } from './sparse.ts';
 import { decay, toMillis } from './time.ts';
-import type { BehaviourSnapshot, FeatureBlockWeights, Interaction, InteractionKind, InteractionWeights, Timestamp, Trader, TraderBehaviour, TraderProfile } from './types.ts';
+import type { BehaviourSnapshot, FeatureBlockWeights, Interaction, InteractionKind, InteractionWeights, Trader, TraderBehaviour, TraderProfile } from './types.ts';
 
 export const DEFAULT_INTERACTION_WEIGHTS: InteractionWeights = { paid: 5, join: 3, click: 1.5, view: 0.5 };
 export const DEFAULT_FEATURE_WEIGHTS: FeatureBlockWeights = {
@@ -238,9 +238,9 @@ export function buildFeatureSpec(
 }
 
 /** The snapshot a model trained as of `now` may use: the latest taken at or before it. */
-export function behaviourAsOf(snapshots: readonly BehaviourSnapshot[] | undefined, now: number, at: (t: Timestamp) => number): BehaviourSnapshot | undefined {
+export function behaviourAsOf(snapshots: readonly BehaviourSnapshot[] | undefined, now: number): BehaviourSnapshot | undefined {
   let best: BehaviourSnapshot | undefined;
-  for (const s of snapshots ?? []) if (at(s.at) <= now && (!best || at(s.at) > at(best.at))) best = s;
+  for (const s of snapshots ?? []) if (toMillis(s.at) <= now && (!best || toMillis(s.at) > toMillis(best.at))) best = s;
   return best;
 }
 

@@ -158,7 +158,7 @@ export function train(dataset: Dataset, params: TrainParams, onProgress?: Progre
       halfLifeDays: p.halfLifeDays,
       now,
     });
-    const snapshot = behaviourAsOf(dataset.behaviour, now, toMillis);
+    const snapshot = behaviourAsOf(dataset.behaviour, now);
     const behaviour = snapshot?.traders ?? {};
     const spec = buildFeatureSpec(dataset.traders, dataset.products.map((x) => x.category), p.featureWeights, Object.values(behaviour));
     const profiles: TraderProfile[] = dataset.traders.map((t) => ({

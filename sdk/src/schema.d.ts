@@ -3600,6 +3600,7 @@ export interface components {
             [key: string]: number;
         };
         KpiFigures: {
+            /** @description Group pages opened: each viewer (trader or device) once per group and day, whether the app reported it, the server saw it, or both. */
             views: number;
             joins: number;
             paidJoins: number;
@@ -3621,6 +3622,7 @@ export interface components {
             pickups: number;
             pickupSuccessRate: number | null;
             recommendationsShown: number;
+            /** @description Distinct recommendations clicked, whether the click endpoint or the app's recommendation_clicked reported them (impressions are the server's own). */
             recommendationsClicked: number;
             recommendationCtr: number | null;
         };

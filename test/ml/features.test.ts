@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { behaviourAsOf, buildFeatureSpec, buildIndex, buildInteractionMatrices, DEFAULT_INTERACTION_WEIGHTS, preferenceVector } from '../../ml/features.ts';
 import { decayedPopularity } from '../../ml/popularity.ts';
 import { rowOf } from '../../ml/sparse.ts';
-import { DAY_MS, toMillis } from '../../ml/time.ts';
+import { DAY_MS } from '../../ml/time.ts';
 import type { BehaviourSnapshot, Interaction } from '../../ml/types.ts';
 
 const now = Date.UTC(2025, 10, 1);
@@ -114,10 +114,10 @@ describe('preference vectors', () => {
       { at: new Date(now).toISOString(), traders: {} },
       { at: now + DAY_MS, traders: {} },
     ];
-    expect(behaviourAsOf(snapshots, now - DAY_MS, toMillis)).toBe(snapshots[0]);
-    expect(behaviourAsOf(snapshots, now, toMillis)).toBe(snapshots[1]);
-    expect(behaviourAsOf(snapshots, now - 11 * DAY_MS, toMillis)).toBeUndefined();
-    expect(behaviourAsOf(undefined, now, toMillis)).toBeUndefined();
+    expect(behaviourAsOf(snapshots, now - DAY_MS)).toBe(snapshots[0]);
+    expect(behaviourAsOf(snapshots, now)).toBe(snapshots[1]);
+    expect(behaviourAsOf(snapshots, now - 11 * DAY_MS)).toBeUndefined();
+    expect(behaviourAsOf(undefined, now)).toBeUndefined();
   });
 
   it('ignores values it has not seen', () => {

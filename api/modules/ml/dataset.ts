@@ -109,8 +109,7 @@ export function contributionInteraction(c: ContributionFact): Interaction {
 }
 
 /** The signal events' types (signalEventCondition) as the kinds ml knows. */
-const signalKind = (type: string): 'view' | 'click' => (type === 'recommendation_clicked' ? 'click' : 'view');
-const signalKindSql = sql`case when type = 'recommendation_clicked' then 'click' else 'view' end`;
+const signalKind = sql<'view' | 'click'>`case when type = 'recommendation_clicked' then 'click' else 'view' end`;
 
 /** Rows per query when reading interactions: each page is one short block of the event loop. */
 const pageSize = 10_000;
@@ -166,17 +165,17 @@ export async function buildDataset(db: Queryable, options: { now: Date; zwgPerUs
       if (known.has(c.traderId)) interactions.add(contributionInteraction(c));
     },
   );
-  await paged<{ id: number; traderId: string | null; productId: string | null; type: string; at: Date }>(
+  await paged<{ id: number; traderId: string | null; productId: string | null; kind: 'view' | 'click'; at: Date }>(
     (after, limit) =>
       db
-        .select({ id: analyticsEvents.id, traderId: analyticsEvents.userId, productId: analyticsEvents.productId, type: analyticsEvents.type, at: analyticsEvents.occurredAt })
+        .select({ id: analyticsEvents.id, traderId: analyticsEvents.userId, productId: analyticsEvents.productId, kind: signalKind, at: analyticsEvents.occurredAt })
         .from(analyticsEvents)
         .where(and(signalEventCondition, lte(analyticsEvents.occurredAt, now), after !== null ? gt(analyticsEvents.id, after) : undefined))
         .orderBy(analyticsEvents.id)
         .limit(limit),
     (e) => {
       // signalEventCondition: both ids are set
-      if (known.has(e.traderId!)) interactions.add({ traderId: e.traderId!, productId: e.productId!, kind: signalKind(e.type), at: e.at.getTime() });
+      if (known.has(e.traderId!)) interactions.add({ traderId: e.traderId!, productId: e.productId!, kind: e.kind, at: e.at.getTime() });
     },
   );
   return { traders, products: productRows, interactions: interactions.finish(), now };
@@ -205,7 +204,7 @@ const traderContextQuery = (db: Queryable) =>
           and ((g.status = 'open' and c.status in (${sql.raw(openContributionStatuses.map((st) => `'${st}'`).join(', '))}))
                or coalesce(c.paid_at, c.created_at) > ${sql.placeholder('since')}::timestamptz)), '[]'::json)`,
       events: sql<Json[][]>`coalesce((
-        select json_agg(json_build_array(product_id, ${signalKindSql}, occurred_at))
+        select json_agg(json_build_array(product_id, ${signalKind}, occurred_at))
         from ${analyticsEvents}
         where user_id = ${users.id} and occurred_at > ${sql.placeholder('since')}::timestamptz and ${signalEventCondition}), '[]'::json)`,
       // What the analytics ETL last found of them (at most a job interval old; it moves slowly).

@@ -166,26 +166,24 @@ function splitTime(sorted: Float64Array, before: number): number {
   return n === 0 ? before : sorted[Math.min(n - 1, Math.floor((1 - holdoutFraction) * n))]!;
 }
 
-/** The time that splits the data into the earlier 80% and the latest 20% of interactions. */
-export function holdoutCutoff(dataset: PackedDataset): number {
-  if (dataset.interactions.at.length === 0) return new Date(dataset.now).getTime();
-  return splitTime(dataset.interactions.at.slice().sort(), Infinity);
-}
-
 /**
- * The trader features (analytics/trader-features.ts) as of each time a model of this run learns up
- * to: the validation split that tunes the fusion weights (ml: the latest 20% before the test
- * cut-off), the hold-out's test cut-off, and now. Each snapshot counts only events before its time,
- * and ml uses the latest one at or before its training data's end.
+ * The hold-out's test cut-off (the earlier 80% and the latest 20% of interactions) and the dataset
+ * with the trader features (analytics/trader-features.ts) as of each time a model of this run learns
+ * up to: the validation split that tunes the fusion weights (ml: the latest 20% before the test
+ * cut-off), the test cut-off, and now. Each snapshot counts only events before its time, and ml
+ * uses the latest one at or before its training data's end.
  */
-async function withBehaviour(db: Queryable, dataset: PackedDataset, cutoff: number): Promise<PackedDataset> {
-  const sorted = dataset.interactions.at.slice().sort();
-  const times = [...new Set([splitTime(sorted, cutoff), cutoff, new Date(dataset.now).getTime()])];
+async function withHoldout(db: Queryable, data: PackedDataset): Promise<{ dataset: PackedDataset; cutoff: number }> {
+  const now = new Date(data.now).getTime();
+  const sorted = data.interactions.at.slice().sort();
+  const cutoff = sorted.length === 0 ? now : splitTime(sorted, Infinity);
+  const times = [...new Set([splitTime(sorted, cutoff), cutoff, now])];
   const behaviour = [];
   // One after another: on PGlite each is a scan of the event store on this thread.
   for (const at of times) behaviour.push({ at, traders: await traderBehaviourAsOf(db, new Date(at - 1)) });
-  return { ...dataset, behaviour };
+  return { dataset: { ...data, behaviour }, cutoff };
 }
+
 
 function keyMetrics(h: EvaluationReport | null) {
   if (!h) return null;
@@ -219,9 +217,7 @@ async function execute(ctx: AppContext, run: RunRow, options: TrainingOptions, s
   try {
     progress.set('features', 0);
     const now = options.now ?? new Date();
-    const data = await buildDataset(ctx.db, { now, zwgPerUsd: ctx.config.payments.zwgPerUsd });
-    const cutoff = holdoutCutoff(data);
-    const dataset = await withBehaviour(ctx.db, data, cutoff);
+    const { dataset, cutoff } = await withHoldout(ctx.db, await buildDataset(ctx.db, { now, zwgPerUsd: ctx.config.payments.zwgPerUsd }));
     const datasetMs = performance.now() - started;
     const active = await activeModelRow(ctx);
     const base = reusableParams(active?.params);
@@ -298,9 +294,7 @@ export async function evaluate(ctx: AppContext, version: string | undefined, k: 
   if (state.evaluating) throw conflict('An evaluation is already running; try again when it is done');
   state.evaluating = true;
   try {
-    const data = await buildDataset(ctx.db, { now: new Date(), zwgPerUsd: ctx.config.payments.zwgPerUsd });
-    const cutoff = holdoutCutoff(data);
-    const dataset = await withBehaviour(ctx.db, data, cutoff);
+    const { dataset, cutoff } = await withHoldout(ctx.db, await buildDataset(ctx.db, { now: new Date(), zwgPerUsd: ctx.config.payments.zwgPerUsd }));
     const params: TrainParams = trainParams(reusableParams(row.params), {}, { version: `${row.version}-eval`, cutoff, k });
     const result = await trainInWorker(dataset, params, undefined, { timeoutMs: trainingTimeoutMs });
     const h = result.meta.metrics.holdout;
