@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ApiError, ConnectSphere, MemoryTokenStore } from '@connectsphere/sdk';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { transferProviderFor } from '../../api/modules/payouts/provider.ts';
 import { cliAs } from '../cli/market.ts';
 import { cliFor, tempConfigDir } from '../cli/run.ts';
 import { liveServer } from '../helpers/app.ts';
@@ -42,9 +43,12 @@ beforeAll(async () => {
   await script.supplier.orders.ship(order.id, { carrier: 'Swift Transport', trackingNumber: 'SWT-77', eta: new Date(Date.now() + 86_400_000).toISOString() });
   await script.supplier.orders.deliver(order.id);
   await sdkAs(m.admin).admin.orders.qualityCheck(order.id, { outcome: 'accept' });
-  // The payout was decided with the check; the send-payouts job sends it (the sandbox pays at once).
+  // The payout was decided with the check; the send-payouts job sends it. The sandbox, as
+  // Flutterwave, answers "pending" and completes the transfer by webhook right after: wait for it,
+  // or the invoice may turn paid between two reads of the test.
   const sent = await app.inject({ method: 'POST', url: '/api/admin/jobs/send-payouts/run', headers: bearer(m.admin.accessToken) });
   expect(sent.statusCode, sent.body).toBe(200);
+  await (transferProviderFor(app.ctx) as { idle(): Promise<void> }).idle();
 }, 120_000);
 afterAll(() => app.close());
 
@@ -55,7 +59,7 @@ describe('cs.supplier.invoices, payouts and analytics (SDK with an API key)', ()
     expect(invoices.items).toHaveLength(1);
     const invoice = invoices.items[0]!;
     // 10 units at 13.00: 130.00, VAT 15.5 % on top.
-    expect(invoice).toMatchObject({ subtotal: 13000, vatAmount: 2015, total: 15015, vatRate: '15.5' });
+    expect(invoice).toMatchObject({ subtotal: 13000, vatAmount: 2015, total: 15015, vatRate: '15.5', status: 'paid' });
     expect(await script.supplier.invoices.get(invoice.id)).toEqual(invoice);
     const all = [];
     for await (const i of script.supplier.invoices.iterate({ limit: 1 })) all.push(i.id);
