@@ -5,12 +5,15 @@
 import path from 'node:path';
 import { openDatabase } from '../api/db/client.ts';
 import { loadGrowth } from './groups-data.ts';
+import { explainBrowsing } from './groups-explain.ts';
 import { cpuMs, freshDatabaseEnv, measure, report, startServer, tempDataDir, type Measurement, type Server } from './lib.ts';
 
 const traders = Number(process.env.BENCH_TRADERS ?? 200);
 const concurrency = Number(process.env.BENCH_JOIN_CONCURRENCY ?? 50);
 const growth = (process.env.BENCH_GROWTH ?? '5000,50000').split(',').filter(Boolean).map(Number);
 const contributionsAtScale = Number(process.env.BENCH_GROWTH_CONTRIBUTIONS ?? 100_000);
+/** BENCH_EXPLAIN=true prints EXPLAIN (ANALYZE, BUFFERS) of each browsing statement at each data size. */
+const explain = process.env.BENCH_EXPLAIN === 'true';
 const password = 'bench-password-2026';
 
 // The bench reads a handful of fields from API responses; typing each one adds nothing here.
@@ -230,18 +233,30 @@ export async function benchGroups(bare: Server): Promise<void> {
     await api.stop();
   }
 
+  const openData = () => openDatabase({ databaseUrl: env.DATABASE_URL, pgliteDir: path.join(dataDir, 'pgdata') });
+  if (explain) {
+    // Between runs: PGlite's folder is one process's at a time.
+    const database = await openData();
+    console.log('\nPlans on the demo data');
+    await explainBrowsing(database, traderEmail(0), scenarios);
+    await database.close();
+  }
   let loadedGroups = 0;
   let loadedContributions = 0;
   for (const groups of growth) {
-    const database = await openDatabase({ databaseUrl: env.DATABASE_URL, pgliteDir: path.join(dataDir, 'pgdata') });
+    const database = await openData();
     const started = performance.now();
     const more = { groups: groups - loadedGroups, contributions: Math.max(0, contributionsAtScale - loadedContributions) };
     const { openGroups } = await loadGrowth(database.db, more);
-    await database.close();
     loadedGroups = groups;
     loadedContributions += more.contributions;
     const label = `${groups.toLocaleString('en')} groups (${openGroups.toLocaleString('en')} open), ${loadedContributions.toLocaleString('en')} contributions`;
     console.log(`\nLoaded ${label} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    if (explain) {
+      console.log(`\nPlans at ${label}`);
+      await explainBrowsing(database, traderEmail(0), scenarios);
+    }
+    await database.close();
     api = await startServer('api/main.ts', env, 3903);
     try {
       const token = await login(api, traderEmail(0));

@@ -21,6 +21,7 @@
 // iteration's loss, which can be 100× the final one, stops long before the factors settle.)
 
 import { Matrix } from 'ml-matrix';
+import { rowKernels } from './nmf-kernels.ts';
 import { Rng } from './random.ts';
 import { transpose, type CsrMatrix, type SparseVector } from './sparse.ts';
 
@@ -103,29 +104,13 @@ function dot(x: Float64Array, a: number, y: Float64Array, b: number, k: number):
 /** Gram matrix FᵀF (k × k, row-major) of the rows of a flat factor array. */
 function gram(F: Float64Array, rows: number, k: number, out: Float64Array): Float64Array {
   out.fill(0);
-  for (let i = 0, o = 0; i < rows; i++, o += k) {
-    for (let f = 0; f < k; f++) {
-      const v = F[o + f]!;
-      if (v !== 0) axpy(out, f * k + f, F, o + f, v, k - f);
-    }
-  }
+  rowKernels(k).gramUpper(F, 0, rows, out);
   for (let f = 0; f < k; f++) for (let g = 0; g < f; g++) out[f * k + g] = out[g * k + f]!;
   return out;
 }
 
 function sumSquares(F: Float64Array): number {
   return dot(F, 0, F, 0, F.length);
-}
-
-/** One pass of projected coordinate descent on ½ wᵀ A w − bᵀ w over w ≥ 0, w = x[o..o+k), A row-major k × k. */
-function coordinateSweep(A: Float64Array, b: Float64Array, x: Float64Array, o: number, k: number): void {
-  for (let f = 0; f < k; f++) {
-    const hess = A[f * k + f]!;
-    if (!(hess > 0)) continue;
-    const grad = dot(A, f * k, x, o, k) - b[f]!;
-    const next = x[o + f]! - grad / hess;
-    x[o + f] = next > 0 ? next : 0;
-  }
 }
 
 /** A = α·G + λ·I, plus (1 − α)·Σ h_j h_jᵀ over the entries p0..p1 of a row (h_j = other[j·k..]) when α < 1. */
@@ -190,6 +175,7 @@ export function nmf(R: CsrMatrix, options: NmfOptions = {}): NmfResult {
   const GH = new Float64Array(k * k);
   const A = new Float64Array(k * k);
   const b = new Float64Array(k);
+  const kernels = rowKernels(k);
   /** Rᵀ·W, scattered while the rows of W are updated. */
   const RtW = new Float64Array(m * k);
 
@@ -228,24 +214,27 @@ export function nmf(R: CsrMatrix, options: NmfOptions = {}): NmfResult {
   for (let it = 1; it <= maxIterations; it++) {
     // W pass: each row against the fixed H; then its entries go into Rᵀ·W for the H pass.
     RtW.fill(0);
-    if (alpha === 1) rowHessian(A, GH, 1, lambda, k, H, indices, 0, 0);
-    for (let i = 0, o = 0; i < n; i++, o += k) {
-      const p0 = indptr[i]!;
-      const p1 = indptr[i + 1]!;
-      b.fill(0);
-      for (let p = p0; p < p1; p++) axpy(b, 0, H, indices[p]! * k, values[p]!, k);
-      if (alpha < 1) rowHessian(A, GH, alpha, lambda, k, H, indices, p0, p1);
-      coordinateSweep(A, b, W, o, k);
-      for (let p = p0; p < p1; p++) axpy(RtW, indices[p]! * k, W, o, values[p]!, k);
+    if (alpha === 1) {
+      rowHessian(A, GH, 1, lambda, k, H, indices, 0, 0);
+      for (let i = 0, o = 0; i < n; i++, o += k) kernels.updateRow(A, W, o, H, RtW, indices, values, indptr[i]!, indptr[i + 1]!);
+    } else {
+      for (let i = 0, o = 0; i < n; i++, o += k) {
+        const p0 = indptr[i]!;
+        const p1 = indptr[i + 1]!;
+        b.fill(0);
+        for (let p = p0; p < p1; p++) axpy(b, 0, H, indices[p]! * k, values[p]!, k);
+        rowHessian(A, GH, alpha, lambda, k, H, indices, p0, p1);
+        kernels.sweep(A, W, o, b, 0);
+        for (let p = p0; p < p1; p++) axpy(RtW, indices[p]! * k, W, o, values[p]!, k);
+      }
     }
     gram(W, n, k, GW);
 
-    // H pass: each row of H (a column of R) against the new W.
+    // H pass: each row of H (a column of R) against the new W; its right-hand side is its row of Rᵀ·W.
     if (alpha === 1) rowHessian(A, GW, 1, lambda, k, W, indices, 0, 0);
     for (let j = 0, o = 0; j < m; j++, o += k) {
       if (Rt) rowHessian(A, GW, alpha, lambda, k, W, Rt.indices, Rt.indptr[j]!, Rt.indptr[j + 1]!);
-      for (let f = 0; f < k; f++) b[f] = RtW[o + f]!;
-      coordinateSweep(A, b, H, o, k);
+      kernels.sweep(A, H, o, RtW, o);
     }
     gram(H, m, k, GH);
 
@@ -320,12 +309,13 @@ export function foldIn(row: SparseVector, itemFactors: FlatRows, options: FoldIn
   const A = new Float64Array(k * k);
   rowHessian(A, G, alpha, lambda, k, H, row.indices, 0, row.indices.length);
   const b = new Float64Array(k);
+  const kernels = rowKernels(k);
   let mean = 0;
   for (let p = 0; p < row.values.length; p++) {
     mean += row.values[p]! / row.values.length;
     axpy(b, 0, H, row.indices[p]! * k, row.values[p]!, k);
   }
   for (let f = 0; f < k; f++) w[f] = options.initial?.[f] ?? Math.sqrt(Math.max(mean, 1e-12) / k);
-  for (let it = 0; it < (options.iterations ?? 50); it++) coordinateSweep(A, b, w, 0, k);
+  for (let it = 0; it < (options.iterations ?? 50); it++) kernels.sweep(A, w, 0, b, 0);
   return w;
 }

@@ -18,11 +18,12 @@ export async function lockGroup(tx: Queryable, id: string): Promise<GroupRow> {
   return row;
 }
 
+/** The statement GET /api/groups/{id} reads a group with (values: viewer, id). */
+export const groupViewStatement = (db: Queryable) =>
+  prepared(db, 'group_view', (db) => selectGroupViews(db, sql.placeholder('viewer')).where(eq(groups.id, sql.placeholder('id'))).prepare('group_view'));
+
 export async function getGroup(db: Queryable, viewer: AuthUser, id: string) {
-  const statement = prepared(db, 'group_view', (db) =>
-    selectGroupViews(db, sql.placeholder('viewer')).where(eq(groups.id, sql.placeholder('id'))).prepare('group_view'),
-  );
-  const [row] = await statement.execute({ viewer: viewer.id, id });
+  const [row] = await groupViewStatement(db).execute({ viewer: viewer.id, id });
   // Drafts are the admins' work in progress: to anyone else they do not exist yet.
   if (!row || (row.group.status === 'draft' && viewer.role !== 'admin')) throw notFound(`Group ${id}`);
   // A supplier sees only its own organisation's groups; another's is as if it did not exist.
@@ -93,15 +94,16 @@ const groupAt = (condition: SQL) =>
       where ${groupPickupPoints.groupId} = ${groups.id} and ${condition})`,
   );
 
-/** The values the query gives for its filters. */
-function filterValues(query: GroupQuery): Partial<Record<Filter, unknown>> {
+/** The values of the filters that apply (those the query gives, and suppliers' own groups), and their names. */
+function filtersOf(viewer: AuthUser, query: GroupQuery) {
   const values: Partial<Record<Filter, unknown>> = {};
   for (const name of filterNames) {
     if (name === 'suppliedBy') continue;
     const v = query[name];
     if (v !== undefined && v !== '') values[name] = v;
   }
-  return values;
+  if (viewer.role === 'supplier') values.suppliedBy = viewer.id;
+  return { values, given: filterNames.filter((f) => f in values) };
 }
 
 type SqlSort = Exclude<GroupQuery['sort'], 'recommended'>;
@@ -128,27 +130,39 @@ function listStatement(db: Queryable, sort: SqlSort, withCursor: boolean, given:
   });
 }
 
+/**
+ * The statement a page of GET /api/groups is read with, sorted in SQL, and the values it is run
+ * with (the bench explains it with them). Without a model (or for groups that are not open)
+ * "recommended" is the default order.
+ */
+export function listGroupsStatement(db: Queryable, viewer: AuthUser, query: GroupQuery) {
+  const { values, given } = filtersOf(viewer, query);
+  const sort: SqlSort = query.sort === 'recommended' ? 'deadline' : query.sort;
+  const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const statement = listStatement(db, sort, cursor !== undefined, given);
+  return {
+    statement,
+    values: {
+      ...values,
+      status: query.status ?? 'open',
+      viewer: viewer.id,
+      limit: query.limit + 1,
+      ...(cursor ? { afterKey: String(cursor.key), afterId: cursor.id } : {}),
+    },
+  };
+}
+
 export async function listGroups(db: Queryable, viewer: AuthUser, query: GroupQuery, ranker?: GroupRanker) {
   const status = query.status ?? 'open';
   if (status === 'draft' && viewer.role !== 'admin') return { items: [], nextCursor: null };
-  const values = filterValues(query);
-  if (viewer.role === 'supplier') values.suppliedBy = viewer.id;
-  const given = filterNames.filter((f) => f in values);
+  const { values, given } = filtersOf(viewer, query);
   if (query.sort === 'recommended' && status === 'open' && ranker) {
     const conditions = [eq(groups.status, status), ...given.map((f) => filters[f](values[f]))];
     const ranked = await listRecommended(db, viewer, query, conditions, ranker);
     if (ranked) return ranked;
   }
-  // Without a model (or for groups that are not open) "recommended" is the default order.
-  const sort: SqlSort = query.sort === 'recommended' ? 'deadline' : query.sort;
-  const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
-  const rows = await listStatement(db, sort, cursor !== undefined, given).execute({
-    ...values,
-    status,
-    viewer: viewer.id,
-    limit: query.limit + 1,
-    ...(cursor ? { afterKey: String(cursor.key), afterId: cursor.id } : {}),
-  });
+  const { statement, values: bound } = listGroupsStatement(db, viewer, query);
+  const rows = await statement.execute(bound);
   const now = new Date();
   const result = page(rows, query.limit, (r) => encodeCursor(r.key as CursorValue, r.group.id));
   return { items: result.items.map((r) => groupViewOf(r, now)), nextCursor: result.nextCursor };
