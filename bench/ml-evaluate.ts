@@ -49,9 +49,12 @@ for (const name of only) {
   const row = (label: string, m: { ndcg: number; recall: number; coverage: number }) =>
     console.log(`| ${label} | ${m.ndcg.toFixed(3)} | ${m.recall.toFixed(3)} | ${m.coverage.toFixed(3)} |`);
   for (const r of ['popularity', 'cf', 'content', 'itemKnn'] as const) row(r, h.components[r]);
-  const w = Object.entries(f.weights).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
+  const w = Object.entries(f.weights).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
   row(`hybrid (${w}${f.inactivityShift ? '' : '; no inactivity shift'})`, h.components.hybrid);
   row('hybrid, default 60/30/10 untuned', fixed.components.hybrid);
+  for (const [path, v] of Object.entries(h.byPath)) {
+    if (v.traders > 0) console.log(`${path} path, ${v.traders} traders: ${Object.entries(v.ndcg).map(([r, x]) => `${r} ${x.toFixed(3)}`).join(', ')}`);
+  }
   console.log(`fusion: ${f.chosen}; validation NDCG@10 default ${f.validation?.defaultNdcg.toFixed(3) ?? '-'}, best ${f.validation?.bestNdcg.toFixed(3) ?? '-'}`);
   console.log(`verdict: ${f.verdict}`);
   const c = model.meta.metrics.clustering;

@@ -149,6 +149,8 @@ export interface RankedLists {
   traderId: string;
   /** "new": no interactions before the cutoff (cold start); "returning": some. */
   audience: 'new' | 'returning';
+  /** The hybrid's route for the trader: personalized (fusion weights) or similarity (cold-start weights). */
+  path: ScoringSession['path'];
   relevant: string[];
   ranked: Record<Ranker, string[]>;
 }
@@ -254,7 +256,7 @@ export function evaluateModel(
       const top = r === 'hybrid' && diversity ? diversified(session, hybrid, candidates, k) : topK(scores[r], candidates, k);
       ranked[r] = top.map((j) => model.products.ids[j]!);
     }
-    lists.push({ traderId: t.traderId, audience: t.audience, relevant: [...t.relevant], ranked });
+    lists.push({ traderId: t.traderId, audience: t.audience, path: session.path, relevant: [...t.relevant], ranked });
   }
   const components = scoreLists(lists, k, m);
   const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
@@ -264,6 +266,13 @@ export function evaluateModel(
     precision: ratio(components[r].precision, base.precision),
   });
   const coldStart = lists.filter((l) => l.audience === 'new').length;
+  const byPath = Object.fromEntries(
+    (['personalized', 'similarity'] as const).map((path) => {
+      const on = lists.filter((l) => l.path === path);
+      const scored = scoreLists(on, k, m);
+      return [path, { traders: on.length, ndcg: Object.fromEntries(RANKERS.map((r) => [r, scored[r].ndcg])) as Record<Ranker, number> }];
+    }),
+  ) as EvaluationReport['byPath'];
   return {
     k,
     cutoff: new Date(split.cutoff).toISOString(),
@@ -274,6 +283,7 @@ export function evaluateModel(
     excludeSeen,
     adjustments: { newProductBonus: bonus, diversity, inactivityShift: options.adjustments?.inactivityShift ?? true },
     components,
+    byPath,
     liftOverPopularity: { cf: lift('cf'), content: lift('content'), itemKnn: lift('itemKnn'), hybrid: lift('hybrid') },
     lists,
   };
@@ -385,7 +395,8 @@ function simplexGrid(dims: number, steps: number): number[][] {
 export interface ColdStartTuning {
   weights: ColdStartWeights;
   chosen: 'default' | 'tuned';
-  validation: { traders: number; defaultNdcg: number; bestNdcg: number };
+  /** bestSingle: the best of the weightings that use one signal alone. */
+  validation: { traders: number; defaultNdcg: number; bestNdcg: number; bestSingle: { name: string; ndcg: number } | null };
 }
 
 /**
@@ -430,9 +441,14 @@ export function tuneColdStartWeights(
   const n = Math.max(1, traders.length);
   let best = 0;
   for (let c = 1; c < candidates.length; c++) if (sums[c]! / n > sums[best]! / n + 1e-9) best = c;
+  let bestSingle: { name: string; ndcg: number } | null = null;
+  candidates.forEach((w, c) => {
+    const used = names.filter((name) => w[name] > 0);
+    if (c > 0 && used.length === 1 && (!bestSingle || sums[c]! / n > bestSingle.ndcg)) bestSingle = { name: used[0]!, ndcg: sums[c]! / n };
+  });
   return {
     weights: candidates[best]!,
     chosen: best === 0 ? 'default' : 'tuned',
-    validation: { traders: traders.length, defaultNdcg: sums[0]! / n, bestNdcg: sums[best]! / n },
+    validation: { traders: traders.length, defaultNdcg: sums[0]! / n, bestNdcg: sums[best]! / n, bestSingle },
   };
 }

@@ -357,6 +357,8 @@ export interface EvaluationReport {
   /** Which adjustments the hybrid's lists had. */
   adjustments: { newProductBonus: boolean; diversity: boolean; inactivityShift: boolean };
   components: Record<'popularity' | 'cf' | 'content' | 'itemKnn' | 'hybrid', RankingMetrics>;
+  /** NDCG@k of each ranker over the traders the hybrid sent down each path (its fusion weights, or the cold-start weights). */
+  byPath: Record<'personalized' | 'similarity', { traders: number; ndcg: Record<'popularity' | 'cf' | 'content' | 'itemKnn' | 'hybrid', number> }>;
   /** Each component's NDCG@k and precision@k divided by the popularity baseline's (null when the baseline is 0). */
   liftOverPopularity: Record<'cf' | 'content' | 'itemKnn' | 'hybrid', { ndcg: number | null; precision: number | null }>;
 }
@@ -367,7 +369,11 @@ export interface FusionReport {
   /** Whether returning traders' weight moves to popular signals (kept unless switching it off won on validation). */
   inactivityShift: boolean;
   /** The cold-start (similarity) path's weights, tuned the same way on the same validation split. */
-  coldStart: { weights: ColdStartWeights; chosen: 'default' | 'tuned'; validation: { traders: number; defaultNdcg: number; bestNdcg: number } } | null;
+  coldStart: {
+    weights: ColdStartWeights;
+    chosen: 'default' | 'tuned';
+    validation: { traders: number; defaultNdcg: number; bestNdcg: number; bestSingle: { name: string; ndcg: number } | null };
+  } | null;
   chosen: 'default' | 'tuned';
   validation: { cutoff: string; traders: number; defaultNdcg: number; bestNdcg: number } | null;
   /** The best single ranker on the hold-out, and whether the hybrid reached it. */

@@ -111,4 +111,24 @@ describe('cs ml and cs recs', { timeout: slow }, () => {
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/^Error: Forbidden/);
   });
+
+  it('`cs ml evaluate` shows each ranker, item kNN included, the hybrid on each of its paths, and why it serves what it serves', async () => {
+    const cs = cliAs(url, admin);
+    const json = await cs(['ml', 'evaluate', '--k', '5', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const m = JSON.parse(json.stdout).metrics;
+    expect(m.itemKnn).toEqual({ precision: expect.any(Number), recall: expect.any(Number), ndcg: expect.any(Number), map: expect.any(Number), coverage: expect.any(Number) });
+    expect(m.byPath.personalized.traders + m.byPath.similarity.traders).toBe(m.holdout.tradersEvaluated);
+    expect(m.holdout.traders.coldStart + m.holdout.traders.returning).toBe(m.holdout.tradersEvaluated);
+    expect(m.verdict).toMatch(/^the hybrid /);
+
+    const table = await cs(['ml', 'evaluate', '--k', '5']);
+    expect(table.code, table.stderr).toBe(0);
+    for (const ranker of ['hybrid', 'cf', 'content', 'itemKnn', 'popularity']) expect(table.stdout).toMatch(new RegExp(`^${ranker}\\s+\\d\\.\\d{3}`, 'm'));
+    expect(table.stdout).toMatch(/^PATH\s+TRADERS\s+HYBRID NDCG@5\s+CF NDCG@5/m);
+    const paths = [...table.stdout.matchAll(/^(personalized|similarity)\s+(\d+)\s/gm)].map((r) => Number(r[2]));
+    const evaluated = Number(/\((\d+) traders: \d+ returning, \d+ new\)/.exec(table.stderr)?.[1]);
+    expect(paths.reduce((a, b) => a + b, 0)).toBe(evaluated);
+    expect(table.stdout).toMatch(/^the hybrid (falls short of \w+ alone on the hold-out: .* By path: |\(.*\) is at least as good as its best component)/m);
+  });
 });

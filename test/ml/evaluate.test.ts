@@ -75,6 +75,20 @@ describe('temporal hold-out', () => {
     expect(report.traders.coldStart).toBe(report.lists.filter((l) => !before.has(l.traderId)).length);
   });
 
+  it("splits the hold-out by the hybrid's route: new traders take the similarity path, and the paths add up to the whole", () => {
+    const model = train(split.train, { version: 'eval', evaluation: false, clustering: { k: 4 } });
+    const report = evaluateModel(model, split, { k: 10 });
+    const { personalized, similarity } = report.byPath;
+    expect(personalized.traders).toBeGreaterThan(0);
+    expect(similarity.traders).toBeGreaterThan(0);
+    expect(personalized.traders + similarity.traders).toBe(report.tradersEvaluated);
+    for (const l of report.lists) if (l.audience === 'new') expect(l.path).toBe('similarity');
+    for (const r of ['popularity', 'content', 'hybrid'] as const) {
+      const weighted = (personalized.ndcg[r] * personalized.traders + similarity.ndcg[r] * similarity.traders) / report.tradersEvaluated;
+      expect(weighted).toBeCloseTo(report.components[r].ndcg, 12);
+    }
+  });
+
   it('switches adjustments off to measure without them, and on (diversity) to measure what is served', () => {
     const model = train(split.train, { version: 'eval', evaluation: false, clustering: { k: 4 } });
     const plain = evaluateModel(model, split, { k: 9, adjustments: { newProductBonus: false, inactivityShift: false } });

@@ -306,9 +306,12 @@ export async function evaluate(ctx: AppContext, version: string | undefined, k: 
             hybrid: h.components.hybrid,
             cf: h.components.cf,
             content: h.components.content,
+            itemKnn: h.components.itemKnn,
             popularity: h.components.popularity,
             liftOverPopularity: h.liftOverPopularity,
-            holdout: { cutoff: h.cutoff, trainInteractions: h.trainInteractions, testInteractions: h.testInteractions, tradersEvaluated: h.tradersEvaluated },
+            holdout: { cutoff: h.cutoff, trainInteractions: h.trainInteractions, testInteractions: h.testInteractions, tradersEvaluated: h.tradersEvaluated, traders: h.traders },
+            byPath: h.byPath,
+            verdict: result.meta.metrics.fusion?.verdict ?? null,
           }
         : { note: 'Too little data to hold out: no trader has interactions on both sides of the cutoff.' },
     };

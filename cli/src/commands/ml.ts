@@ -274,7 +274,9 @@ Examples:
         const m = evaluation.metrics as Record<string, Ranking> & {
           note?: string;
           liftOverPopularity?: Record<string, { ndcg?: number | null }>;
-          holdout?: { cutoff?: string; trainInteractions?: number; testInteractions?: number; tradersEvaluated?: number };
+          holdout?: { cutoff?: string; trainInteractions?: number; testInteractions?: number; tradersEvaluated?: number; traders?: { coldStart?: number; returning?: number } };
+          byPath?: Record<string, { traders?: number; ndcg?: Record<string, number> }>;
+          verdict?: string | null;
         };
         const p = paint();
         if (typeof m.note === 'string') {
@@ -282,7 +284,7 @@ Examples:
           return;
         }
         const k = evaluation.k;
-        const components = ['hybrid', 'cf', 'content', 'popularity'].filter((c) => m[c]);
+        const components = ['hybrid', 'cf', 'content', 'itemKnn', 'popularity'].filter((c) => m[c]);
         const lift = (c: string) => {
           const v = m.liftOverPopularity?.[c]?.ndcg;
           return typeof v === 'number' ? `${v.toFixed(2)}×` : '-';
@@ -298,12 +300,26 @@ Examples:
             { header: 'NDCG VS POPULARITY', value: (c) => (c === 'popularity' ? '1.00×' : lift(c)) },
           ]),
         );
+        // The hybrid routes each trader down one path; its figure on each says where it gains or loses.
+        const paths = Object.entries(m.byPath ?? {}).filter(([, v]) => (v.traders ?? 0) > 0);
+        if (paths.length > 0) {
+          println('');
+          println(
+            renderTable(paths, [
+              { header: 'PATH', value: ([name]) => name },
+              { header: 'TRADERS', value: ([, v]) => String(v.traders) },
+              ...components.map((c) => ({ header: `${c.toUpperCase()} NDCG@${k}`, value: ([, v]: (typeof paths)[number]) => fixed(v.ndcg?.[c]) })),
+            ]),
+          );
+        }
+        if (m.verdict) println(`\n${m.verdict}`);
         const h = m.holdout;
         if (h) {
+          const who = h.traders ? `: ${h.traders.returning ?? '-'} returning, ${h.traders.coldStart ?? '-'} new` : '';
           note(
             p.dim(
               `${evaluation.version} · trained on ${h.trainInteractions ?? '-'} interactions before ${h.cutoff ? when(h.cutoff) : '-'}, ` +
-                `tested on the ${h.testInteractions ?? '-'} after it (${h.tradersEvaluated ?? '-'} traders)`,
+                `tested on the ${h.testInteractions ?? '-'} after it (${h.tradersEvaluated ?? '-'} traders${who})`,
             ),
           );
         }
