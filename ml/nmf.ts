@@ -22,6 +22,7 @@
 
 import { Matrix } from 'ml-matrix';
 import { rowKernels } from './nmf-kernels.ts';
+import { wasmPasses } from './nmf-wasm.ts';
 import { Rng } from './random.ts';
 import { transpose, type CsrMatrix, type SparseVector } from './sparse.ts';
 
@@ -34,6 +35,8 @@ export interface NmfOptions {
   unobservedWeight?: number;
   seed?: number;
   onIteration?: (iteration: number, loss: number) => void;
+  /** false: the TypeScript kernels even where WebAssembly SIMD is available (to compare them). */
+  simd?: boolean;
 }
 
 export interface NmfLoss {
@@ -164,20 +167,25 @@ export function nmf(R: CsrMatrix, options: NmfOptions = {}): NmfResult {
   const weightedCells = alpha * n * m + (1 - alpha) * nnz;
   const mean = weightedCells > 0 && sum > 0 ? sum / weightedCells : 1;
   const scale = Math.sqrt(mean / k);
-  const W = new Float64Array(n * k);
-  const H = new Float64Array(m * k);
+  // With every cell weighing (α = 1) the passes run on WebAssembly SIMD kernels where the engine has
+  // them (ml/nmf-wasm.ts), on arrays in the module's memory; the TypeScript kernels otherwise.
+  const simd = alpha === 1 && options.simd !== false ? wasmPasses(R, k) : null;
+  const W = simd?.W ?? new Float64Array(n * k);
+  const H = simd?.H ?? new Float64Array(m * k);
   for (let q = 0; q < W.length; q++) W[q] = Math.abs(rng.normal()) * scale;
   for (let q = 0; q < H.length; q++) H[q] = Math.abs(rng.normal()) * scale;
 
   // Rᵀ, only needed for the per-column terms of the H pass when unobserved cells weigh less.
   const Rt = alpha < 1 ? transpose(R) : null;
-  const GW = new Float64Array(k * k);
-  const GH = new Float64Array(k * k);
-  const A = new Float64Array(k * k);
+  const GW = simd?.GW ?? new Float64Array(k * k);
+  const GH = simd?.GH ?? new Float64Array(k * k);
+  const gramW = () => (simd ? simd.gramW() : gram(W, n, k, GW));
+  const gramH = () => (simd ? simd.gramH() : gram(H, m, k, GH));
+  const A = simd?.A ?? new Float64Array(k * k);
   const b = new Float64Array(k);
   const kernels = rowKernels(k);
   /** Rᵀ·W, scattered while the rows of W are updated. */
-  const RtW = new Float64Array(m * k);
+  const RtW = simd?.RtW ?? new Float64Array(m * k);
 
   const lossOf = (): NmfLoss => {
     const regularization = lambda * (sumSquares(W) + sumSquares(H));
@@ -205,8 +213,8 @@ export function nmf(R: CsrMatrix, options: NmfOptions = {}): NmfResult {
     return Math.max(0, sumSq - 2 * cross + allPredSq) + regularization;
   };
 
-  gram(W, n, k, GW);
-  gram(H, m, k, GH);
+  gramW();
+  gramH();
   const lossHistory: number[] = [lossOf().total];
   let converged = false;
   let iterations = 0;
@@ -216,7 +224,8 @@ export function nmf(R: CsrMatrix, options: NmfOptions = {}): NmfResult {
     RtW.fill(0);
     if (alpha === 1) {
       rowHessian(A, GH, 1, lambda, k, H, indices, 0, 0);
-      for (let i = 0, o = 0; i < n; i++, o += k) kernels.updateRow(A, W, o, H, RtW, indices, values, indptr[i]!, indptr[i + 1]!);
+      if (simd) simd.wPass();
+      else for (let i = 0, o = 0; i < n; i++, o += k) kernels.updateRow(A, W, o, H, RtW, indices, values, indptr[i]!, indptr[i + 1]!);
     } else {
       for (let i = 0, o = 0; i < n; i++, o += k) {
         const p0 = indptr[i]!;
@@ -228,15 +237,18 @@ export function nmf(R: CsrMatrix, options: NmfOptions = {}): NmfResult {
         for (let p = p0; p < p1; p++) axpy(RtW, indices[p]! * k, W, o, values[p]!, k);
       }
     }
-    gram(W, n, k, GW);
+    gramW();
 
     // H pass: each row of H (a column of R) against the new W; its right-hand side is its row of Rᵀ·W.
     if (alpha === 1) rowHessian(A, GW, 1, lambda, k, W, indices, 0, 0);
-    for (let j = 0, o = 0; j < m; j++, o += k) {
-      if (Rt) rowHessian(A, GW, alpha, lambda, k, W, Rt.indices, Rt.indptr[j]!, Rt.indptr[j + 1]!);
-      kernels.sweep(A, H, o, RtW, o);
+    if (simd) simd.hPass();
+    else {
+      for (let j = 0, o = 0; j < m; j++, o += k) {
+        if (Rt) rowHessian(A, GW, alpha, lambda, k, W, Rt.indices, Rt.indptr[j]!, Rt.indptr[j + 1]!);
+        kernels.sweep(A, H, o, RtW, o);
+      }
     }
-    gram(H, m, k, GH);
+    gramH();
 
     const loss = alpha === 1 ? quickLoss() : lossOf().total;
     const prev = lossHistory[lossHistory.length - 1]!;

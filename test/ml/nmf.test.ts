@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { benchMatrix } from '../../bench/ml-nmf.ts';
 import { flatRows, foldIn, matrixRows, nmf, predictRow } from '../../ml/nmf.ts';
+import { wasmPasses } from '../../ml/nmf-wasm.ts';
 import { Rng } from '../../ml/random.ts';
 import { csrFromRowMaps, rowOf, type CsrMatrix } from '../../ml/sparse.ts';
 
@@ -25,6 +26,25 @@ function predicted(result: ReturnType<typeof nmf>, i: number, j: number): number
 }
 
 describe('nmf', () => {
+  it('takes the same steps on the WebAssembly SIMD kernels as on the TypeScript ones, at even and odd ranks', () => {
+    const R = benchMatrix(300, 120, 6_000, 3);
+    for (const rank of [6, 7]) {
+      // Node's engine has WebAssembly SIMD: the comparison is of two different kernels.
+      expect(wasmPasses(R, rank)).not.toBeNull();
+      const options = { rank, maxIterations: 30, tolerance: 0, regularization: 0.01, unobservedWeight: 1, seed: 5 };
+      const simd = nmf(R, options);
+      const plain = nmf(R, { ...options, simd: false });
+      // Summed in another order (two lanes at a time), so equal to rounding, not bit for bit.
+      simd.lossHistory.forEach((loss, t) => expect(Math.abs(loss - plain.lossHistory[t]!) / plain.lossHistory[t]!).toBeLessThan(1e-9));
+      const w = flatRows(simd.userFactors).data;
+      const v = flatRows(plain.userFactors).data;
+      let diff = 0;
+      for (let q = 0; q < w.length; q++) diff = Math.max(diff, Math.abs(w[q]! - v[q]!));
+      expect(diff).toBeLessThan(1e-9);
+      expect(simd.lossHistory.at(-1)!).toBeLessThan(simd.lossHistory[0]!);
+    }
+  });
+
   it('reconstructs a known low-rank non-negative matrix', () => {
     const R = lowRank(12, 9, 2, 1);
     const result = nmf(toCsr(R), { rank: 2, regularization: 0, unobservedWeight: 1, maxIterations: 3000, tolerance: 1e-12, seed: 1 });
