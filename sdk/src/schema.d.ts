@@ -4453,7 +4453,7 @@ export interface components {
         Evaluation: {
             version: string;
             k: number;
-            /** @description Per component (cf, content, popularity, hybrid) precision, recall, ndcg, map and coverage. */
+            /** @description Per ranker (hybrid, cf, content, itemKnn, popularity) precision, recall, ndcg, map and coverage; liftOverPopularity; holdout (cutoff, interactions on each side, traders evaluated, of them new and returning); byPath (per route of the hybrid, personalized or similarity: traders and each ranker's ndcg); verdict (which ranking the model serves and why, in a sentence). Or, with too little data, a note alone. */
             metrics: {
                 [key: string]: unknown;
             };
