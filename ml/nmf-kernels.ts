@@ -2,8 +2,8 @@
 // k factors written out. Per nonzero the solver adds k products into a row's right-hand side, and
 // per row it sweeps k coordinates over k × k Hessian entries; with the right-hand side and the row
 // held in local variables (that V8 keeps in registers or on the stack) instead of re-read and
-// re-written in typed arrays on every step, the bench's NMF took 3.3 s instead of 5.9 s. The same approach
-// as fast-json-stringify's generated serializers: only the integer k is put into the source.
+// re-written in typed arrays on every step, the bench's NMF took 3.3 s instead of 5.9 s. The same
+// approach as fast-json-stringify's generated serializers: only the integer k is put into the source.
 // Ranks above `maxGeneratedRank` take the plain loops (the generated code grows with k²).
 
 export interface RowKernels {

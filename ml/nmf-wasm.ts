@@ -1,7 +1,8 @@
 // The NMF solver's W and H passes for α = 1 (every cell weighs, scikit-learn's objective) on
 // WebAssembly SIMD kernels (ml/wasm/nmf-kernels.wat): the same arithmetic as the TypeScript
 // kernels, two factors per instruction and without a bounds check per element, which is what the
-// sparse products cost in V8. The solver's arrays (A, the factors, Rᵀ·W) live in the module's memory
+// sparse products cost in V8. The solver's arrays (A, the factors, Rᵀ·W, the Gram matrices) live in
+// the module's memory
 // so both sides work on them in place. The matrix is not copied in whole (that would add its size to
 // the solver's memory): each call's rows are copied into a staging area, one copy of the matrix
 // per W pass. Where WebAssembly SIMD is not available (or the arrays would not fit in its 32-bit
