@@ -2,11 +2,10 @@
 // WebAssembly SIMD kernels (ml/wasm/nmf-kernels.wat): the same arithmetic as the TypeScript
 // kernels, two factors per instruction and without a bounds check per element, which is what the
 // sparse products cost in V8. The solver's arrays (A, the factors, Rᵀ·W, the Gram matrices) live in
-// the module's memory
-// so both sides work on them in place. The matrix is not copied in whole (that would add its size to
-// the solver's memory): each call's rows are copied into a staging area, one copy of the matrix
-// per W pass. Where WebAssembly SIMD is not available (or the arrays would not fit in its 32-bit
-// memory) this returns null and the solver keeps its TypeScript kernels.
+// the module's memory so both sides work on them in place. The matrix is not copied in whole (that
+// would add its size to the solver's memory): each call's rows are copied into a staging area, one
+// copy of the matrix per W pass. Where WebAssembly SIMD is not available (or the arrays would not
+// fit in its 32-bit memory) this returns null and the solver keeps its TypeScript kernels.
 import type { CsrMatrix } from './sparse.ts';
 import { nmfKernelsWasm } from './wasm/nmf-kernels.ts';
 
