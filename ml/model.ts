@@ -402,7 +402,7 @@ function fusionReport(
     ].filter(Boolean);
     verdict =
       `the hybrid falls short of ${best.name} alone on the hold-out: NDCG@${h.k} ${hybrid.toFixed(3)} vs ${best.ndcg.toFixed(3)}. By path: ${paths.join('; ')}. ` +
-      'The weights were chosen on the validation split before the hold-out was looked at: where a path falls short, the later period ranks its signals differently from the earlier one.';
+      'The weights were chosen on the validation split before the hold-out was looked at: where a path falls short, the weights that won that earlier period lose to a single ranker on the later one.';
   }
   return { weights, inactivityShift, coldStart: coldTuning, chosen: tuning?.chosen ?? 'default', validation: tuning?.validation ?? null, bestComponent: best, verdict };
 }
