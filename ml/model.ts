@@ -400,8 +400,10 @@ function fusionReport(
       path('personalized', 'traders', `${w}; ${how}`),
       path('similarity', `traders new or with fewer than ${minInteractions} products`, `${listed(cold.weights)}, ${coldHow}`),
     ].filter(Boolean);
+    // A shortfall below the third decimal is shown in the fourth, not as "0.119 vs 0.119".
+    const digits = hybrid.toFixed(3) === best.ndcg.toFixed(3) ? 4 : 3;
     verdict =
-      `the hybrid falls short of ${best.name} alone on the hold-out: NDCG@${h.k} ${hybrid.toFixed(3)} vs ${best.ndcg.toFixed(3)}. By path: ${paths.join('; ')}. ` +
+      `the hybrid falls short of ${best.name} alone on the hold-out: NDCG@${h.k} ${hybrid.toFixed(digits)} vs ${best.ndcg.toFixed(digits)}. By path: ${paths.join('; ')}. ` +
       'The weights were chosen on the validation split before the hold-out was looked at: where a path falls short, the weights that won that earlier period lose to a single ranker on the later one.';
   }
   return { weights, inactivityShift, coldStart: coldTuning, chosen: tuning?.chosen ?? 'default', validation: tuning?.validation ?? null, bestComponent: best, verdict };

@@ -135,8 +135,7 @@ function listStatement(db: Queryable, sort: SqlSort, withCursor: boolean, given:
  * with (the bench explains it with them). Without a model (or for groups that are not open)
  * "recommended" is the default order.
  */
-export function listGroupsStatement(db: Queryable, viewer: AuthUser, query: GroupQuery) {
-  const { values, given } = filtersOf(viewer, query);
+export function listGroupsStatement(db: Queryable, viewer: AuthUser, query: GroupQuery, { values, given } = filtersOf(viewer, query)) {
   const sort: SqlSort = query.sort === 'recommended' ? 'deadline' : query.sort;
   const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
   const statement = listStatement(db, sort, cursor !== undefined, given);
@@ -161,7 +160,7 @@ export async function listGroups(db: Queryable, viewer: AuthUser, query: GroupQu
     const ranked = await listRecommended(db, viewer, query, conditions, ranker);
     if (ranked) return ranked;
   }
-  const { statement, values: bound } = listGroupsStatement(db, viewer, query);
+  const { statement, values: bound } = listGroupsStatement(db, viewer, query, { values, given });
   const rows = await statement.execute(bound);
   const now = new Date();
   const result = page(rows, query.limit, (r) => encodeCursor(r.key as CursorValue, r.group.id));
