@@ -1,10 +1,8 @@
 // `npm run db:migrate`: apply pending migrations to the configured database and exit.
-import path from 'node:path';
 import { loadConfig } from '../config.ts';
-import { openDatabase } from './client.ts';
+import { openConfiguredDatabase } from '../runtime.ts';
 
-const config = loadConfig();
-const database = await openDatabase({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, pgliteDir: path.join(config.dataDir, 'pgdata') });
+const database = await openConfiguredDatabase(loadConfig());
 await database.migrate();
 const status = await database.migrationStatus();
 console.log(`migrated ${database.kind} at ${database.location}: ${status.applied} applied, ${status.pending} pending`);

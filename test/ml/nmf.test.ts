@@ -26,9 +26,9 @@ function predicted(result: ReturnType<typeof nmf>, i: number, j: number): number
 }
 
 describe('nmf', () => {
-  it('takes the same steps on the WebAssembly SIMD kernels as on the TypeScript ones, at even and odd ranks', () => {
+  it('takes the same steps on the WebAssembly SIMD kernels as on the TypeScript ones, at even and odd ranks, generated or plain (above 64)', () => {
     const R = benchMatrix(300, 120, 6_000, 3);
-    for (const rank of [6, 7]) {
+    for (const rank of [6, 7, 70]) {
       // Node's engine has WebAssembly SIMD: the comparison is of two different kernels.
       expect(wasmPasses(R, rank)).not.toBeNull();
       const options = { rank, maxIterations: 30, tolerance: 0, regularization: 0.01, unobservedWeight: 1, seed: 5 };
