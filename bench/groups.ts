@@ -2,11 +2,13 @@
 // oversold, which must be zero, and where the time goes), then browsing (GET /api/groups with
 // each filter and sort, GET /api/groups/{id}) next to the bare route, on the demo data and again
 // with 5,000 and 50,000 groups (most of them closed) and 100,000 contributions.
+import os from 'node:os';
 import path from 'node:path';
+import { Pool } from 'undici';
 import { openDatabase } from '../api/db/client.ts';
 import { loadGrowth } from './groups-data.ts';
 import { explainBrowsing } from './groups-explain.ts';
-import { cpuMs, freshDatabaseEnv, measure, report, startServer, tempDataDir, type Measurement, type Server } from './lib.ts';
+import { cpuMs, cpuMsOfAll, freshDatabaseEnv, measure, report, startServer, tempDataDir, type Measurement, type Server } from './lib.ts';
 
 const traders = Number(process.env.BENCH_TRADERS ?? 200);
 const concurrency = Number(process.env.BENCH_JOIN_CONCURRENCY ?? 50);
@@ -112,13 +114,32 @@ async function createGroups(api: Server, token: string, n: number, capacity: num
 
 /** Every trader joins every group (3 units each), `concurrency` requests in flight; prints the run. */
 async function joinRun(api: Server, env: Record<string, string>, title: string, admin: string, targets: JoinTarget[], sessions: string[]) {
-  const tasks = targets.flatMap((g) => sessions.map((t) => () => json(`${api.url}/api/groups/${g.id}/join`, { method: 'POST', token: t, body: JSON.stringify({ quantity: 3 }) })));
+  // undici's request on keep-alive connections, not fetch: on two cores the load generator's own
+  // CPU is taken from the API and PostgreSQL, and fetch spends several times more per request.
+  const client = new Pool(api.url, { connections: concurrency });
+  const join = async (groupId: string, token: string) => {
+    const res = await client.request({
+      path: `/api/groups/${groupId}/join`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: '{"quantity":3}',
+    });
+    await res.body.dump();
+    return { status: res.statusCode };
+  };
+  const tasks = targets.flatMap((g) => sessions.map((t) => () => join(g.id, t)));
   // Round robin over the groups, so each has requests in flight at once.
   const order = sessions.flatMap((_, i) => targets.map((_, g) => tasks[g * sessions.length + i]!));
   const before = await statementsSent(api);
   const cpuBefore = cpuMs(api.process.pid!);
+  const dbCpuBefore = env.DATABASE_URL ? cpuMsOfAll('postgres') : 0;
+  const clientCpuBefore = process.cpuUsage();
   const { value: joins, sessions: s } = await sampleSessions(env.DATABASE_URL, () => pool(order, concurrency));
   const cpu = cpuMs(api.process.pid!) - cpuBefore;
+  const dbCpu = env.DATABASE_URL ? cpuMsOfAll('postgres') - dbCpuBefore : 0;
+  const clientUsage = process.cpuUsage(clientCpuBefore);
+  const clientCpu = (clientUsage.user + clientUsage.system) / 1000;
+  await client.close();
   const statements = (await statementsSent(api)) - before;
   const ok = joins.results.filter((r) => r.status === 201).length;
   const full = joins.results.filter((r) => r.status === 409).length;
@@ -134,6 +155,13 @@ async function joinRun(api: Server, env: Record<string, string>, title: string, 
   console.log(`  joins/s ${(n / (joins.ms / 1000)).toFixed(0)}  accepted ${ok}  refused (full) ${full}  other ${n - ok - full}`);
   console.log(`  capacity ${targets.reduce((a, g) => a + g.capacity, 0)}  reserved ${reserved}  oversold ${oversold}${oversold === 0 ? ' (as it must be)' : '  <-- OVERSOLD'}`);
   console.log(`  per join: p50 ${quantile(joins.times, 0.5).toFixed(1)} ms  p99 ${quantile(joins.times, 0.99).toFixed(1)} ms` + `  API CPU ${(cpu / n).toFixed(2)} ms` + (env.DATABASE_URL ? `  statements (round trips to PostgreSQL, auth included) ${(statements / n).toFixed(1)}` : ''));
+  // The machine's CPU per join by who spent it (the sampler of sessions included under PostgreSQL and the bench).
+  const machine = os.cpus().length * joins.ms;
+  console.log(
+    `  CPU per join: API ${(cpu / n).toFixed(2)} ms` +
+      (env.DATABASE_URL ? `  PostgreSQL ${(dbCpu / n).toFixed(2)} ms` : '') +
+      `  load generator ${(clientCpu / n).toFixed(2)} ms  (${((100 * (cpu + dbCpu + clientCpu)) / machine).toFixed(0)}% of the machine's ${os.cpus().length} cores over the run)`,
+  );
   if (s && s.samples > 0) {
     console.log(
       `  API sessions on PostgreSQL, mean of ${s.samples} samples: running a statement ${(s.active / s.samples).toFixed(1)}  waiting for a lock ${(s.lockWait / s.samples).toFixed(1)}  idle in a transaction ${(s.idleInTransaction / s.samples).toFixed(1)}`,

@@ -98,6 +98,20 @@ export function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** CPU ms spent so far by every process named `name` (PostgreSQL's backends: `postgres`); ended ones are not counted. */
+export function cpuMsOfAll(name: string): number {
+  let total = 0;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === name) total += cpuMs(Number(pid));
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return total;
+}
+
 /** Load from autocannon; with `server`, also the CPU that process spent per request. */
 export async function measure(name: string, options: autocannon.Options, server?: Server): Promise<Measurement> {
   const pid = server?.process.pid;

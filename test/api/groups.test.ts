@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { analyticsEvents, contributions, groups, refunds } from '../../api/db/schema.ts';
+import { analyticsEvents, contributions, domainEvents, groups, refunds } from '../../api/db/schema.ts';
 import { releaseLapsedReservations } from '../../api/modules/groups/joins.ts';
 import { expireOverdueGroups } from '../../api/modules/payments/service.ts';
 import { freshApp } from '../helpers/app.ts';
@@ -101,6 +101,30 @@ describe('joining', () => {
     const [row] = await app.ctx.db.select().from(contributions).where(eq(contributions.id, c.id));
     expect(row!.status).toBe('lapsed');
     expect((await app.ctx.db.select().from(groups).where(eq(groups.id, g.id)))[0]!.reservedQuantity).toBe(0);
+  });
+
+  it('joins of several groups arriving together are each decided by their own group', async () => {
+    // Waiting joins share one transaction across groups (join-batches.ts): a full group, an unknown
+    // one and a roomy one in the same batch refuse and accept each join for its own reason.
+    const small = await openGroup(app, m, { moq: 3, maxQuantity: 6, maxPerTrader: 3 });
+    const roomy = await openGroup(app, m, { moq: 3, maxQuantity: 30, maxPerTrader: 3 });
+    const ts = await Promise.all(Array.from({ length: 4 }, () => registerUser(app)));
+    const results = await Promise.all([
+      ...ts.map((t) => join(t, small.id, { quantity: 3 })),
+      ...ts.map((t) => join(t, roomy.id, { quantity: 3 })),
+      join(ts[0]!, '00000000-0000-4000-8000-000000000000', { quantity: 3 }),
+    ]);
+    expect(results.slice(0, 4).map((r) => r.statusCode).sort()).toEqual([201, 201, 409, 409]);
+    expect(results.slice(0, 4).filter((r) => r.statusCode === 409).every((r) => r.json().remainingQuantity === 0)).toBe(true);
+    expect(results.slice(4, 8).map((r) => r.statusCode)).toEqual([201, 201, 201, 201]);
+    expect(results[8]!.statusCode).toBe(404);
+    const counters = await app.ctx.db.select().from(groups);
+    expect(Object.fromEntries(counters.map((g) => [g.id, g.reservedQuantity]))).toEqual({ [small.id]: 6, [roomy.id]: 12 });
+    // Each group's last progress event carries its own counter.
+    const events = await app.ctx.db.select().from(domainEvents).where(eq(domainEvents.type, 'group.progress')).orderBy(domainEvents.id);
+    const last = new Map(events.map((e) => [e.groupId, (e.data as { reservedQuantity: number }).reservedQuantity]));
+    expect(Object.fromEntries(last)).toEqual({ [small.id]: 6, [roomy.id]: 12 });
+    for (const t of ts) expect(await serverJoins(t.user.id)).toBe(results.filter((r) => r.statusCode === 201 && r.json().traderId === t.user.id).length);
   });
 
   it.runIf(onPostgres())('never oversells when many traders join at once (real PostgreSQL)', async () => {

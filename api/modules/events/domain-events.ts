@@ -84,12 +84,19 @@ export async function recordEvents(tx: Queryable, events: DomainEvent[]): Promis
  * sees it (counts after the change), with its supplier organisation from its product, built by the
  * database in the one statement that records it: no read before, nothing to keep in step.
  */
-export async function recordGroupEvent(tx: Queryable, type: 'group.progress' | 'group.status', groupId: string, extra: Record<string, unknown> = {}): Promise<void> {
+export async function recordGroupEvent(
+  tx: Queryable,
+  type: 'group.progress' | 'group.status',
+  groupId: string | readonly string[],
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  // Several groups (a batch of joins across groups): one event each, in one statement.
+  const ids = typeof groupId === 'string' ? [groupId] : [...groupId];
   await tx.execute(
     insertAndNotify(sql`select ${type}::text, p.supplier_id, g.id, null::uuid,
         jsonb_build_object('groupId', g.id, 'status', g.status, 'moq', g.moq, 'maxQuantity', g.max_quantity,
           'reservedQuantity', g.reserved_quantity, 'paidQuantity', g.paid_quantity) || ${JSON.stringify(extra)}::jsonb
-      from groups g join products p on p.id = g.product_id where g.id = ${groupId}::uuid`),
+      from groups g join products p on p.id = g.product_id where g.id = any(${sql.param(ids)}::uuid[]) order by g.id`),
   );
 }
 

@@ -13,39 +13,42 @@ export interface Reservation {
 }
 
 /**
- * Writes reservations a locked group has accepted, in ONE statement: the contributions, the
- * group's counter and the joins' analytics events. Nothing of the traders' own rows is written,
- * so two such statements (of two groups) sharing traders lock nothing in common but the index
- * entries they insert.
+ * Writes reservations locked groups have accepted, in ONE statement whatever groups they are of:
+ * the contributions, each group's counter and the joins' analytics events. Nothing of the traders'
+ * own rows is written, so two such statements sharing traders lock nothing in common but the index
+ * entries they insert. `groupsById` holds every group named (locked by the caller).
  */
-export async function writeReservations(tx: Tx, g: GroupRow, accepted: Reservation[]): Promise<ContributionRow[]> {
+export async function writeReservations(tx: Tx, groupsById: ReadonlyMap<string, GroupRow>, accepted: Reservation[]): Promise<ContributionRow[]> {
   if (accepted.length === 0) return [];
-  const traders = accepted.map((r) => r.traderId);
-  const total = accepted.reduce((sum, r) => sum + r.quantity, 0);
+  const of = (r: Reservation) => groupsById.get(r.groupId)!;
+  const column = <T>(pick: (r: Reservation) => T) => sql.param(accepted.map(pick));
   const result = await tx.execute<Record<string, unknown>>(sql`
-    with c as (
+    with x as (
+      select * from unnest(${column((r) => r.groupId)}::uuid[], ${column((r) => r.traderId)}::uuid[], ${column((r) => r.pickupPointId)}::uuid[],
+        ${column((r) => r.quantity)}::int[], ${column((r) => r.reservedUntil.toISOString())}::timestamptz[], ${column((r) => r.recommendationId)}::uuid[],
+        ${column((r) => of(r).unitPrice)}::int[], ${column((r) => of(r).currency)}::text[], ${column((r) => of(r).productId)}::uuid[])
+        as x(grp, trader, point, quantity, until, recommendation, price, currency, product)
+    ), c as (
       insert into contributions (group_id, trader_id, pickup_point_id, quantity, unit_price, currency, reserved_until, recommendation_id)
-      select ${g.id}::uuid, x.trader, x.point, x.quantity, ${g.unitPrice}::int, ${g.currency}::text, x.until, x.recommendation
-      from unnest(${sql.param(traders)}::uuid[], ${sql.param(accepted.map((r) => r.pickupPointId))}::uuid[],
-        ${sql.param(accepted.map((r) => r.quantity))}::int[], ${sql.param(accepted.map((r) => r.reservedUntil.toISOString()))}::timestamptz[],
-        ${sql.param(accepted.map((r) => r.recommendationId))}::uuid[]) as x(trader, point, quantity, until, recommendation)
+      select grp, trader, point, quantity, price, currency, until, recommendation from x
       returning *
     ), counter as (
-      update groups set reserved_quantity = reserved_quantity + ${total}::int, updated_at = now() where id = ${g.id}::uuid
+      update groups set reserved_quantity = reserved_quantity + t.total, updated_at = now()
+      from (select grp, sum(quantity)::int as total from x group by grp) t where groups.id = t.grp
     ), joined as (
       -- The server's analytics event of each join (api/modules/analytics), in the same statement.
       -- A join made from a recommendation carries its id: the A/B report's and the ETL's joined count.
       insert into analytics_events (event_id, source, type, user_id, group_id, product_id, recommendation_id, properties, occurred_at)
-      select gen_random_uuid(), 'server', 'join', c.trader_id, c.group_id, ${g.productId}::uuid, c.recommendation_id,
+      select gen_random_uuid(), 'server', 'join', c.trader_id, c.group_id, p.product, c.recommendation_id,
         jsonb_build_object('contributionId', c.id, 'quantity', c.quantity, 'pickupPointId', c.pickup_point_id, 'recommendationId', c.recommendation_id),
         c.created_at
-      from c
+      from c join (select distinct grp, product from x) p on p.grp = c.group_id
     )
     select * from c`);
   const rows = (result as unknown as { rows: Record<string, unknown>[] }).rows.map(contributionOf);
-  // In the order given (RETURNING does not promise one).
-  const byTrader = new Map(rows.map((c) => [c.traderId, c]));
-  return accepted.map((r) => byTrader.get(r.traderId)!);
+  // In the order given (RETURNING does not promise one); a trader holds one open contribution per group.
+  const byStake = new Map(rows.map((c) => [`${c.groupId}:${c.traderId}`, c]));
+  return accepted.map((r) => byStake.get(`${r.groupId}:${r.traderId}`)!);
 }
 
 const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
