@@ -342,6 +342,11 @@ export const groups = pgTable(
     deadline: timestamp('deadline', { withTimezone: true }).notNull(),
     unitPrice: integer('unit_price').notNull(),
     currency: text('currency').$type<Currency>().notNull().default('USD'),
+    // The product's category, kept by the database (migration 0021: set on insert, and again when
+    // the product's category changes), so the category filter of GET /api/groups reads this row's
+    // own index and statistics instead of probing every open group's product. The default only
+    // fills the insert's shape; the trigger replaces it.
+    category: text('category').notNull().default(''),
     // Counters kept on the row and changed under its lock, so capacity checks cannot race.
     reservedQuantity: integer('reserved_quantity').notNull().default(0),
     paidQuantity: integer('paid_quantity').notNull().default(0),
@@ -353,6 +358,8 @@ export const groups = pgTable(
     // Browsing (GET /api/groups) filters on status and reads a page in one of these orders; with
     // an index for each the page comes off the index in order, however many groups are closed.
     index('groups_status_deadline_idx').on(t.status, t.deadline, t.id),
+    // The category filter: its groups by deadline, or (other sorts) its few groups to sort.
+    index('groups_status_category_deadline_idx').on(t.status, t.category, t.deadline, t.id),
     index('groups_status_created_idx').on(t.status, t.createdAt, t.id),
     index('groups_status_price_idx').on(t.status, t.unitPrice, t.id),
     index('groups_status_progress_idx').on(t.status, sql`(${t.paidQuantity}::float8 / ${t.moq})`, t.id),

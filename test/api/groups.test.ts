@@ -267,6 +267,12 @@ describe('browsing', () => {
     expect((await get('minProgress=50')).items.map((g: { id: string }) => g.id)).toEqual([later.id]);
     expect((await get(`closingBefore=${encodeURIComponent(new Date(Date.now() + 2 * 86_400_000).toISOString())}`)).items).toHaveLength(1);
     expect((await get('category=rice')).items).toHaveLength(0);
+    expect((await get('category=cooking-oil')).items).toHaveLength(2);
+    // The filter reads the group's own copy of its product's category, which follows the product.
+    const moved = await app.inject({ method: 'PATCH', url: `/api/products/${m.productId}`, headers: admin(), payload: { category: 'rice' } });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect((await get('category=rice&sort=price')).items.map((g: { id: string }) => g.id).sort()).toEqual([soon.id, later.id].sort());
+    expect((await get('category=cooking-oil')).items).toHaveLength(0);
     const p1 = await get('limit=1');
     const p2 = await get(`limit=1&cursor=${p1.nextCursor}`);
     expect([p1.items[0].id, p2.items[0].id]).toEqual([soon.id, later.id]);

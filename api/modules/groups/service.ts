@@ -74,7 +74,7 @@ const sorts: Record<Exclude<GroupQuery['sort'], 'recommended'>, SortKey> = {
 
 /** The filters of GET /api/groups, each bound by name (a placeholder of a prepared statement, or its value). */
 const filters = {
-  category: (v: unknown) => exists(sql`(select 1 from ${products} where ${products.id} = ${groups.productId} and ${products.category} = ${v}::text)`),
+  category: (v: unknown) => sql`${groups.category} = ${v}::text`,
   market: (v: unknown) => groupAt(sql`lower(${pickupPoints.market}) = lower(${v}::text)`),
   pickupPointId: (v: unknown) => groupAt(sql`${pickupPoints.id} = ${v}::uuid`),
   minPrice: (v: unknown) => sql`${groups.unitPrice} >= ${v}::int`,
