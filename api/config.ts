@@ -19,8 +19,8 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
-  // Connections of the API's pool on a PostgreSQL server. Each group with joins in flight holds one
-  // for its batch (groups/join-batches.ts): the pool must leave room for everything else.
+  // Connections of the API's pool on a PostgreSQL server. Join batches hold at most three of them
+  // (groups/join-batches.ts), however many groups have joins in flight.
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_URL: z.string().url().optional(),
