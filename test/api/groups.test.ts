@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { analyticsEvents, contributions, domainEvents, groups, refunds } from '../../api/db/schema.ts';
 import { releaseLapsedReservations } from '../../api/modules/groups/joins.ts';
 import { expireOverdueGroups } from '../../api/modules/payments/service.ts';
+import { buildApp } from '../../api/app.ts';
 import { freshApp } from '../helpers/app.ts';
-import { onPostgres, resetDatabase } from '../helpers/db.ts';
+import { anotherProcessDatabase, onPostgres, resetDatabase } from '../helpers/db.ts';
 import { market, openGroup, payInSandbox, trader, type Market } from '../helpers/fixtures.ts';
 import { bearer, registerUser, type Session } from '../helpers/users.ts';
 
@@ -160,6 +161,50 @@ describe('joining', () => {
     const accepted = new Map<string, number>();
     results.forEach((r) => r.statusCode === 201 && accepted.set(r.json().traderId, (accepted.get(r.json().traderId) ?? 0) + 1));
     for (const t of ts) expect(await serverJoins(t.user.id)).toBe(accepted.get(t.user.id) ?? 0);
+  });
+
+  it.runIf(onPostgres())('two API processes batching joins of the same groups at once: each join answered, none oversold, one contribution per trader, no deadlock (real PostgreSQL)', async () => {
+    // Each process batches its waiting joins across groups and locks a batch's groups in one
+    // statement, in id order: batches of the two processes over overlapping groups queue on each
+    // other. A trader joining the same group through both at once gets one contribution (the
+    // unique index refuses the second batch, whose joins are then tried one by one).
+    const database = await anotherProcessDatabase();
+    const other = await buildApp({ ...app.ctx, database, db: database.db }, false);
+    // A deadlock would not show in the answers (its batch is retried one join at a time): it shows
+    // in PostgreSQL's count, which sessions report once idle (within a second or two).
+    const deadlocks = async (settle: number) => {
+      await new Promise((r) => setTimeout(r, settle));
+      const result = await app.ctx.db.execute<{ n: string }>(sql`select deadlocks as n from pg_stat_database where datname = current_database()`);
+      return Number((result as unknown as { rows: { n: string }[] }).rows[0]!.n);
+    };
+    const deadlocksBefore = await deadlocks(0);
+    try {
+      const gs = await Promise.all(Array.from({ length: 8 }, () => openGroup(app, m, { moq: 5, maxQuantity: 24, maxPerTrader: 3 })));
+      const ts = await Promise.all(Array.from({ length: 12 }, () => registerUser(app)));
+      // Each process takes the groups in an order of its own (one forwards, the other backwards),
+      // so their batches would take the groups' locks in opposite orders if they took them as asked.
+      const requests = ts.flatMap((t) => [
+        ...gs.map((g) => ({ g, t, server: app })),
+        ...[...gs].reverse().map((g) => ({ g, t, server: other })),
+      ]);
+      const results = await Promise.all(
+        requests.map(({ g, t, server }) => server.inject({ method: 'POST', url: `/api/groups/${g.id}/join`, headers: bearer(t.accessToken), payload: { quantity: 3 } })),
+      );
+      expect(results.every((r) => r.statusCode === 201 || r.statusCode === 409), results.map((r) => r.statusCode).join()).toBe(true);
+      for (const g of gs) {
+        const [row] = await app.ctx.db.select().from(groups).where(eq(groups.id, g.id));
+        const open = await app.ctx.db.select().from(contributions).where(and(eq(contributions.groupId, g.id), eq(contributions.status, 'pending_payment')));
+        expect(row!.reservedQuantity).toBe(24); // 8 of the 12 traders, 3 units each
+        expect(open.reduce((sum, c) => sum + c.quantity, 0)).toBe(24);
+        // Each trader asked for each group through both processes: one contribution at most.
+        expect(new Set(open.map((c) => c.traderId)).size).toBe(open.length);
+      }
+      expect(results.filter((r) => r.statusCode === 201)).toHaveLength(64);
+      expect(await deadlocks(2500)).toBe(deadlocksBefore);
+    } finally {
+      await other.close();
+      await database.close();
+    }
   });
 
   it.runIf(onPostgres())('joins, quantity changes and leaves racing on one group keep its counter equal to its open contributions (real PostgreSQL)', async () => {

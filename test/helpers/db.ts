@@ -5,6 +5,7 @@ import { openDatabase, type Database } from '../../api/db/client.ts';
 import { withDatabase } from '../setup/global.ts';
 
 let shared: Promise<Database> | undefined;
+let sharedUrl: string | undefined;
 
 /** This worker's database: created and migrated once, shared by every test file the worker runs. */
 export function testDatabase(): Promise<Database> {
@@ -27,7 +28,18 @@ async function open(): Promise<Database> {
   await admin.connect();
   await admin.query(`create database ${name} template ${templateName}`);
   await admin.end();
-  return openDatabase({ databaseUrl: withDatabase(template, name), poolSize: 20 });
+  sharedUrl = withDatabase(template, name);
+  return openDatabase({ databaseUrl: sharedUrl, poolSize: 20 });
+}
+
+/**
+ * A second pool on this worker's PostgreSQL database: what another API process would hold (its own
+ * sessions, its own in-process queues). The caller closes it. PostgreSQL only.
+ */
+export async function anotherProcessDatabase(): Promise<Database> {
+  await testDatabase();
+  if (!sharedUrl) throw new Error('anotherProcessDatabase needs PostgreSQL (TEST_DATABASE_URL)');
+  return openDatabase({ databaseUrl: sharedUrl, poolSize: 10 });
 }
 
 /** Empties every table (keeping the schema), so each test starts from nothing. */
