@@ -112,8 +112,10 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) app.routeList.push(`${method} ${route.url}`);
   });
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks that do not wait for anything take a callback, not a promise: every request runs them.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
   registerInFlight(app);
 

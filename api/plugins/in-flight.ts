@@ -16,17 +16,20 @@ declare module 'fastify' {
  */
 export function registerInFlight(app: FastifyInstance): void {
   let inFlight = 0;
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     // A WebSocket upgrade becomes a connection, never a reply: closing the app closes it (1001).
-    if (request.headers.upgrade?.toLowerCase() === 'websocket') return;
-    request.counted = true;
-    inFlight += 1;
+    if (request.headers.upgrade?.toLowerCase() !== 'websocket') {
+      request.counted = true;
+      inFlight += 1;
+    }
+    done();
   });
-  app.addHook('onSend', async (request) => {
+  app.addHook('onSend', (request, _reply, payload, done) => {
     if (request.counted) {
       request.counted = false;
       inFlight -= 1;
     }
+    done(null, payload);
   });
   app.decorate('drained', async (timeoutMs: number) => {
     const deadline = Date.now() + timeoutMs;

@@ -51,5 +51,12 @@ function check(request: FastifyRequest): void {
 }
 
 export function registerTextInput(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request) => check(request));
+  app.addHook('preValidation', (request, _reply, done) => {
+    try {
+      check(request);
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  });
 }

@@ -72,11 +72,12 @@ export function registerMetrics(app: FastifyInstance, database: Database): Regis
     registers: [registry],
   });
   registerBusinessGauges(registry, database);
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
     recordLatency(app.ctx, reply.elapsedTime);
+    done();
   });
   return registry;
 }
