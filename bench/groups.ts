@@ -155,7 +155,8 @@ async function joinRun(api: Server, env: Record<string, string>, title: string, 
   console.log(`  joins/s ${(n / (joins.ms / 1000)).toFixed(0)}  accepted ${ok}  refused (full) ${full}  other ${n - ok - full}`);
   console.log(`  capacity ${targets.reduce((a, g) => a + g.capacity, 0)}  reserved ${reserved}  oversold ${oversold}${oversold === 0 ? ' (as it must be)' : '  <-- OVERSOLD'}`);
   console.log(`  per join: p50 ${quantile(joins.times, 0.5).toFixed(1)} ms  p99 ${quantile(joins.times, 0.99).toFixed(1)} ms` + `  API CPU ${(cpu / n).toFixed(2)} ms` + (env.DATABASE_URL ? `  statements (round trips to PostgreSQL, auth included) ${(statements / n).toFixed(1)}` : ''));
-  // The machine's CPU per join by who spent it (the sampler of sessions included under PostgreSQL and the bench).
+  // The machine's CPU per join by who spent it. PostgreSQL's figure is every postgres process on the
+  // machine (the session sampler's own queries included); the load generator's is this process.
   const machine = os.cpus().length * joins.ms;
   console.log(
     `  CPU per join: API ${(cpu / n).toFixed(2)} ms` +
@@ -305,13 +306,16 @@ export async function benchGroups(bare: Server): Promise<void> {
     const last = bySize[bySize.length - 1]!;
     const ratio = (size: typeof first, i: number) => size.rows[i]!.requestsPerSecond / size.baseline.requestsPerSecond;
     const cpu = (size: typeof first, i: number) => size.rows[i]!.cpuMsPerRequest ?? NaN;
-    console.log(`\nThroughput vs bare at ${last.label}, over the same on the demo data and at ${grown.label.split(',')[0]} (target: at least 0.75); API CPU per request the same way`);
+    console.log(
+      `\nThroughput vs bare at ${last.label}, over the same on the demo data and at ${grown.label.split(',')[0]} (target: at least 0.75); ` +
+        'then the API CPU per request there, as a multiple of the same two',
+    );
     for (let i = 0; i < first.rows.length; i++) {
       const change = ratio(last, i) / ratio(first, i);
       const fromGrown = ratio(last, i) / ratio(grown, i);
       console.log(
         `  ${first.rows[i]!.name.padEnd(40)} ${change.toFixed(2)}${change < 0.75 ? ' <-- falls' : '          '}  ${fromGrown.toFixed(2)}${fromGrown < 0.75 ? ' <-- falls' : '          '}` +
-          `  CPU ${(cpu(first, i) / cpu(last, i)).toFixed(2)} / ${(cpu(grown, i) / cpu(last, i)).toFixed(2)}`,
+          `  CPU ×${(cpu(last, i) / cpu(first, i)).toFixed(2)} / ×${(cpu(last, i) / cpu(grown, i)).toFixed(2)}`,
       );
     }
   }
