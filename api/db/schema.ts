@@ -7,6 +7,7 @@ import {
   doublePrecision,
   index,
   integer,
+  json,
   jsonb,
   pgEnum,
   pgTable,
@@ -325,6 +326,17 @@ export const groupStatusEnum = pgEnum('group_status', [
   'cancelled',
 ]);
 
+/** One of a group's pickup points as groups.pickup_points holds it (the PickupPoint of the API). */
+export interface GroupPickupPointJson {
+  id: string;
+  name: string;
+  market: string;
+  address: string;
+  openingHours: string;
+  lat: number | null;
+  lng: number | null;
+}
+
 export const groups = pgTable(
   'groups',
   {
@@ -347,6 +359,11 @@ export const groups = pgTable(
     // own index and statistics instead of probing every open group's product. The default only
     // fills the insert's shape; the trigger replaces it.
     category: text('category').notNull().default(''),
+    // The group's pickup points as its view shows them (ordered by name), kept by the database
+    // (migration 0022: rewritten whenever the group's points or a point's details change, in the
+    // writer's transaction), so a page of groups reads them from the row instead of joining and
+    // aggregating two tables for every group on it. Where the goods are, not money or stock.
+    pickupPoints: json('pickup_points').$type<GroupPickupPointJson[]>().notNull().default(sql`'[]'::json`),
     // Counters kept on the row and changed under its lock, so capacity checks cannot race.
     reservedQuantity: integer('reserved_quantity').notNull().default(0),
     paidQuantity: integer('paid_quantity').notNull().default(0),

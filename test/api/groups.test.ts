@@ -325,6 +325,35 @@ describe('browsing', () => {
     expect((await app.inject({ url: '/api/groups?sort=cheapest', headers: bearer(t.accessToken) })).json().errors[0].field).toBe('query.sort');
   });
 
+  it("a group's pickup points follow every change of its links and of the points themselves", async () => {
+    // The database keeps each group's copy of its points (migration 0022), whoever writes.
+    const g = await openGroup(app, m, { pickupPointIds: [...m.pointIds].reverse() });
+    const t = await trader(app);
+    const names = async () => {
+      const page = (await app.inject({ url: '/api/groups', headers: bearer(t.accessToken) })).json();
+      const one = (await app.inject({ url: `/api/groups/${g.id}`, headers: bearer(t.accessToken) })).json();
+      expect(page.items[0].pickupPoints).toEqual(one.pickupPoints);
+      return one.pickupPoints.map((p: { name: string }) => p.name);
+    };
+    expect(await names()).toEqual(['Glen View complex', 'Mbare Musika stall 14']);
+    await app.ctx.db.execute(sql`update pickup_points set name = 'Avenues stall 1', lat = -17.8 where id = ${m.pointIds[0]}`);
+    expect(await names()).toEqual(['Avenues stall 1', 'Glen View complex']);
+    const one = (await app.inject({ url: `/api/groups/${g.id}`, headers: bearer(t.accessToken) })).json();
+    expect(one.pickupPoints[0]).toMatchObject({ id: m.pointIds[0], market: 'Mbare Musika', lat: -17.8, lng: null });
+    await app.ctx.db.execute(sql`delete from group_pickup_points where group_id = ${g.id} and pickup_point_id = ${m.pointIds[1]}`);
+    expect(await names()).toEqual(['Avenues stall 1']);
+    // A join is offered the points the group has now.
+    expect((await join(t, g.id, { quantity: 2, pickupPointId: m.pointIds[1] })).statusCode).toBe(400);
+    expect((await join(t, g.id, { quantity: 2, pickupPointId: m.pointIds[0] })).statusCode).toBe(201);
+    await app.ctx.db.execute(sql`insert into group_pickup_points (group_id, pickup_point_id) values (${g.id}, ${m.pointIds[1]})`);
+    expect(await names()).toEqual(['Avenues stall 1', 'Glen View complex']);
+    // Delivered stock at a point is not part of the copy: changing it leaves the group's row alone.
+    const [before] = await app.ctx.db.select({ xmin: sql<string>`xmin::text` }).from(groups).where(eq(groups.id, g.id));
+    await app.ctx.db.execute(sql`update group_pickup_points set stock = 5 where group_id = ${g.id}`);
+    const [after] = await app.ctx.db.select({ xmin: sql<string>`xmin::text` }).from(groups).where(eq(groups.id, g.id));
+    expect(after!.xmin).toBe(before!.xmin);
+  });
+
   it('pages through every sort one group at a time, ties included, each group once and in order', async () => {
     // Equal keys (same deadline, same price, same progress) are ordered by id: the cursor must
     // carry both, or a page would repeat or skip one of the tied groups.

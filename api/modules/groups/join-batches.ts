@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.ts';
-import { contributions, groupPickupPoints, groups, pickupPoints } from '../../db/schema.ts';
+import { contributions, groups } from '../../db/schema.ts';
 import { notFound, type HttpProblem } from '../../errors.ts';
 import { recordGroupEvent } from '../events/domain-events.ts';
 import { contributionOf, writeReservations, type Reservation } from './reserve.ts';
@@ -154,11 +154,11 @@ async function runBatch(db: Db, batch: Waiting[]): Promise<void> {
 }
 
 /**
- * The batch's groups locked (in id order), each with its pickup points (by name) and the batch's
- * traders' open contributions in it, in one round trip: a batch's statements are its cost. The
- * points and contributions are read in the statement's snapshot, taken before the locks are
- * granted: points do not change once a group is open, and a contribution created meanwhile
- * elsewhere fails the write on the unique index (the batch is then retried one by one).
+ * The batch's groups locked (in id order), each with its pickup points (on the row, by name) and
+ * the batch's traders' open contributions in it, in one round trip: a batch's statements are its
+ * cost. The contributions are read in the statement's snapshot, taken before the locks are
+ * granted: a contribution created meanwhile elsewhere fails the write on the unique index (the
+ * batch is then retried one by one).
  */
 async function lockForBatch(tx: Tx, groupIds: string[], traderIds: string[]) {
   // Qualified by hand: inside a raw subquery Drizzle would render the outer column as a bare "id".
@@ -167,8 +167,6 @@ async function lockForBatch(tx: Tx, groupIds: string[], traderIds: string[]) {
     .select({
       group: groups,
       // JSON, not arrays: both drivers hand JSON back parsed.
-      points: sql<string[]>`coalesce((select json_agg(gpp.pickup_point_id order by pp.name) from ${groupPickupPoints} gpp
-        join ${pickupPoints} pp on pp.id = gpp.pickup_point_id where gpp.group_id = ${outer}), '[]'::json)`,
       held: sql<Record<string, unknown>[]>`coalesce((select json_agg(c) from ${contributions} c where c.group_id = ${outer}
         and c.trader_id = any(${sql.param(traderIds)}::uuid[]) and c.status in (${sql.raw(openContributionStatuses.map((st) => `'${st}'`).join(', '))})), '[]'::json)`,
     })
@@ -180,7 +178,7 @@ async function lockForBatch(tx: Tx, groupIds: string[], traderIds: string[]) {
   return new Map(
     rows.map((row) => {
       const held = parsed(row.held).map(contributionOf);
-      return [row.group.id, { g: row.group, points: parsed(row.points), held: new Map(held.map((c) => [c.traderId, c])) }];
+      return [row.group.id, { g: row.group, points: row.group.pickupPoints.map((p) => p.id), held: new Map(held.map((c) => [c.traderId, c])) }];
     }),
   );
 }

@@ -173,10 +173,16 @@ export async function listGroups(db: Queryable, viewer: AuthUser, query: GroupQu
  * unscored group a number below -1 that is higher the sooner it closes.
  */
 async function listRecommended(db: Queryable, viewer: AuthUser, query: GroupQuery, conditions: SQL[], ranker: GroupRanker) {
-  const rows = await db.select().from(groups).where(and(...conditions)).orderBy(groups.deadline, groups.id).limit(recommendedScanLimit);
+  // Only what ranking needs: the page's views are read afterwards, for its 20 groups alone.
+  const rows = await db
+    .select({ id: groups.id, deadline: groups.deadline })
+    .from(groups)
+    .where(and(...conditions))
+    .orderBy(groups.deadline, groups.id)
+    .limit(recommendedScanLimit);
   const scores = await ranker(viewer, rows.map((g) => g.id));
   if (!scores) return null;
-  const keyOf = (g: GroupRow) => scores.get(g.id) ?? -1 - g.deadline.getTime() / 1e13;
+  const keyOf = (g: { id: string; deadline: Date }) => scores.get(g.id) ?? -1 - g.deadline.getTime() / 1e13;
   let ranked = rows.map((group) => ({ group, key: keyOf(group) })).sort((a, b) => b.key - a.key || (a.group.id < b.group.id ? 1 : -1));
   if (query.cursor) {
     const c = decodeCursor(query.cursor);

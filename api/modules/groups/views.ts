@@ -1,8 +1,7 @@
 import { eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.ts';
 import { idIn } from '../../db/id-lists.ts';
-import { contributions, groupPickupPoints, groups, pickupPoints, products } from '../../db/schema.ts';
-import { pickupPointView } from '../catalog/service.ts';
+import { contributions, groups, products } from '../../db/schema.ts';
 
 export type GroupRow = typeof groups.$inferSelect;
 export type ContributionRow = typeof contributions.$inferSelect;
@@ -26,8 +25,6 @@ export function contributionView(c: ContributionRow) {
   };
 }
 
-export type PickupPointView = ReturnType<typeof pickupPointView>;
-
 /** The product facts groups carry: what a Group view shows and what the recommender reads. */
 export interface GroupProduct {
   id: string;
@@ -40,11 +37,9 @@ export interface GroupProduct {
   createdAt: Date;
 }
 
-/** What Group views are built from besides the group rows, each by group id (products by id). */
+/** What Group views are built from besides the group rows (which carry their pickup points), each by group id (products by id). */
 export interface GroupViewInputs {
   products: Map<string, GroupProduct>;
-  /** Ordered by name. */
-  pickupPoints: Map<string, PickupPointView[]>;
   /** Open contributions. */
   participantCounts: Map<string, number>;
   /** The viewer's own open contribution. */
@@ -52,12 +47,14 @@ export interface GroupViewInputs {
 }
 
 /**
- * A Group view is read in one statement: the group, its product, its pickup points, its participant
- * count and the viewer's own open contribution, the last three as subqueries of each row (each an
- * index lookup). Reading them as four more queries after the page cost four more round trips,
- * and those round trips (and building their SQL) were most of what a page of groups cost.
- * Callers add the WHERE, ORDER BY and LIMIT (and the sort key for a cursor); capacity and the viewer's contribution are read
- * afresh every time (never cached).
+ * A Group view is read in one statement: the group (with its pickup points, which the database
+ * keeps on the row: migration 0022), its product, its participant count and the viewer's own open
+ * contribution, the last two as subqueries of each row (each an index lookup). Reading them as
+ * more queries after the page cost a round trip each, and those round trips (and building their
+ * SQL) were most of what a page of groups cost; aggregating each group's pickup points from two
+ * tables was a third of what PostgreSQL spent on a page.
+ * Callers add the WHERE, ORDER BY and LIMIT (and the sort key for a cursor); capacity and the
+ * viewer's contribution are read afresh every time (never cached).
  */
 export function selectGroupViews(db: Queryable, viewerId: string | Placeholder | undefined, sortKey: SQL = sql`null`) {
   const open = sql.raw(openContributionStatuses.map((s) => `'${s}'`).join(', '));
@@ -65,11 +62,6 @@ export function selectGroupViews(db: Queryable, viewerId: string | Placeholder |
     .select({
       group: groups,
       product: { name: products.name, category: products.category, unit: products.unit },
-      pickupPoints: sql<PickupPointView[]>`(
-        select coalesce(json_agg(json_build_object('id', pp.id, 'name', pp.name, 'market', pp.market, 'address', pp.address,
-          'openingHours', pp.opening_hours, 'lat', pp.lat, 'lng', pp.lng) order by pp.name), '[]'::json)
-        from ${groupPickupPoints} gpp join ${pickupPoints} pp on pp.id = gpp.pickup_point_id
-        where gpp.group_id = ${groups.id})`,
       participantCount: sql<number>`(select count(*)::int from ${contributions} c where c.group_id = ${groups.id} and c.status in (${open}))`,
       mine: viewerId
         ? sql<MineJson | null>`(
@@ -109,7 +101,6 @@ export function groupViewOf(r: GroupViewRow, now = new Date()) {
   return groupView(
     g,
     { id: g.productId, ...r.product },
-    r.pickupPoints,
     r.participantCount,
     m && {
       id: m.id,
@@ -130,7 +121,7 @@ export function groupViewOf(r: GroupViewRow, now = new Date()) {
 }
 
 /** The views of `rows` (already read), in their order, with one statement. */
-export async function groupViews(db: Queryable, rows: GroupRow[], viewerId: string | undefined, now = new Date()) {
+export async function groupViews(db: Queryable, rows: { id: string }[], viewerId: string | undefined, now = new Date()) {
   if (rows.length === 0) return [];
   const read = await selectGroupViews(db, viewerId).where(idIn(groups.id, rows.map((g) => g.id)));
   const byId = new Map(read.map((r) => [r.group.id, r]));
@@ -157,22 +148,6 @@ export async function productsByIds(db: Queryable, ids: string[]): Promise<Map<s
   return new Map(rows.map((p) => [p.id, p]));
 }
 
-export async function pickupPointsOfGroups(db: Queryable, groupIds: string[]): Promise<Map<string, PickupPointView[]>> {
-  const rows = await db
-    .select({ groupId: groupPickupPoints.groupId, point: pickupPoints })
-    .from(groupPickupPoints)
-    .innerJoin(pickupPoints, eq(pickupPoints.id, groupPickupPoints.pickupPointId))
-    .where(idIn(groupPickupPoints.groupId, groupIds))
-    .orderBy(pickupPoints.name);
-  const byGroup = new Map<string, PickupPointView[]>();
-  for (const r of rows) {
-    const list = byGroup.get(r.groupId);
-    if (list) list.push(pickupPointView(r.point));
-    else byGroup.set(r.groupId, [pickupPointView(r.point)]);
-  }
-  return byGroup;
-}
-
 /** The Group shape of each row, in the order of `rows`. */
 export function buildGroupViews(rows: GroupRow[], inputs: GroupViewInputs, now: Date) {
   return rows.map((g) => {
@@ -180,7 +155,6 @@ export function buildGroupViews(rows: GroupRow[], inputs: GroupViewInputs, now: 
     return groupView(
       g,
       inputs.products.get(g.productId)!,
-      inputs.pickupPoints.get(g.id) ?? [],
       inputs.participantCounts.get(g.id) ?? 0,
       mineRow ? contributionView(mineRow) : null,
       now,
@@ -191,7 +165,6 @@ export function buildGroupViews(rows: GroupRow[], inputs: GroupViewInputs, now: 
 function groupView(
   g: GroupRow,
   product: Pick<GroupProduct, 'id' | 'name' | 'category' | 'unit'>,
-  points: PickupPointView[],
   participantCount: number,
   myContribution: ReturnType<typeof contributionView> | null,
   now: Date,
@@ -215,7 +188,7 @@ function groupView(
     moqProgress: Math.round((g.paidQuantity / g.moq) * 1000) / 10,
     participantCount,
     secondsLeft: Math.max(0, Math.floor((g.deadline.getTime() - now.getTime()) / 1000)),
-    pickupPoints: points,
+    pickupPoints: g.pickupPoints,
     myContribution,
     createdAt: g.createdAt.toISOString(),
   };

@@ -9,7 +9,7 @@ import { idIn } from '../../db/id-lists.ts';
 import { prepared } from '../../db/prepared.ts';
 import { analyticsEvents, analyticsTraders, contributions, groups, pickupPoints, products, signalEventCondition, userPreferences, users } from '../../db/schema.ts';
 import { markets as harareMarkets } from '../../seed/harare.ts';
-import { buildGroupViews, openContributionStatuses, pickupPointsOfGroups, productsByIds } from '../groups/views.ts';
+import { buildGroupViews, openContributionStatuses, productsByIds } from '../groups/views.ts';
 
 export type GroupView = ReturnType<typeof buildGroupViews>[number];
 
@@ -286,7 +286,6 @@ export async function loadOpenGroups(db: Queryable, now = new Date()): Promise<O
     .select({ groupId: contributions.groupId, traderId: contributions.traderId })
     .from(contributions)
     .where(and(idIn(contributions.groupId, ids), inArray(contributions.status, [...openContributionStatuses])));
-  const points = await pickupPointsOfGroups(db, ids);
   const productById = await productsByIds(db, [...new Set(rows.map((g) => g.productId))]);
   const participantsByGroup = new Map<string, string[]>();
   for (const p of participants) {
@@ -296,7 +295,6 @@ export async function loadOpenGroups(db: Queryable, now = new Date()): Promise<O
   }
   const viewInputs = {
     products: productById,
-    pickupPoints: points,
     participantCounts: new Map([...participantsByGroup].map(([groupId, traders]) => [groupId, traders.length])),
     mine: new Map(),
   };
@@ -314,7 +312,7 @@ export async function loadOpenGroups(db: Queryable, now = new Date()): Promise<O
     deadline: g.deadline.getTime(),
     status: g.status,
     participantIds: participantsByGroup.get(g.id) ?? [],
-    pickupOptions: (points.get(g.id) ?? []).map((p) => ({ market: directory.canonical(p.market), lat: p.lat, lng: p.lng })),
+    pickupOptions: g.pickupPoints.map((p) => ({ market: directory.canonical(p.market), lat: p.lat, lng: p.lng })),
   }));
 
   // What a snapshot builds stays alive until the next one, so each scavenge in between copies it:
