@@ -57,8 +57,10 @@ export async function loadGrowth(db: Db, size: GrowthSize): Promise<{ openGroups
     join t on t.n = (i / g.total + i) % ${traders}
     join pp on pp.group_id = g.id
     on conflict do nothing`);
-  // A bulk load leaves the planner without statistics until autovacuum gets to the tables.
+  // A bulk load leaves the planner without statistics until autovacuum gets to the tables, and
+  // its dirty pages for the checkpointer to write while the next scenarios are measured.
   await db.execute(sql`vacuum analyze`);
+  await db.execute(sql`checkpoint`);
   const rows = (await db.execute<{ n: number }>(sql`select count(*)::int as n from groups where status = 'open'`)) as unknown as { rows: { n: number }[] };
   return { openGroups: rows.rows[0]!.n };
 }

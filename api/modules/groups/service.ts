@@ -25,11 +25,11 @@ export const groupViewStatement = (db: Queryable) =>
 export async function getGroup(db: Queryable, viewer: AuthUser, id: string) {
   const [row] = await groupViewStatement(db).execute({ viewer: viewer.id, id });
   // Drafts are the admins' work in progress: to anyone else they do not exist yet.
-  if (!row || (row.group.status === 'draft' && viewer.role !== 'admin')) throw notFound(`Group ${id}`);
+  if (!row || (row.view.status === 'draft' && viewer.role !== 'admin')) throw notFound(`Group ${id}`);
   // A supplier sees only its own organisation's groups; another's is as if it did not exist.
   if (viewer.role === 'supplier' && !(await suppliesGroup(db, viewer.id, id))) throw notFound(`Group ${id}`);
   // Open groups have no order yet: only groups past funding pay for reading it.
-  if (!orderedStatuses.has(row.group.status)) return groupViewOf(row);
+  if (!orderedStatuses.has(row.view.status)) return groupViewOf(row);
   return { ...groupViewOf(row), order: await groupOrderSummary(db, id) };
 }
 
@@ -163,7 +163,7 @@ export async function listGroups(db: Queryable, viewer: AuthUser, query: GroupQu
   const { statement, values: bound } = listGroupsStatement(db, viewer, query, { values, given });
   const rows = await statement.execute(bound);
   const now = new Date();
-  const result = page(rows, query.limit, (r) => encodeCursor(r.key as CursorValue, r.group.id));
+  const result = page(rows, query.limit, (r) => encodeCursor(r.key as CursorValue, r.view.id));
   return { items: result.items.map((r) => groupViewOf(r, now)), nextCursor: result.nextCursor };
 }
 
