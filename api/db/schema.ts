@@ -26,6 +26,8 @@ import type { components } from '../../sdk/src/schema.d.ts';
 type Currency = components['schemas']['Currency'];
 type Category = components['schemas']['Category'];
 type Provider = components['schemas']['Payment']['provider'];
+/** One of a group's pickup points as groups.pickup_points holds it: the API's PickupPoint. */
+type GroupPickupPoint = components['schemas']['PickupPoint'];
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 /** A full transaction id (PostgreSQL 13+), read as text: never wraps around, so it orders commits' writers. */
@@ -326,17 +328,6 @@ export const groupStatusEnum = pgEnum('group_status', [
   'cancelled',
 ]);
 
-/** One of a group's pickup points as groups.pickup_points holds it (the PickupPoint of the API). */
-export interface GroupPickupPointJson {
-  id: string;
-  name: string;
-  market: string;
-  address: string;
-  openingHours: string;
-  lat: number | null;
-  lng: number | null;
-}
-
 export const groups = pgTable(
   'groups',
   {
@@ -363,7 +354,7 @@ export const groups = pgTable(
     // (migration 0022: rewritten whenever the group's points or a point's details change, in the
     // writer's transaction), so a page of groups reads them from the row instead of joining and
     // aggregating two tables for every group on it. Where the goods are, not money or stock.
-    pickupPoints: json('pickup_points').$type<GroupPickupPointJson[]>().notNull().default(sql`'[]'::json`),
+    pickupPoints: json('pickup_points').$type<GroupPickupPoint[]>().notNull().default(sql`'[]'::json`),
     // Counters kept on the row and changed under its lock, so capacity checks cannot race.
     reservedQuantity: integer('reserved_quantity').notNull().default(0),
     paidQuantity: integer('paid_quantity').notNull().default(0),
