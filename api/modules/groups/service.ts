@@ -1,7 +1,6 @@
 import { and, eq, exists, sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Queryable } from '../../db/client.ts';
-import { idIn } from '../../db/id-lists.ts';
 import { after, decodeCursor, encodeCursor, page, type CursorValue, type SortKey } from '../../db/pagination.ts';
 import { prepared } from '../../db/prepared.ts';
 import { groupEvents, groupPickupPoints, groups, pickupPoints, products, quoteRequests, supplierMembers, supplierOrders, suppliers } from '../../db/schema.ts';
@@ -269,8 +268,4 @@ export async function updateGroup(ctx: AppContext, admin: AuthUser, id: string, 
       .where(eq(groups.id, id));
   });
   return getGroup(ctx.db, admin, id);
-}
-
-export async function groupsByIds(db: Queryable, ids: string[]) {
-  return ids.length ? db.select().from(groups).where(idIn(groups.id, ids)) : [];
 }
