@@ -22,6 +22,9 @@ const schema = z.object({
   // Connections of the API's pool on a PostgreSQL server. Join batches hold at most three of them
   // (groups/join-batches.ts), however many groups have joins in flight.
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(10),
+  // Group views read in a snapshot are served again while nothing has committed since
+  // (db/snapshot-cache.ts); false reads every one afresh (the bench measures both).
+  READ_CACHE: z.enum(['true', 'false']).default('true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_URL: z.string().url().optional(),
   JWT_KEYS_FILE: z.string().min(1).optional(),
@@ -159,6 +162,7 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  readCache: boolean;
   logLevel: Env['LOG_LEVEL'];
   publicUrl: string;
   jwt: { keysFile: string; issuer: string; accessTtlSeconds: number; refreshTtlDays: number };
@@ -268,6 +272,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    readCache: e.READ_CACHE === 'true',
     logLevel: e.LOG_LEVEL,
     publicUrl: e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`,
     jwt: {

@@ -6,7 +6,12 @@ import { loadOrCreateKeys } from './modules/auth/keys.ts';
 
 /** The configured database: the server DATABASE_URL names (its pool sized by DATABASE_POOL_SIZE), or PGlite in the data folder. */
 export function openConfiguredDatabase(config: Config) {
-  return openDatabase({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, pgliteDir: path.join(config.dataDir, 'pgdata') });
+  return openDatabase({
+    databaseUrl: config.databaseUrl,
+    poolSize: config.databasePoolSize,
+    pgliteDir: path.join(config.dataDir, 'pgdata'),
+    readCache: config.readCache,
+  });
 }
 
 /** Opens the database (migrating it) and loads the signing keys: everything buildApp needs. */

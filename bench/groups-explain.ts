@@ -33,7 +33,7 @@ export async function explainBrowsing(database: Database, viewerEmail: string, s
     const url = new URL(s.path, 'http://bench');
     const one = /^\/api\/groups\/([0-9a-f-]{36})$/.exec(url.pathname);
     const { statement, values } = one
-      ? { statement: groupViewStatement(database.db), values: { viewer: viewer.id, id: one[1]! } }
+      ? { statement: groupViewStatement(database.db), values: { id: one[1]! } }
       : listGroupsStatement(database.db, viewer, queryOf(url.searchParams));
     const { sql, params } = (statement as unknown as Explainable).getQuery();
     const bound = fillPlaceholders(params as Placeholder[], values);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dumpPglite, dumpPostgres, restorePglite, restorePostgres } from './dump.ts';
+import { enableSnapshotCaches } from './snapshot-cache.ts';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -81,11 +82,14 @@ export interface DatabaseOptions {
   /** Folder for PGlite's files; `memory://` keeps it in memory (tests). */
   pgliteDir?: string;
   poolSize?: number;
+  /** Serve group views again while nothing has committed since they were read (snapshot-cache.ts); default true. */
+  readCache?: boolean;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
-  return openPglite(options.pgliteDir ?? 'memory://');
+  const database = options.databaseUrl ? await openPostgres(options.databaseUrl, options.poolSize ?? 10) : await openPglite(options.pgliteDir ?? 'memory://');
+  if (options.readCache !== false) enableSnapshotCaches(database.db);
+  return database;
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {

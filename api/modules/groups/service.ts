@@ -8,7 +8,7 @@ import { badRequest, conflict, notFound } from '../../errors.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
 import { pickupPointsByIds, tierPrice } from '../catalog/service.ts';
 import { groupOrderSummary } from '../orders/service.ts';
-import { groupViewOf, groupViews, selectGroupViews, type GroupRow } from './views.ts';
+import { groupViewOf, groupViews, readViewer, readViews, selectGroupViews, type GroupRow, type Viewer } from './views.ts';
 import type { Body, Query } from '../../openapi/contract.ts';
 
 export async function lockGroup(tx: Queryable, id: string): Promise<GroupRow> {
@@ -17,19 +17,20 @@ export async function lockGroup(tx: Queryable, id: string): Promise<GroupRow> {
   return row;
 }
 
-/** The statement GET /api/groups/{id} reads a group with (values: viewer, id). */
+/** The statement GET /api/groups/{id} reads a group with (values: id). */
 export const groupViewStatement = (db: Queryable) =>
-  prepared(db, 'group_view', (db) => selectGroupViews(db, sql.placeholder('viewer')).where(eq(groups.id, sql.placeholder('id'))).prepare('group_view'));
+  prepared(db, 'group_view', (db) => selectGroupViews(db).where(eq(groups.id, sql.placeholder('id'))).prepare('group_view'));
 
 export async function getGroup(db: Queryable, viewer: AuthUser, id: string) {
-  const [row] = await groupViewStatement(db).execute({ viewer: viewer.id, id });
+  const reader = await readViewer(db, viewer.id);
+  const [row] = await readViews(db, `group_view ${id}`, reader, () => groupViewStatement(db).execute({ id }));
   // Drafts are the admins' work in progress: to anyone else they do not exist yet.
   if (!row || (row.view.status === 'draft' && viewer.role !== 'admin')) throw notFound(`Group ${id}`);
   // A supplier sees only its own organisation's groups; another's is as if it did not exist.
   if (viewer.role === 'supplier' && !(await suppliesGroup(db, viewer.id, id))) throw notFound(`Group ${id}`);
   // Open groups have no order yet: only groups past funding pay for reading it.
-  if (!orderedStatuses.has(row.view.status)) return groupViewOf(row);
-  return { ...groupViewOf(row), order: await groupOrderSummary(db, id) };
+  if (!orderedStatuses.has(row.view.status)) return groupViewOf(row, reader);
+  return { ...groupViewOf(row, reader), order: await groupOrderSummary(db, id) };
 }
 
 const orderedStatuses = new Set(['funded', 'ordered', 'shipped', 'delivered', 'ready_for_pickup', 'completed', 'cancelled']);
@@ -115,18 +116,19 @@ type SqlSort = Exclude<GroupQuery['sort'], 'recommended'>;
 function listStatement(db: Queryable, sort: SqlSort, withCursor: boolean, given: Filter[]) {
   const mask = filterNames.reduce((m, name, i) => (given.includes(name) ? m | (1 << i) : m), 0);
   const name = `groups_list_${sort}_${withCursor ? 'after' : 'first'}_${mask}`;
-  return prepared(db, name, (db) => {
+  const statement = prepared(db, name, (db) => {
     const key = sorts[sort];
     const conditions: SQL[] = [eq(groups.status, sql.placeholder('status'))];
     for (const f of given) conditions.push(filters[f](sql.placeholder(f)));
     if (withCursor) conditions.push(after(key, groups.id, sql.placeholder('afterKey'), sql.placeholder('afterId')));
     const order = key.direction === 'asc' ? sql`${key.expr} asc, ${groups.id} asc` : sql`${key.expr} desc, ${groups.id} desc`;
-    return selectGroupViews(db, sql.placeholder('viewer'), key.key ?? key.expr)
+    return selectGroupViews(db, key.key ?? key.expr)
       .where(and(...conditions))
       .orderBy(order)
       .limit(sql.placeholder('limit'))
       .prepare(name);
   });
+  return { name, statement };
 }
 
 /**
@@ -137,13 +139,13 @@ function listStatement(db: Queryable, sort: SqlSort, withCursor: boolean, given:
 export function listGroupsStatement(db: Queryable, viewer: AuthUser, query: GroupQuery, { values, given } = filtersOf(viewer, query)) {
   const sort: SqlSort = query.sort === 'recommended' ? 'deadline' : query.sort;
   const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
-  const statement = listStatement(db, sort, cursor !== undefined, given);
+  const { name, statement } = listStatement(db, sort, cursor !== undefined, given);
   return {
+    name,
     statement,
     values: {
       ...values,
       status: query.status ?? 'open',
-      viewer: viewer.id,
       limit: query.limit + 1,
       ...(cursor ? { afterKey: String(cursor.key), afterId: cursor.id } : {}),
     },
@@ -153,17 +155,20 @@ export function listGroupsStatement(db: Queryable, viewer: AuthUser, query: Grou
 export async function listGroups(db: Queryable, viewer: AuthUser, query: GroupQuery, ranker?: GroupRanker) {
   const status = query.status ?? 'open';
   if (status === 'draft' && viewer.role !== 'admin') return { items: [], nextCursor: null };
+  const reader = await readViewer(db, viewer.id);
   const { values, given } = filtersOf(viewer, query);
   if (query.sort === 'recommended' && status === 'open' && ranker) {
     const conditions = [eq(groups.status, status), ...given.map((f) => filters[f](values[f]))];
-    const ranked = await listRecommended(db, viewer, query, conditions, ranker);
+    const ranked = await listRecommended(db, viewer, reader, query, conditions, ranker);
     if (ranked) return ranked;
   }
-  const { statement, values: bound } = listGroupsStatement(db, viewer, query, { values, given });
-  const rows = await statement.execute(bound);
+  const { name, statement, values: bound } = listGroupsStatement(db, viewer, query, { values, given });
+  // The page is the same for every viewer with the same filters (a supplier's own groups are a
+  // filter), so it is kept under the statement and its values.
+  const rows = await readViews(db, `${name} ${JSON.stringify(bound)}`, reader, () => statement.execute(bound));
   const now = new Date();
   const result = page(rows, query.limit, (r) => encodeCursor(r.key as CursorValue, r.view.id));
-  return { items: result.items.map((r) => groupViewOf(r, now)), nextCursor: result.nextCursor };
+  return { items: result.items.map((r) => groupViewOf(r, reader, now)), nextCursor: result.nextCursor };
 }
 
 /**
@@ -171,7 +176,7 @@ export async function listGroups(db: Queryable, viewer: AuthUser, query: GroupQu
  * (key, id) like the SQL sorts, computed in memory: the key is the score (0 and up), or for an
  * unscored group a number below -1 that is higher the sooner it closes.
  */
-async function listRecommended(db: Queryable, viewer: AuthUser, query: GroupQuery, conditions: SQL[], ranker: GroupRanker) {
+async function listRecommended(db: Queryable, viewer: AuthUser, reader: Viewer, query: GroupQuery, conditions: SQL[], ranker: GroupRanker) {
   // Only what ranking needs: the page's views are read afterwards, for its 20 groups alone.
   const rows = await db
     .select({ id: groups.id, deadline: groups.deadline })
@@ -189,7 +194,7 @@ async function listRecommended(db: Queryable, viewer: AuthUser, query: GroupQuer
     ranked = ranked.filter((r) => r.key < key || (r.key === key && r.group.id < c.id));
   }
   const result = page(ranked, query.limit, (r) => encodeCursor(r.key, r.group.id));
-  return { items: await groupViews(db, result.items.map((r) => r.group), viewer.id), nextCursor: result.nextCursor };
+  return { items: await groupViews(db, result.items.map((r) => r.group), reader), nextCursor: result.nextCursor };
 }
 
 export type GroupInput = Body<'createGroup'>;

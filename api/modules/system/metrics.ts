@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppContext } from '../../context.ts';
 import type { Database } from '../../db/client.ts';
+import { snapshotCacheCounts } from '../../db/snapshot-cache.ts';
 
 /**
  * The last requests' answer times, kept for the slow_requests alert rule (p99 over the alert
@@ -56,6 +57,19 @@ export function registerMetrics(app: FastifyInstance, database: Database): Regis
       const sent = database.statementsSent();
       this.inc(sent - reported);
       reported = sent;
+    },
+  });
+  const counted = { hits: 0, misses: 0 };
+  new Counter({
+    name: 'db_read_cache_total',
+    help: 'Reads of group views served from what was read in the same database snapshot (hit) or read afresh (miss)',
+    labelNames: ['result'],
+    registers: [registry],
+    collect() {
+      const now = snapshotCacheCounts(database.db);
+      this.inc({ result: 'hit' }, now.hits - counted.hits);
+      this.inc({ result: 'miss' }, now.misses - counted.misses);
+      Object.assign(counted, now);
     },
   });
   const requests = new Counter({
