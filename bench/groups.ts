@@ -57,6 +57,13 @@ async function statementsSent(api: Server): Promise<number> {
   return Number(/^db_statements_total (\d+)/m.exec(text)?.[1] ?? 0);
 }
 
+/** Group views the API served from the same database snapshot and read afresh so far (its /metrics). */
+async function readCacheCounts(api: Server): Promise<{ hits: number; misses: number }> {
+  const text = await (await fetch(`${api.url}/metrics`)).text();
+  const count = (result: string) => Number(new RegExp(`^db_read_cache_total\\{result="${result}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return { hits: count('hit'), misses: count('miss') };
+}
+
 /**
  * Samples the API's PostgreSQL sessions every 10 ms while `run` runs: how many were running a
  * statement, waiting for a lock (the hot group's row) or sitting in an open transaction.
@@ -200,7 +207,16 @@ async function browsing(api: Server, token: string, groupId: string): Promise<Br
 
 async function measureBrowsing(api: Server, token: string, scenarios: Browse[]): Promise<Measurement[]> {
   const rows: Measurement[] = [];
+  const before = await readCacheCounts(api);
   for (const s of scenarios) rows.push(await measure(s.name, { url: `${api.url}${s.path}`, headers: { authorization: `Bearer ${token}` } }, api));
+  // Nothing writes while the bench browses, so with READ_CACHE on almost every read is a hit:
+  // say so, and READ_CACHE=false npm run bench measures every read done afresh.
+  const after = await readCacheCounts(api);
+  console.log(
+    process.env.READ_CACHE === 'false'
+      ? '\nBrowsing: every read done afresh (READ_CACHE=false)'
+      : `\nBrowsing: ${after.hits - before.hits} reads served from the same snapshot, ${after.misses - before.misses} read afresh`,
+  );
   return rows;
 }
 
