@@ -28,18 +28,27 @@ export class SnapshotCache<V> {
 
   constructor(private readonly maxEntries: number) {}
 
-  /** The value kept under `key`, if it was read in `snapshot`. */
-  get(key: string, snapshot: string): V | undefined {
+  /**
+   * What is kept under `key` and the snapshot it was read in, whatever that was: the caller reads
+   * the current snapshot (with what else it needs of the kept value, e.g. the viewer's share of
+   * its groups) and serves the value only if `isCurrent`.
+   */
+  peek(key: string): { snapshot: string; value: V } | undefined {
     const entry = this.entries.get(key);
-    if (!entry || entry.snapshot !== snapshot) {
-      this.misses += 1;
-      return undefined;
+    if (entry) {
+      // Most recently used last: the first entry is the one evicted.
+      this.entries.delete(key);
+      this.entries.set(key, entry);
     }
-    this.hits += 1;
-    // Most recently used last: the first entry is the one evicted.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    return entry.value;
+    return entry;
+  }
+
+  /** Whether `entry` was read in `snapshot`, the current one (counted as a hit or a miss). */
+  isCurrent(entry: { snapshot: string } | undefined, snapshot: string | null): boolean {
+    const current = entry !== undefined && snapshot !== null && entry.snapshot === snapshot;
+    if (current) this.hits += 1;
+    else this.misses += 1;
+    return current;
   }
 
   /** Keeps `value`, read in `snapshot` (nothing is kept without one). */

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { groups } from '../../api/db/schema.ts';
-import { snapshotCacheCounts, snapshotColumn } from '../../api/db/snapshot-cache.ts';
+import { loadConfig } from '../../api/config.ts';
+import { snapshotCache, snapshotCacheCounts, snapshotColumn } from '../../api/db/snapshot-cache.ts';
 import { freshApp } from '../helpers/app.ts';
 import { anotherProcessDatabase, onPostgres, resetDatabase } from '../helpers/db.ts';
 import { market, openGroup, payInSandbox, trader, type Market } from '../helpers/fixtures.ts';
@@ -123,5 +124,15 @@ describe('group views kept per database snapshot', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('is on unless READ_CACHE=false, and never on a transaction handle', async () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).readCache).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test', READ_CACHE: 'false' }).readCache).toBe(false);
+    expect(() => loadConfig({ NODE_ENV: 'test', READ_CACHE: 'no' })).toThrow(/READ_CACHE/);
+    expect(snapshotCache(app.ctx.db, 'group_views', 500)).toBeDefined();
+    await app.ctx.db.transaction(async (tx) => {
+      expect(snapshotCache(tx, 'group_views', 500)).toBeUndefined();
+    });
   });
 });

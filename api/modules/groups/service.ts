@@ -8,7 +8,7 @@ import { badRequest, conflict, notFound } from '../../errors.ts';
 import type { AuthUser } from '../../plugins/auth.ts';
 import { pickupPointsByIds, tierPrice } from '../catalog/service.ts';
 import { groupOrderSummary } from '../orders/service.ts';
-import { groupViewOf, groupViews, readViewer, readViews, selectGroupViews, type GroupRow, type Viewer } from './views.ts';
+import { groupViewOf, groupViews, readViews, selectGroupViews, type GroupRow } from './views.ts';
 import type { Body, Query } from '../../openapi/contract.ts';
 
 export async function lockGroup(tx: Queryable, id: string): Promise<GroupRow> {
@@ -22,8 +22,8 @@ export const groupViewStatement = (db: Queryable) =>
   prepared(db, 'group_view', (db) => selectGroupViews(db).where(eq(groups.id, sql.placeholder('id'))).prepare('group_view'));
 
 export async function getGroup(db: Queryable, viewer: AuthUser, id: string) {
-  const reader = await readViewer(db, viewer.id);
-  const [row] = await readViews(db, `group_view ${id}`, reader, () => groupViewStatement(db).execute({ id }));
+  const { rows, viewer: reader } = await readViews(db, `group_view ${id}`, viewer.id, () => groupViewStatement(db).execute({ id }));
+  const row = rows[0];
   // Drafts are the admins' work in progress: to anyone else they do not exist yet.
   if (!row || (row.view.status === 'draft' && viewer.role !== 'admin')) throw notFound(`Group ${id}`);
   // A supplier sees only its own organisation's groups; another's is as if it did not exist.
@@ -155,17 +155,16 @@ export function listGroupsStatement(db: Queryable, viewer: AuthUser, query: Grou
 export async function listGroups(db: Queryable, viewer: AuthUser, query: GroupQuery, ranker?: GroupRanker) {
   const status = query.status ?? 'open';
   if (status === 'draft' && viewer.role !== 'admin') return { items: [], nextCursor: null };
-  const reader = await readViewer(db, viewer.id);
   const { values, given } = filtersOf(viewer, query);
   if (query.sort === 'recommended' && status === 'open' && ranker) {
     const conditions = [eq(groups.status, status), ...given.map((f) => filters[f](values[f]))];
-    const ranked = await listRecommended(db, viewer, reader, query, conditions, ranker);
+    const ranked = await listRecommended(db, viewer, query, conditions, ranker);
     if (ranked) return ranked;
   }
   const { name, statement, values: bound } = listGroupsStatement(db, viewer, query, { values, given });
   // The page is the same for every viewer with the same filters (a supplier's own groups are a
   // filter), so it is kept under the statement and its values.
-  const rows = await readViews(db, `${name} ${JSON.stringify(bound)}`, reader, () => statement.execute(bound));
+  const { rows, viewer: reader } = await readViews(db, `${name} ${JSON.stringify(bound)}`, viewer.id, () => statement.execute(bound));
   const now = new Date();
   const result = page(rows, query.limit, (r) => encodeCursor(r.key as CursorValue, r.view.id));
   return { items: result.items.map((r) => groupViewOf(r, reader, now)), nextCursor: result.nextCursor };
@@ -176,7 +175,7 @@ export async function listGroups(db: Queryable, viewer: AuthUser, query: GroupQu
  * (key, id) like the SQL sorts, computed in memory: the key is the score (0 and up), or for an
  * unscored group a number below -1 that is higher the sooner it closes.
  */
-async function listRecommended(db: Queryable, viewer: AuthUser, reader: Viewer, query: GroupQuery, conditions: SQL[], ranker: GroupRanker) {
+async function listRecommended(db: Queryable, viewer: AuthUser, query: GroupQuery, conditions: SQL[], ranker: GroupRanker) {
   // Only what ranking needs: the page's views are read afterwards, for its 20 groups alone.
   const rows = await db
     .select({ id: groups.id, deadline: groups.deadline })
@@ -194,7 +193,7 @@ async function listRecommended(db: Queryable, viewer: AuthUser, reader: Viewer, 
     ranked = ranked.filter((r) => r.key < key || (r.key === key && r.group.id < c.id));
   }
   const result = page(ranked, query.limit, (r) => encodeCursor(r.key, r.group.id));
-  return { items: await groupViews(db, result.items.map((r) => r.group), reader), nextCursor: result.nextCursor };
+  return { items: await groupViews(db, result.items.map((r) => r.group), viewer.id), nextCursor: result.nextCursor };
 }
 
 export type GroupInput = Body<'createGroup'>;

@@ -2,7 +2,7 @@ import { eq, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.ts';
 import { idIn } from '../../db/id-lists.ts';
 import { prepared } from '../../db/prepared.ts';
-import { contributions, groups, products, users } from '../../db/schema.ts';
+import { contributions, groups, products } from '../../db/schema.ts';
 import { snapshotCache, snapshotColumn } from '../../db/snapshot-cache.ts';
 import { isUuid, turnBatch } from '../../db/turn-batch.ts';
 
@@ -58,8 +58,8 @@ export interface GroupViewInputs {
  * Each row comes back as one JSON value (and the sort key), not 25 columns: both drivers decode a
  * value per column and Drizzle maps each one, which made reading a page 1.9 ms on PGlite, against
  * 1.2 ms as JSON (and 16 % of the API's busy time on PostgreSQL).
- * The statement is the same for every viewer (the viewer's own contributions come from
- * readViewer), so its rows are kept with the snapshot they were read in (readViews).
+ * The statement is the same for every viewer (the viewer's own contributions are read beside it,
+ * for the page's groups alone), so its rows are kept with the snapshot they were read in (readViews).
  * Callers add the WHERE, ORDER BY and LIMIT (and the sort key for a cursor).
  */
 export function selectGroupViews(db: Queryable, sortKey: SQL = sql`null`) {
@@ -83,39 +83,65 @@ export function selectGroupViews(db: Queryable, sortKey: SQL = sql`null`) {
 const openList = sql.raw(openContributionStatuses.map((s) => `'${s}'`).join(', '));
 
 /**
- * What a viewer's Group views need of the viewer, read afresh on every request: their open
- * contributions (a trader has few; contributions_trader_idx) and the snapshot this was read in,
- * which the kept rows of readViews must match to be served. Requests in the same turn of the
- * event loop share the statement (db/turn-batch.ts), and so the snapshot.
+ * The viewer's own open contributions in the given groups (at most one each: the partial unique
+ * index contributions_open_key on (group, trader) serves the lookup), read afresh on every request, and the snapshot
+ * this was read in, which kept rows must match to be served (readViews). Requests in the same turn
+ * of the event loop share one statement (db/turn-batch.ts), and so the snapshot. Keyed by
+ * "viewer group,group,…", so each request gets back its own viewer's contributions in its groups.
  */
-const viewersStatement = (db: Queryable) =>
-  prepared(db, 'group_viewers', (db) =>
+const sharesStatement = (db: Queryable) =>
+  prepared(db, 'group_viewer_shares', (db) =>
     db
       .select({
-        id: users.id,
         snapshot: snapshotColumn,
         mine: sql<MineJson[]>`(select coalesce(json_agg(json_build_object('id', c.id, 'groupId', c.group_id, 'traderId', c.trader_id,
           'pickupPointId', c.pickup_point_id, 'quantity', c.quantity, 'unitPrice', c.unit_price, 'currency', c.currency, 'status', c.status,
           'reservedUntil', c.reserved_until, 'paidAt', c.paid_at, 'createdAt', c.created_at)), '[]'::json)
-          from ${contributions} c where c.trader_id = "users"."id" and c.status in (${openList}))`,
+          from ${contributions} c
+          where c.group_id = any(${sql.placeholder('groups')}::uuid[]) and c.trader_id = any(${sql.placeholder('traders')}::uuid[]) and c.status in (${openList}))`,
       })
-      .from(users)
-      .where(sql`${users.id} = any(${sql.placeholder('ids')}::uuid[])`)
-      .prepare('group_viewers'),
+      .from(sql`(values (1)) as one`)
+      .prepare('group_viewer_shares'),
   );
 
-export interface Viewer {
-  /** The snapshot the viewer was read in (null inside a transaction that has written). */
+interface Shares {
   snapshot: string | null;
-  /** The viewer's open contribution in each group, by group id. */
+  mine: MineJson[];
+}
+
+async function readShares(db: Queryable, keys: string[]): Promise<Map<string, Shares>> {
+  const wanted = new Set<string>();
+  const traders = new Set<string>();
+  const groupIds = new Set<string>();
+  for (const key of keys) {
+    const [viewer, ids] = key.split(' ') as [string, string];
+    traders.add(viewer);
+    for (const id of ids.split(',')) {
+      groupIds.add(id);
+      wanted.add(`${viewer} ${id}`);
+    }
+  }
+  // Every viewer of the batch in every group of the batch: with several viewers that is more
+  // pairs than were asked for, and the ones nobody asked for are dropped here (one index scan of
+  // the open contributions of these groups beats a join on each pair).
+  const [row] = await sharesStatement(db).execute({ traders: [...traders], groups: [...groupIds] });
+  const byViewer = new Map<string, MineJson[]>();
+  for (const m of row?.mine ?? []) {
+    if (wanted.has(`${m.traderId} ${m.groupId}`)) byViewer.set(m.traderId, [...(byViewer.get(m.traderId) ?? []), m]);
+  }
+  return new Map(keys.map((key) => [key, { snapshot: row?.snapshot ?? null, mine: byViewer.get(key.split(' ')[0]!) ?? [] }]));
+}
+
+/** What a viewer's Group views need of the viewer: their open contribution in each group, by group id. */
+export interface Viewer {
   mine: Map<string, MineJson>;
 }
 
-export async function readViewer(db: Queryable, viewerId: string): Promise<Viewer> {
-  const row = isUuid(viewerId)
-    ? await turnBatch(db, 'group_viewers', async (ids) => new Map((await viewersStatement(db).execute({ ids })).map((r) => [r.id, r]))).load(viewerId)
-    : undefined;
-  return { snapshot: row?.snapshot ?? null, mine: new Map((row?.mine ?? []).map((m) => [m.groupId, m])) };
+/** The viewer's shares in `groupIds` and the current snapshot (null inside a transaction that has written). */
+async function viewerOf(db: Queryable, viewerId: string, groupIds: string[]): Promise<Viewer & { snapshot: string | null }> {
+  const ids = groupIds.filter(isUuid);
+  const shares = isUuid(viewerId) && ids.length > 0 ? await turnBatch(db, 'group_viewer_shares', (keys) => readShares(db, keys)).load(`${viewerId} ${ids.join(',')}`) : undefined;
+  return { snapshot: shares?.snapshot ?? null, mine: new Map((shares?.mine ?? []).map((m) => [m.groupId, m])) };
 }
 
 /** At most this many pages and groups are kept (about 30 KB for a page of 20). */
@@ -123,17 +149,23 @@ const cachedViews = 500;
 
 /**
  * The rows of a statement built on selectGroupViews, named by `key` (the statement and its
- * values): the ones kept from an earlier read if that read's snapshot is the viewer's (nothing has
- * committed since: snapshot-cache.ts), else read now and kept with their own snapshot.
+ * values), and the viewer's shares in them. Rows kept from an earlier read are served if the
+ * snapshot read with the viewer's shares in their groups is the one they were read in (nothing
+ * has committed since: snapshot-cache.ts): one small statement in all. Otherwise the statement
+ * runs (and its rows are kept with its own snapshot), and the viewer's shares are read for its
+ * groups if the first read did not cover them.
  */
-export async function readViews(db: Queryable, key: string, viewer: Viewer, read: () => Promise<GroupViewRow[]>): Promise<GroupViewRow[]> {
+export async function readViews(db: Queryable, key: string, viewerId: string, read: () => Promise<GroupViewRow[]>): Promise<{ rows: GroupViewRow[]; viewer: Viewer }> {
   const cache = snapshotCache<GroupViewRow[]>(db, 'group_views', cachedViews);
-  const kept = viewer.snapshot === null ? undefined : cache?.get(key, viewer.snapshot);
-  if (kept) return kept;
+  const kept = cache?.peek(key);
+  const keptIds = kept?.value.map((r) => r.view.id) ?? [];
+  const viewer = kept ? await viewerOf(db, viewerId, keptIds) : undefined;
+  if (kept && viewer && cache!.isCurrent(kept, viewer.snapshot)) return { rows: kept.value, viewer };
   const rows = await read();
   // An empty result has no row to say its snapshot; it is read again next time.
   if (rows.length > 0) cache?.set(key, rows[0]!.snapshot, rows);
-  return rows;
+  const covered = viewer && rows.every((r) => keptIds.includes(r.view.id));
+  return { rows, viewer: covered ? viewer : await viewerOf(db, viewerId, rows.map((r) => r.view.id)) };
 }
 
 /** A row of selectGroupViews as both drivers hand it back, parsed (timestamps as PostgreSQL writes them in JSON). */
@@ -228,10 +260,11 @@ export function groupViewOf(r: GroupViewRow, viewer: Viewer, now = new Date()) {
   };
 }
 
-/** The views of `rows` (already read), in their order, with one statement. */
-export async function groupViews(db: Queryable, rows: { id: string }[], viewer: Viewer, now = new Date()) {
+/** The views of `rows` (already read), in their order, as `viewerId` sees them. */
+export async function groupViews(db: Queryable, rows: { id: string }[], viewerId: string, now = new Date()) {
   if (rows.length === 0) return [];
-  const read = await selectGroupViews(db).where(idIn(groups.id, rows.map((g) => g.id)));
+  const ids = rows.map((g) => g.id);
+  const [read, viewer] = await Promise.all([selectGroupViews(db).where(idIn(groups.id, ids)), viewerOf(db, viewerId, ids)]);
   const byId = new Map(read.map((r) => [r.view.id, r]));
   return rows.flatMap((g) => {
     const r = byId.get(g.id);
