@@ -207,8 +207,8 @@ async function browsing(api: Server, token: string, groupId: string): Promise<Br
 
 async function measureBrowsing(api: Server, token: string, scenarios: Browse[]): Promise<Measurement[]> {
   const rows: Measurement[] = [];
-  // A second of every scenario first, not measured: the first one measured ran on cold code (its
-  // ratio 0.09-0.10 where the same statement with another sort measured 0.15-0.21 right after).
+  // A second of every scenario first, not measured: the API has just started for each data size,
+  // and the first scenario measured would otherwise run partly on code not yet compiled.
   for (const s of scenarios) await measure(s.name, { url: `${api.url}${s.path}`, headers: { authorization: `Bearer ${token}` }, duration: 1 });
   const before = await readCacheCounts(api);
   for (const s of scenarios) rows.push(await measure(s.name, { url: `${api.url}${s.path}`, headers: { authorization: `Bearer ${token}` } }, api));
