@@ -58,10 +58,6 @@ export class SnapshotCache<V> {
     this.entries.set(key, { snapshot, value });
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
   }
-
-  get size(): number {
-    return this.entries.size;
-  }
 }
 
 const caches = new WeakMap<Queryable, Map<string, SnapshotCache<unknown>>>();

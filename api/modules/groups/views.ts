@@ -83,11 +83,11 @@ export function selectGroupViews(db: Queryable, sortKey: SQL = sql`null`) {
 const openList = sql.raw(openContributionStatuses.map((s) => `'${s}'`).join(', '));
 
 /**
- * The viewer's own open contributions in the given groups (at most one each: the partial unique
- * index contributions_open_key on (group, trader) serves the lookup), read afresh on every request, and the snapshot
- * this was read in, which kept rows must match to be served (readViews). Requests in the same turn
- * of the event loop share one statement (db/turn-batch.ts), and so the snapshot. Keyed by
- * "viewer group,group,…", so each request gets back its own viewer's contributions in its groups.
+ * The viewer's own open contributions in the given groups (at most one each), read afresh on
+ * every request, and the snapshot this was read in, which kept rows must match to be served
+ * (readViews). Requests in the same turn of the event loop share one statement
+ * (db/turn-batch.ts), and so the snapshot. Keyed by "viewer group,group,…", so each request gets
+ * back its own viewer's contributions in its groups.
  */
 const sharesStatement = (db: Queryable) =>
   prepared(db, 'group_viewer_shares', (db) =>
