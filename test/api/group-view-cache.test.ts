@@ -37,7 +37,10 @@ describe('group views kept per database snapshot', () => {
   it('serves a page again while nothing commits, and reads it afresh after any commit', async () => {
     const g = await openGroup(app, m);
     const a = await trader(app);
+    const first = counts();
     await list(a);
+    // Read afresh (nothing kept under this page, or kept from before the writes above): a miss.
+    expect(counts()).toEqual({ hits: first.hits, misses: first.misses + 1 });
     const before = counts();
     const again = await list(a);
     expect(counts().hits).toBe(before.hits + 1);

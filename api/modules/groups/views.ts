@@ -160,7 +160,9 @@ export async function readViews(db: Queryable, key: string, viewerId: string, re
   const kept = cache?.peek(key);
   const keptIds = kept?.value.map((r) => r.view.id) ?? [];
   const viewer = kept ? await viewerOf(db, viewerId, keptIds) : undefined;
+  // A read with nothing kept counts as a miss too, so the metrics' misses are every read done afresh.
   if (kept && viewer && cache!.isCurrent(kept, viewer.snapshot)) return { rows: kept.value, viewer };
+  if (!kept) cache?.isCurrent(undefined, null);
   const rows = await read();
   // An empty result has no row to say its snapshot; it is read again next time.
   if (rows.length > 0) cache?.set(key, rows[0]!.snapshot, rows);
